@@ -1,0 +1,137 @@
+#include "core/compression.h"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace atlas {
+
+Compression detect_compression(ByteView bytes) {
+  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return Compression::Gzip;
+  if (bytes.size() >= 4 && bytes[0] == 0x28 && bytes[1] == 0xb5 && bytes[2] == 0x2f &&
+      bytes[3] == 0xfd) {
+    return Compression::Zstd;
+  }
+  return Compression::None;
+}
+
+namespace {
+
+std::string cap_message(std::uint64_t max_output) {
+  return "decompressed data exceeds the limit of " + std::to_string(max_output) + " bytes";
+}
+
+}  // namespace
+
+Result<Bytes> gunzip(ByteView compressed, std::uint64_t max_output) {
+  z_stream stream{};
+  // 15 + 32: accept gzip or zlib headers.
+  if (inflateInit2(&stream, 15 + 32) != Z_OK) return make_error("gzip: cannot initialise zlib");
+  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&stream, inflateEnd);
+
+  Bytes out;
+  out.reserve(std::min<std::uint64_t>(compressed.size() * 4 + 1024, max_output));
+  stream.next_in = const_cast<Bytef*>(compressed.data());
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  std::uint8_t chunk[1 << 16];
+  int code = Z_OK;
+  while (code != Z_STREAM_END) {
+    stream.next_out = chunk;
+    stream.avail_out = sizeof(chunk);
+    code = inflate(&stream, Z_NO_FLUSH);
+    if (code != Z_OK && code != Z_STREAM_END) {
+      if (code == Z_BUF_ERROR) return make_error("gzip: stream is truncated");
+      return make_error(std::string("gzip: corrupt stream (") +
+                        (stream.msg ? stream.msg : "zlib error") + ")");
+    }
+    const std::size_t produced = sizeof(chunk) - stream.avail_out;
+    if (out.size() + produced > max_output) return make_error("gzip: " + cap_message(max_output));
+    out.insert(out.end(), chunk, chunk + produced);
+    if (code == Z_OK && produced == 0 && stream.avail_in == 0) {
+      return make_error("gzip: stream is truncated");
+    }
+    // A gzip file may hold several members; keep going if more input follows.
+    if (code == Z_STREAM_END && stream.avail_in > 0) {
+      if (inflateReset(&stream) != Z_OK) return make_error("gzip: cannot reset stream");
+      code = Z_OK;
+    }
+  }
+  return out;
+}
+
+Result<Bytes> zstd_decompress(ByteView compressed, std::uint64_t max_output) {
+  std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(),
+                                                                  ZSTD_freeDCtx);
+  if (!context) return make_error("zstd: cannot create context");
+  Bytes out;
+  const unsigned long long declared = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+  if (declared != ZSTD_CONTENTSIZE_ERROR && declared != ZSTD_CONTENTSIZE_UNKNOWN) {
+    if (declared > max_output) return make_error("zstd: " + cap_message(max_output));
+    out.reserve(declared);
+  }
+  ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
+  std::uint8_t chunk[1 << 16];
+  std::size_t last = 1;
+  while (input.pos < input.size) {
+    ZSTD_outBuffer output{chunk, sizeof(chunk), 0};
+    last = ZSTD_decompressStream(context.get(), &output, &input);
+    if (ZSTD_isError(last)) {
+      return make_error(std::string("zstd: corrupt stream (") + ZSTD_getErrorName(last) + ")");
+    }
+    if (out.size() + output.pos > max_output) return make_error("zstd: " + cap_message(max_output));
+    out.insert(out.end(), chunk, chunk + output.pos);
+    if (output.pos == 0 && input.pos == input.size) break;
+  }
+  // Flush what the decoder still holds once all input is consumed.
+  while (last != 0) {
+    ZSTD_outBuffer output{chunk, sizeof(chunk), 0};
+    last = ZSTD_decompressStream(context.get(), &output, &input);
+    if (ZSTD_isError(last)) {
+      return make_error(std::string("zstd: corrupt stream (") + ZSTD_getErrorName(last) + ")");
+    }
+    if (output.pos == 0) break;
+    if (out.size() + output.pos > max_output) return make_error("zstd: " + cap_message(max_output));
+    out.insert(out.end(), chunk, chunk + output.pos);
+  }
+  if (last != 0) return make_error("zstd: stream is truncated");
+  return out;
+}
+
+Result<Bytes> decompress_any(ByteView bytes, std::uint64_t max_output) {
+  switch (detect_compression(bytes)) {
+    case Compression::Gzip:
+      return gunzip(bytes, max_output);
+    case Compression::Zstd:
+      return zstd_decompress(bytes, max_output);
+    case Compression::None:
+      break;
+  }
+  if (bytes.size() > max_output) return make_error(cap_message(max_output));
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+Bytes gzip_compress(ByteView raw, int level) {
+  z_stream stream{};
+  // 15 + 16: write a gzip header rather than zlib's.
+  deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  Bytes out(deflateBound(&stream, static_cast<uLong>(raw.size())) + 32);
+  stream.next_in = const_cast<Bytef*>(raw.data());
+  stream.avail_in = static_cast<uInt>(raw.size());
+  stream.next_out = out.data();
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+Bytes zstd_compress(ByteView raw, int level) {
+  Bytes out(ZSTD_compressBound(raw.size()));
+  const std::size_t size = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), level);
+  out.resize(ZSTD_isError(size) ? 0 : size);
+  return out;
+}
+
+}  // namespace atlas

@@ -1,0 +1,34 @@
+#pragma once
+// gzip and zstd streams, with a hard cap on output so a small hostile file cannot
+// inflate into an unbounded allocation.
+
+#include <cstdint>
+
+#include "core/file_io.h"
+#include "core/result.h"
+
+namespace atlas {
+
+enum class Compression { None, Gzip, Zstd };
+
+// Sniffs the wrapper from magic bytes: gzip 1f 8b, zstd 28 b5 2f fd.
+Compression detect_compression(ByteView bytes);
+
+// Decompresses a gzip (or raw zlib) stream. Fails if the stream is corrupt, truncated,
+// or would inflate beyond max_output bytes.
+Result<Bytes> gunzip(ByteView compressed, std::uint64_t max_output);
+
+// Decompresses one or more zstd frames, with the same failure rules as gunzip.
+Result<Bytes> zstd_decompress(ByteView compressed, std::uint64_t max_output);
+
+// Decompresses according to detect_compression; Compression::None returns a copy.
+Result<Bytes> decompress_any(ByteView bytes, std::uint64_t max_output);
+
+// Compresses into a gzip member (as Niantic's SPZ writer does) or a zstd frame.
+Bytes gzip_compress(ByteView raw, int level = 6);
+Bytes zstd_compress(ByteView raw, int level = 3);
+
+// The cap the format readers use for any decompressed payload: 2 GiB.
+inline constexpr std::uint64_t kMaxDecompressedBytes = std::uint64_t{2} << 30;
+
+}  // namespace atlas
