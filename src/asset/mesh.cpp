@@ -1,5 +1,7 @@
 #include "asset/mesh.h"
 
+#include <cmath>
+
 namespace atlas {
 
 std::size_t Mesh::vertex_count() const {
@@ -39,6 +41,12 @@ std::string Mesh::validate() const {
     if (!optional_ok(p.normals.size()) || !optional_ok(p.tangents.size()) ||
         !optional_ok(p.uv0.size()) || !optional_ok(p.uv1.size()) || !optional_ok(p.colors.size())) {
       return where + "an attribute's length differs from the vertex count";
+    }
+    for (std::size_t v = 0; v < n; ++v) {
+      const Vec3 q = p.positions[v];
+      if (!std::isfinite(q.x) || !std::isfinite(q.y) || !std::isfinite(q.z)) {
+        return where + "vertex " + std::to_string(v) + " position is not finite";
+      }
     }
     if (p.indices.size() % 3 != 0) return where + "index count is not a multiple of 3";
     for (std::uint32_t index : p.indices) {

@@ -94,8 +94,8 @@ struct Mesh {
   std::size_t triangle_count() const;
   Bounds bounds() const;
 
-  // Empty when the mesh is well formed; otherwise what is wrong (attribute lengths,
-  // an index out of range, a material or image index out of range).
+  // Empty when the mesh is well formed; otherwise what is wrong (attribute lengths, a
+  // non-finite position, an index out of range, a material or image index out of range).
   std::string validate() const;
 };
 

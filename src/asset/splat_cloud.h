@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "asset/conventions.h"
@@ -44,6 +45,11 @@ struct SplatCloud {
 
   // True when every array has the length size() and sh_degree implies.
   bool consistent() const;
+
+  // Empty when the cloud is consistent and every value is finite; otherwise the first
+  // problem, naming the splat ("splat 17: position is not finite"). Readers return
+  // this as their error so NaN and infinity never reach processing.
+  std::string validate() const;
 
   Bounds bounds() const;
 };
