@@ -26,30 +26,33 @@ CameraMatrices camera_matrices(const OrbitCamera& camera) {
   const float azimuth = camera.azimuth_degrees * kDegrees;
   const float elevation = camera.elevation_degrees * kDegrees;
   CameraMatrices m;
-  m.eye = Vec3{std::sin(azimuth) * std::cos(elevation), std::sin(elevation),
-               std::cos(azimuth) * std::cos(elevation)} *
-          camera.radius;
 
-  // Camera basis: back (+Z of the camera) points from the target to the eye.
-  const Vec3 back = normalize(m.eye);
-  Vec3 right = cross(Vec3{0, 1, 0}, back);
-  if (length(right) < 1e-6f) right = Vec3{1, 0, 0};  // looking straight up or down
-  right = normalize(right);
+  // Camera basis: back (+Z of the camera) points from the target to the eye. Right is
+  // cross(+Y, back) / cos(elevation), written out so that it stays defined (and turns
+  // smoothly with azimuth) when the camera looks straight down or up.
+  const Vec3 back = Vec3{std::sin(azimuth) * std::cos(elevation), std::sin(elevation),
+                         std::cos(azimuth) * std::cos(elevation)};
+  const Vec3 right{std::cos(azimuth), 0, -std::sin(azimuth)};
+  m.eye = back * camera.radius;
   const Vec3 up = cross(back, right);
+  // clang-format off
   m.view = {right.x, right.y, right.z, -dot(right, m.eye),
             up.x,    up.y,    up.z,    -dot(up, m.eye),
             back.x,  back.y,  back.z,  -dot(back, m.eye),
             0,       0,       0,       1};
+  // clang-format on
 
   const float tan_half = std::tan(camera.fov_y_degrees * kDegrees * 0.5f);
   const float aspect = static_cast<float>(camera.width) / static_cast<float>(camera.height);
   m.focal_y = static_cast<float>(camera.height) / (2.0f * tan_half);
   m.focal_x = m.focal_y;  // square pixels
   const float n = m.near_plane, f = m.far_plane;
+  // clang-format off
   m.projection = {1.0f / (aspect * tan_half), 0, 0, 0,
                   0, 1.0f / tan_half, 0, 0,
                   0, 0, -(f + n) / (f - n), -2.0f * f * n / (f - n),
                   0, 0, -1, 0};
+  // clang-format on
   return m;
 }
 

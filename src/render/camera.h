@@ -48,4 +48,9 @@ struct CameraMatrices {
 
 CameraMatrices camera_matrices(const OrbitCamera& camera);
 
+// Pixel convention both renderers share: a point at camera coordinates (x, y, z), with
+// depth d = -z > 0, lands at image position (width / 2 + focal_x * x / d,
+// height / 2 - focal_y * y / d); pixel (i, j) covers [i, i + 1) x [j, j + 1), so its
+// centre is (i + 0.5, j + 0.5), and rows run top to bottom.
+
 }  // namespace atlas::render

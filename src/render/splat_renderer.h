@@ -3,6 +3,21 @@
 // ellipse (EWA, with the usual 0.3-pixel low-pass), splats are depth-sorted and
 // alpha-composited front to back per tile, colour evaluated from SH degree 0-3 for the
 // view direction. Multi-threaded over tiles.
+//
+// The image model is the forward pass of the reference CUDA rasteriser (graphdeco-inria
+// diff-gaussian-rasterization), pixel for pixel:
+// - each splat is framed (p' = (p - center) * scale; the std-devs scale too), its
+//   covariance R S S^T R^T comes from exp(log_scales) and the normalised quaternion;
+// - splats whose centre is not beyond the camera's near plane are culled, as are those
+//   whose 3-sigma box (shrunk to where alpha can still reach 1/255) misses the image;
+// - colour is 0.5 + the real SH series (degree 0..sh_degree, the reference constants)
+//   for the unit direction from the camera eye to the framed splat, clamped below at 0;
+//   opacity is sigmoid(opacity_logit);
+// - per pixel, splats nearest first (by camera depth of their centre): alpha =
+//   min(0.99, opacity * exp(-d^T conic d / 2)), skipped below 1/255; compositing stops
+//   for a pixel at the splat that would take its transmittance below 1e-4 (that splat
+//   is not added), as the reference does.
+// Colours are the SH values written straight to 8 bits (no transfer curve), as 3DGS does.
 
 #include "asset/image.h"
 #include "asset/splat_cloud.h"
@@ -11,12 +26,15 @@
 namespace atlas::render {
 
 struct SplatRenderOptions {
-  Vec3 background{1, 1, 1};  // linear 0..1 (white, as 404's validator renders)
+  Vec3 background{1, 1, 1};  // 0..1 per channel, written as is (white, as 404's validator renders)
   int threads = 0;           // 0: all hardware threads
 };
 
 // Returns an RGBA8 image of camera.width x camera.height; alpha is the accumulated
-// opacity (the silhouette), colour is composited over the background.
+// opacity 1 - transmittance (the silhouette), colour is composited over the background
+// and clamped to [0, 1]. An inconsistent cloud (see SplatCloud::consistent) renders as
+// background only; splats with non-finite values are skipped. A camera without pixels
+// gives an empty image.
 Image render_splats(const SplatCloud& cloud, const OrbitCamera& camera, const Framing& framing,
                     const SplatRenderOptions& options = {});
 

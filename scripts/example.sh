@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job on the bundled example: builds Atlas, then describes and renders the 404
+# hamburger (a real 404 text-to-3D output). Images go to out/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DATLAS_BUILD_TESTS=OFF \
+  -DATLAS_BUILD_BENCHMARKS=OFF > /dev/null
+cmake --build build/release --target atlas
+mkdir -p out
+atlas=build/release/apps/atlas
+set -x
+$atlas info examples/404-hamburger.ply
+$atlas render examples/404-hamburger.ply -o out/hamburger.png
+$atlas render examples/404-hamburger.ply -o out/hamburger-views.png --views 8 --size 256

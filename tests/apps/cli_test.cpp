@@ -1,0 +1,179 @@
+// End-to-end tests of the `atlas` executable: exit codes, messages and outputs.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "formats/image_io.h"
+#include "test_support.h"
+
+namespace atlas {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string cli_path() {
+  if (const char* path = std::getenv("ATLAS_CLI")) return path;
+  return std::string(ATLAS_BINARY_DIR) + "/apps/atlas";
+}
+
+CliRun atlas(const std::string& arguments) {
+  const fs::path dir = fs::path(ATLAS_BINARY_DIR) / "test-scratch" / "cli-output";
+  fs::create_directories(dir);
+  const std::string tag = std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                          ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  const fs::path out = dir / (tag + ".out"), err = dir / (tag + ".err");
+  const std::string command =
+      "'" + cli_path() + "' " + arguments + " > '" + out.string() + "' 2> '" + err.string() + "'";
+  const int status = std::system(command.c_str());
+  CliRun run;
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.out = slurp(out);
+  run.err = slurp(err);
+  return run;
+}
+
+std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+
+const fs::path kHamburger = test::testdata("splats/404-hamburger.ply");
+
+TEST(Cli, HelpForEveryCommand) {
+  for (const char* command : {"--help", "info --help", "convert --help", "render --help"}) {
+    const CliRun run = atlas(command);
+    EXPECT_EQ(run.exit_code, 0) << command;
+    EXPECT_NE(run.out.find("Usage"), std::string::npos) << command;
+  }
+}
+
+TEST(Cli, NoCommandIsAUsageError) { EXPECT_NE(atlas("").exit_code, 0); }
+
+TEST(Cli, InfoOnThe404Hamburger) {
+  const CliRun text = atlas("info " + quoted(kHamburger));
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("splats: 52709"), std::string::npos) << text.out;
+
+  const CliRun json = atlas("info --json " + quoted(kHamburger));
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto info = nlohmann::json::parse(json.out);
+  EXPECT_EQ(info["kind"], "splats");
+  EXPECT_EQ(info["format"], "3DGS PLY");
+  EXPECT_EQ(info["splats"], 52709);
+  EXPECT_EQ(info["sh_degree"], 0);
+  EXPECT_GT(info["opacity"]["max"].get<double>(), 0.9);
+  EXPECT_LT(info["bounds"]["size"][1].get<double>(), 1.5);
+}
+
+TEST(Cli, InfoOnAMesh) {
+  const CliRun run = atlas("info --json " + quoted(test::testdata("meshes/trellis-sample.glb")));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto info = nlohmann::json::parse(run.out);
+  EXPECT_EQ(info["kind"], "mesh");
+  EXPECT_EQ(info["triangles"], 9317);
+  EXPECT_EQ(info["textures"], 1);
+}
+
+TEST(Cli, ErrorsAreOneLineNamingTheFile) {
+  const fs::path dir = test::scratch_dir();
+  const fs::path garbage = dir / "garbage.ply";
+  std::ofstream(garbage) << "this is not a 3D file";
+  const fs::path truncated = dir / "truncated.ply";
+  const Bytes hamburger = test::must_read(kHamburger);
+  std::ofstream(truncated, std::ios::binary).write(reinterpret_cast<const char*>(hamburger.data()), 4000);
+
+  for (const fs::path& path : {dir / "missing.ply", garbage, truncated}) {
+    const CliRun run = atlas("info " + quoted(path));
+    EXPECT_EQ(run.exit_code, 1) << path;
+    EXPECT_TRUE(run.out.empty()) << path;
+    EXPECT_NE(run.err.find(path.string()), std::string::npos) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  }
+}
+
+TEST(Cli, ConvertSplatsBetweenFormats) {
+  const fs::path dir = test::scratch_dir();
+  const CliRun to_spz = atlas("convert " + quoted(kHamburger) + " " + quoted(dir / "h.spz") + " --spz-compression zstd");
+  ASSERT_EQ(to_spz.exit_code, 0) << to_spz.err;
+  const CliRun back = atlas("convert " + quoted(dir / "h.spz") + " " + quoted(dir / "h.ply"));
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  const CliRun to_splat = atlas("convert " + quoted(dir / "h.ply") + " " + quoted(dir / "h.splat"));
+  ASSERT_EQ(to_splat.exit_code, 0) << to_splat.err;
+  for (const char* name : {"h.spz", "h.ply", "h.splat"}) {
+    const CliRun info = atlas("info --json " + quoted(dir / name));
+    ASSERT_EQ(info.exit_code, 0) << info.err;
+    EXPECT_EQ(nlohmann::json::parse(info.out)["splats"], 52709) << name;
+  }
+}
+
+TEST(Cli, ConvertRefusesAnotherKind) {
+  const fs::path dir = test::scratch_dir();
+  const CliRun run = atlas("convert " + quoted(kHamburger) + " " + quoted(dir / "h.glb"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("holds splats"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir / "h.glb"));
+}
+
+TEST(Cli, ConvertMeshToObj) {
+  const fs::path dir = test::scratch_dir();
+  const CliRun run = atlas("convert " + quoted(test::testdata("meshes/trellis-sample.glb")) + " " + quoted(dir / "t.obj"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const CliRun info = atlas("info --json " + quoted(dir / "t.obj"));
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_EQ(nlohmann::json::parse(info.out)["triangles"], 9317);
+}
+
+// Share of pixels that differ from the white background.
+double coverage(const Image& image) {
+  std::size_t covered = 0;
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      const std::uint8_t* p = image.at(x, y);
+      if (p[0] < 245 || p[1] < 245 || p[2] < 245) ++covered;
+    }
+  }
+  return static_cast<double>(covered) / (double(image.width) * image.height);
+}
+
+TEST(Cli, RenderOneViewAndAContactSheet) {
+  const fs::path dir = test::scratch_dir();
+  const CliRun one = atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "one.png") + " --size 256");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto image = decode_image(test::must_read(dir / "one.png"));
+  ASSERT_TRUE(image.ok()) << image.error().message;
+  EXPECT_EQ(image->width, 256);
+  EXPECT_EQ(image->height, 256);
+  EXPECT_GT(coverage(*image), 0.15);
+  EXPECT_LT(coverage(*image), 0.8);
+
+  const CliRun sheet = atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "sheet.png") +
+                          " --size 128 --views 4 --background 0,0,0");
+  ASSERT_EQ(sheet.exit_code, 0) << sheet.err;
+  auto contact = decode_image(test::must_read(dir / "sheet.png"));
+  ASSERT_TRUE(contact.ok()) << contact.error().message;
+  EXPECT_GT(contact->width, 2 * 128);
+}
+
+TEST(Cli, RenderRejectsBadOptions) {
+  const fs::path dir = test::scratch_dir();
+  EXPECT_NE(atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "x.png") + " --background 2,0,0").exit_code, 0);
+  EXPECT_NE(atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "x.png") + " --size 0").exit_code, 0);
+  EXPECT_FALSE(fs::exists(dir / "x.png"));
+}
+
+}  // namespace
+}  // namespace atlas
