@@ -57,7 +57,9 @@ inline std::uint8_t to_byte(float value) {
   return static_cast<std::uint8_t>(std::clamp(std::round(value), 0.0f, 255.0f));
 }
 
-inline float sh_from_byte(std::uint8_t value) { return (static_cast<float>(value) - 128.0f) / 128.0f; }
+inline float sh_from_byte(std::uint8_t value) {
+  return (static_cast<float>(value) - 128.0f) / 128.0f;
+}
 
 // Rounds to 8 bits, then to the centre of a bucket of `bucket_size` codes; 0 stays exact.
 inline std::uint8_t sh_to_byte(float value, int bucket_size) {

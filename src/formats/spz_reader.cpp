@@ -35,8 +35,12 @@ ArraySizes array_sizes(const SpzHeader& header) {
   const std::uint64_t n = header.count;
   const std::uint64_t sh_per_splat =
       static_cast<std::uint64_t>(sh_rest_coefficients(header.sh_degree)) * 3;
-  return {n * spz::kPositionBytes, n * spz::kAlphaBytes,   n * spz::kColourBytes,
-          n * spz::kScaleBytes,    n * spz::rotation_bytes(header.version), n * sh_per_splat};
+  return {n * spz::kPositionBytes,
+          n * spz::kAlphaBytes,
+          n * spz::kColourBytes,
+          n * spz::kScaleBytes,
+          n * spz::rotation_bytes(header.version),
+          n * sh_per_splat};
 }
 
 std::string str(std::uint64_t value) { return std::to_string(value); }
@@ -95,7 +99,7 @@ Result<SpzArrays> split_legacy(ByteView payload, const SpzHeader& header) {
 
 // Version 4: header byte 15 counts the streams, bytes 16-19 give the table of contents'
 // offset; the streams follow the table back to back in array order.
-Result<SpzArrays> split_v4(ByteView file, const SpzHeader& header, Bytes& storage) {
+Result<SpzArrays> split_v4(ByteView file, const SpzHeader& header, std::array<Bytes, 6>& storage) {
   if (file.size() < spz::kV4HeaderBytes) return make_error("SPZ v4: header is truncated");
   const unsigned stream_count = file[15];
   std::uint32_t toc_offset = 0;
@@ -133,14 +137,13 @@ Result<SpzArrays> split_v4(ByteView file, const SpzHeader& header, Bytes& storag
     data_offset += compressed_sizes[i];
   }
 
-  // The table has been checked against the file, so the total cannot exceed what the
-  // streams themselves will be made to decompress into.
-  storage.clear();
-  storage.reserve(sizes.total());
-  std::array<std::size_t, 6> starts{};
+  // Each stream may inflate to exactly the size the header implies and no more, so a
+  // hostile count with small streams fails on the first short stream.
+  if (sizes.total() > kMaxDecompressedBytes) {
+    return make_error("SPZ v4: " + str(header.count) + " splats exceed the decompression limit");
+  }
   data_offset = toc_offset + std::uint64_t{stream_count} * spz::kV4TocEntryBytes;
   for (unsigned i = 0; i < stream_count; ++i) {
-    starts[i] = storage.size();
     const ByteView compressed = file.subspan(data_offset, compressed_sizes[i]);
     data_offset += compressed_sizes[i];
     if (expected[i] == 0) continue;
@@ -150,16 +153,15 @@ Result<SpzArrays> split_v4(ByteView file, const SpzHeader& header, Bytes& storag
       return make_error("SPZ v4: stream " + str(i) + " decompresses to " + str(stream->size()) +
                         " bytes, the table says " + str(expected[i]));
     }
-    storage.insert(storage.end(), stream->begin(), stream->end());
+    storage[i] = std::move(stream).value();
   }
-  const ByteView all(storage);
   SpzArrays arrays;
-  arrays.positions = all.subspan(starts[0], expected[0]);
-  arrays.alphas = all.subspan(starts[1], expected[1]);
-  arrays.colours = all.subspan(starts[2], expected[2]);
-  arrays.scales = all.subspan(starts[3], expected[3]);
-  arrays.rotations = all.subspan(starts[4], expected[4]);
-  if (stream_count > 5) arrays.sh = all.subspan(starts[5], expected[5]);
+  arrays.positions = storage[0];
+  arrays.alphas = storage[1];
+  arrays.colours = storage[2];
+  arrays.scales = storage[3];
+  arrays.rotations = storage[4];
+  arrays.sh = storage[5];
   return arrays;
 }
 
@@ -226,8 +228,8 @@ void decode_arrays(const SpzArrays& arrays, const SpzHeader& header, SplatCloud&
   const float position_scale = 1.0f / static_cast<float>(1u << header.fractional_bits);
   const std::uint8_t* p = arrays.positions.data();
   auto fixed24 = [&](std::size_t at) {
-    std::uint32_t raw = std::uint32_t{p[at]} | std::uint32_t{p[at + 1]} << 8 |
-                        std::uint32_t{p[at + 2]} << 16;
+    std::uint32_t raw =
+        std::uint32_t{p[at]} | std::uint32_t{p[at + 1]} << 8 | std::uint32_t{p[at + 2]} << 16;
     if (raw & 0x800000u) raw |= 0xff000000u;
     return static_cast<float>(static_cast<std::int32_t>(raw)) * position_scale;
   };
@@ -277,6 +279,7 @@ Result<SplatCloud> decode_spz(ByteView bytes, FormatDetails* details) {
   }
   Result<SpzHeader> header = parse_header(payload);
   if (!header) return header.error();
+  if (header->count == 0) return make_error("SPZ: file holds no splats");
   if (header->version >= 4 && wrapper != Compression::None) {
     return make_error("SPZ v4 must not be wrapped in " + std::string(wrapper_name(wrapper)));
   }
@@ -284,7 +287,7 @@ Result<SplatCloud> decode_spz(ByteView bytes, FormatDetails* details) {
     return make_error("SPZ: header is truncated");
   }
 
-  Bytes v4_storage;
+  std::array<Bytes, 6> v4_storage;
   Result<SpzArrays> arrays = header->version >= 4 ? split_v4(payload, *header, v4_storage)
                                                   : split_legacy(payload, *header);
   if (!arrays) return arrays.error();

@@ -15,7 +15,8 @@ std::vector<OrbitCamera> orbit_ring(const OrbitCamera& base, int count, float fi
   std::vector<OrbitCamera> cameras;
   for (int i = 0; i < count; ++i) {
     OrbitCamera camera = base;
-    camera.azimuth_degrees = first_azimuth + 360.0f * static_cast<float>(i) / static_cast<float>(count);
+    camera.azimuth_degrees =
+        first_azimuth + 360.0f * static_cast<float>(i) / static_cast<float>(count);
     cameras.push_back(camera);
   }
   return cameras;

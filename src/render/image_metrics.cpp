@@ -1,12 +1,140 @@
-// Placeholder until implemented.
 #include "render/image_metrics.h"
 
-namespace atlas {
+#include <array>
+#include <cmath>
+#include <limits>
+#include <vector>
 
-namespace render {
-double silhouette_iou(const Image&, const Image&) { return 0; }
-double masked_psnr(const Image&, const Image&) { return 0; }
-double masked_ssim(const Image&, const Image&) { return 0; }
+namespace atlas::render {
+
+namespace {
+
+constexpr int kWindowRadius = 5;  // 11 taps
+constexpr double kWindowSigma = 1.5;
+constexpr double kC1 = (0.01 * 255) * (0.01 * 255);
+constexpr double kC2 = (0.03 * 255) * (0.03 * 255);
+
+bool comparable(const Image& a, const Image& b) {
+  const std::size_t size = std::size_t(a.width) * a.height * 4;
+  return !a.empty() && a.width == b.width && a.height == b.height && a.channels == 4 &&
+         b.channels == 4 && a.pixels.size() >= size && b.pixels.size() >= size;
 }
 
-}  // namespace atlas
+bool inside(const Image& image, std::size_t pixel) {
+  return image.pixels[pixel * 4 + 3] >= kSilhouetteAlpha;
+}
+
+std::vector<char> union_mask(const Image& a, const Image& b) {
+  std::vector<char> mask(std::size_t(a.width) * a.height);
+  for (std::size_t p = 0; p < mask.size(); ++p) mask[p] = inside(a, p) || inside(b, p);
+  return mask;
+}
+
+std::vector<double> luma(const Image& image) {
+  std::vector<double> y(std::size_t(image.width) * image.height);
+  for (std::size_t p = 0; p < y.size(); ++p) {
+    const std::uint8_t* rgb = image.pixels.data() + p * 4;
+    y[p] = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
+  }
+  return y;
+}
+
+// Gaussian-weighted local mean of `values`, separable; at the borders the weights are
+// renormalised over the taps inside the image.
+std::vector<double> blur(const std::vector<double>& values, int width, int height) {
+  static const std::array<double, 2 * kWindowRadius + 1> weights = [] {
+    std::array<double, 2 * kWindowRadius + 1> w{};
+    for (int i = -kWindowRadius; i <= kWindowRadius; ++i) {
+      w[i + kWindowRadius] = std::exp(-0.5 * i * i / (kWindowSigma * kWindowSigma));
+    }
+    return w;
+  }();
+  std::vector<double> rows(values.size()), out(values.size());
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      double sum = 0, weight = 0;
+      for (int i = -kWindowRadius; i <= kWindowRadius; ++i) {
+        const int xi = x + i;
+        if (xi < 0 || xi >= width) continue;
+        sum += weights[i + kWindowRadius] * values[std::size_t(y) * width + xi];
+        weight += weights[i + kWindowRadius];
+      }
+      rows[std::size_t(y) * width + x] = sum / weight;
+    }
+  }
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      double sum = 0, weight = 0;
+      for (int i = -kWindowRadius; i <= kWindowRadius; ++i) {
+        const int yi = y + i;
+        if (yi < 0 || yi >= height) continue;
+        sum += weights[i + kWindowRadius] * rows[std::size_t(yi) * width + x];
+        weight += weights[i + kWindowRadius];
+      }
+      out[std::size_t(y) * width + x] = sum / weight;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+double silhouette_iou(const Image& a, const Image& b) {
+  if (!comparable(a, b)) return 0;
+  std::size_t intersection = 0, united = 0;
+  const std::size_t pixels = std::size_t(a.width) * a.height;
+  for (std::size_t p = 0; p < pixels; ++p) {
+    const bool in_a = inside(a, p), in_b = inside(b, p);
+    intersection += in_a && in_b;
+    united += in_a || in_b;
+  }
+  return united == 0 ? 1.0 : static_cast<double>(intersection) / static_cast<double>(united);
+}
+
+double masked_psnr(const Image& a, const Image& b) {
+  if (!comparable(a, b)) return 0;
+  const std::vector<char> mask = union_mask(a, b);
+  double squared_error = 0;
+  std::size_t values = 0;
+  for (std::size_t p = 0; p < mask.size(); ++p) {
+    if (!mask[p]) continue;
+    for (int c = 0; c < 3; ++c) {
+      const double d = double(a.pixels[p * 4 + c]) - double(b.pixels[p * 4 + c]);
+      squared_error += d * d;
+    }
+    values += 3;
+  }
+  if (values == 0 || squared_error == 0) return std::numeric_limits<double>::infinity();
+  const double mse = squared_error / static_cast<double>(values);
+  return 10.0 * std::log10(255.0 * 255.0 / mse);
+}
+
+double masked_ssim(const Image& a, const Image& b) {
+  if (!comparable(a, b)) return 0;
+  const std::vector<char> mask = union_mask(a, b);
+  const std::vector<double> ya = luma(a), yb = luma(b);
+  std::vector<double> aa(ya.size()), bb(ya.size()), ab(ya.size());
+  for (std::size_t p = 0; p < ya.size(); ++p) {
+    aa[p] = ya[p] * ya[p];
+    bb[p] = yb[p] * yb[p];
+    ab[p] = ya[p] * yb[p];
+  }
+  const int w = a.width, h = a.height;
+  const std::vector<double> mean_a = blur(ya, w, h), mean_b = blur(yb, w, h);
+  const std::vector<double> mean_aa = blur(aa, w, h), mean_bb = blur(bb, w, h);
+  const std::vector<double> mean_ab = blur(ab, w, h);
+  double total = 0;
+  std::size_t count = 0;
+  for (std::size_t p = 0; p < mask.size(); ++p) {
+    if (!mask[p]) continue;
+    const double ma = mean_a[p], mb = mean_b[p];
+    const double var_a = mean_aa[p] - ma * ma, var_b = mean_bb[p] - mb * mb;
+    const double covariance = mean_ab[p] - ma * mb;
+    total += ((2 * ma * mb + kC1) * (2 * covariance + kC2)) /
+             ((ma * ma + mb * mb + kC1) * (var_a + var_b + kC2));
+    ++count;
+  }
+  return count == 0 ? 1.0 : total / static_cast<double>(count);
+}
+
+}  // namespace atlas::render

@@ -1,10 +1,343 @@
-// Placeholder until implemented.
 #include "render/mesh_renderer.h"
 
-namespace atlas {
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <vector>
 
-namespace render {
-Image render_mesh(const Mesh&, const OrbitCamera& c, const Framing&, const MeshRenderOptions&) { return Image(c.width, c.height, 4); }
+#include "render/parallel.h"
+#include "render/texture_sampler.h"
+
+namespace atlas::render {
+
+namespace {
+
+constexpr int kBandRows = 16;
+constexpr float kAmbient = 0.3f;
+constexpr float kDiffuse = 0.7f;
+
+// Per-vertex values interpolated across a triangle, perspective-correct.
+enum Attribute { kU0, kV0, kU1, kV1, kRed, kGreen, kBlue, kAlpha, kNormalX, kNormalY, kNormalZ };
+constexpr int kAttributes = 11;
+using Attributes = std::array<float, kAttributes>;
+
+// A vertex in camera space (looking down -Z) with its attributes.
+struct CameraVertex {
+  Vec3 position;
+  Attributes attributes;
+};
+
+// A vertex on screen: pixel position, 1 / depth and attributes divided by depth, the
+// quantities that are linear in screen space.
+struct ScreenVertex {
+  float x = 0, y = 0, inverse_depth = 0;
+  Attributes attributes_over_depth{};
+};
+
+struct ScreenTriangle {
+  std::array<ScreenVertex, 3> vertices;
+  float inverse_area = 0;  // 1 / signed doubled area, either sign (both faces are drawn)
+  int y0 = 0, y1 = 0;      // covered rows [y0, y1)
+  Vec3 face_normal;        // world space, unit
+  int primitive = 0;
+};
+
+struct Camera {
+  std::array<float, 16> view;
+  Vec3 towards_eye;  // unit, world space: the headlight shines along -towards_eye
+  float focal_x, focal_y, centre_x, centre_y, near_plane;
+  int width, height;
+};
+
+Vec3 to_camera(const Camera& camera, Vec3 p) {
+  const auto& m = camera.view;
+  return {m[0] * p.x + m[1] * p.y + m[2] * p.z + m[3], m[4] * p.x + m[5] * p.y + m[6] * p.z + m[7],
+          m[8] * p.x + m[9] * p.y + m[10] * p.z + m[11]};
 }
 
-}  // namespace atlas
+CameraVertex lerp(const CameraVertex& a, const CameraVertex& b, float t) {
+  CameraVertex v;
+  v.position = a.position + (b.position - a.position) * t;
+  for (int i = 0; i < kAttributes; ++i) {
+    v.attributes[i] = a.attributes[i] + (b.attributes[i] - a.attributes[i]) * t;
+  }
+  return v;
+}
+
+// Sutherland-Hodgman against the near plane (depth -z >= near): a triangle becomes at
+// most a quad, so nothing behind the camera reaches the perspective divide.
+int clip_near(const std::array<CameraVertex, 3>& in, float near_plane,
+              std::array<CameraVertex, 4>& out) {
+  int count = 0;
+  for (int i = 0; i < 3; ++i) {
+    const CameraVertex& a = in[i];
+    const CameraVertex& b = in[(i + 1) % 3];
+    const float da = -a.position.z - near_plane, db = -b.position.z - near_plane;
+    if (da >= 0) out[count++] = a;
+    if ((da >= 0) != (db >= 0)) out[count++] = lerp(a, b, da / (da - db));
+  }
+  return count;
+}
+
+ScreenVertex to_screen(const Camera& camera, const CameraVertex& v) {
+  ScreenVertex s;
+  const float inverse_depth = 1.0f / -v.position.z;
+  s.x = camera.centre_x + camera.focal_x * v.position.x * inverse_depth;
+  s.y = camera.centre_y - camera.focal_y * v.position.y * inverse_depth;
+  s.inverse_depth = inverse_depth;
+  for (int i = 0; i < kAttributes; ++i)
+    s.attributes_over_depth[i] = v.attributes[i] * inverse_depth;
+  return s;
+}
+
+Attributes vertex_attributes(const Primitive& primitive, std::uint32_t index) {
+  Attributes a{0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0};
+  if (!primitive.uv0.empty()) {
+    a[kU0] = primitive.uv0[index].x;
+    a[kV0] = primitive.uv0[index].y;
+  }
+  if (!primitive.uv1.empty()) {
+    a[kU1] = primitive.uv1[index].x;
+    a[kV1] = primitive.uv1[index].y;
+  }
+  if (!primitive.colors.empty()) {
+    const Vec4 c = primitive.colors[index];
+    a[kRed] = c.x;
+    a[kGreen] = c.y;
+    a[kBlue] = c.z;
+    a[kAlpha] = c.w;
+  }
+  if (!primitive.normals.empty()) {
+    const Vec3 n = primitive.normals[index];
+    a[kNormalX] = n.x;
+    a[kNormalY] = n.y;
+    a[kNormalZ] = n.z;
+  }
+  return a;
+}
+
+bool finite(const ScreenVertex& v) {
+  return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.inverse_depth);
+}
+
+// Appends the screen triangles of one mesh triangle (none when it is behind the
+// camera, off screen or degenerate).
+void setup_triangle(const Camera& camera, const Framing& framing, const Primitive& primitive,
+                    int primitive_index, std::size_t first_index,
+                    std::vector<ScreenTriangle>& out) {
+  std::array<CameraVertex, 3> corners;
+  std::array<Vec3, 3> world;
+  for (int k = 0; k < 3; ++k) {
+    const std::uint32_t index = primitive.indices[first_index + k];
+    if (index >= primitive.positions.size()) return;
+    world[k] = (primitive.positions[index] - framing.center) * framing.scale;
+    corners[k].position = to_camera(camera, world[k]);
+    corners[k].attributes = vertex_attributes(primitive, index);
+  }
+  const Vec3 face_normal = normalize(cross(world[1] - world[0], world[2] - world[0]));
+  std::array<CameraVertex, 4> clipped;
+  const int count = clip_near(corners, camera.near_plane, clipped);
+  if (count < 3) return;
+  std::array<ScreenVertex, 4> screen;
+  for (int k = 0; k < count; ++k) {
+    screen[k] = to_screen(camera, clipped[k]);
+    if (!finite(screen[k])) return;
+  }
+  for (int k = 1; k + 1 < count; ++k) {
+    ScreenTriangle t;
+    t.vertices = {screen[0], screen[k], screen[k + 1]};
+    const ScreenVertex &a = t.vertices[0], &b = t.vertices[1], &c = t.vertices[2];
+    const float area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+    if (!(std::fabs(area) > 0) || !std::isfinite(area)) continue;
+    t.inverse_area = 1.0f / area;
+    const float min_x = std::min({a.x, b.x, c.x}), max_x = std::max({a.x, b.x, c.x});
+    const float min_y = std::min({a.y, b.y, c.y}), max_y = std::max({a.y, b.y, c.y});
+    if (max_x < 0 || min_x > static_cast<float>(camera.width)) continue;
+    t.y0 = static_cast<int>(std::clamp(std::ceil(min_y - 0.5f), 0.0f, float(camera.height)));
+    t.y1 = static_cast<int>(std::clamp(std::floor(max_y - 0.5f) + 1, 0.0f, float(camera.height)));
+    if (t.y0 >= t.y1) continue;
+    t.face_normal = face_normal;
+    t.primitive = primitive_index;
+    out.push_back(t);
+  }
+}
+
+// The colour of one covered pixel, linear RGB, or false when alpha-mask discards it.
+struct Shader {
+  const Mesh& mesh;
+  const Camera& camera;
+  Shading shading;
+
+  bool shade(const ScreenTriangle& triangle, const Attributes& a, Vec3& rgb) const {
+    const Primitive& primitive = mesh.primitives[triangle.primitive];
+    static const Material kDefaultMaterial;
+    const bool has_material =
+        primitive.material >= 0 && std::size_t(primitive.material) < mesh.materials.size();
+    const Material& material = has_material ? mesh.materials[primitive.material] : kDefaultMaterial;
+
+    Vec4 colour = material.base_color_factor;
+    const TextureRef& texture = material.base_color_texture;
+    if (texture.present() && std::size_t(texture.image) < mesh.images.size()) {
+      const int set =
+          texture.transform.texcoord >= 0 ? texture.transform.texcoord : texture.texcoord;
+      const bool has_set = set == 0 ? !primitive.uv0.empty() : set == 1 && !primitive.uv1.empty();
+      if (has_set) {
+        const Vec2 uv = set == 0 ? Vec2{a[kU0], a[kV0]} : Vec2{a[kU1], a[kV1]};
+        const Vec4 texel = sample_texture(mesh.images[texture.image].pixels, texture.sampler,
+                                          apply_texture_transform(texture.transform, uv));
+        colour = {colour.x * texel.x, colour.y * texel.y, colour.z * texel.z, colour.w * texel.w};
+      }
+    }
+    colour = {colour.x * a[kRed], colour.y * a[kGreen], colour.z * a[kBlue], colour.w * a[kAlpha]};
+    if (material.alpha_mode == AlphaMode::Mask && colour.w < material.alpha_cutoff) return false;
+
+    rgb = {colour.x, colour.y, colour.z};
+    if (shading == Shading::Lit) {
+      Vec3 normal = triangle.face_normal;
+      if (!primitive.normals.empty()) {
+        const Vec3 smooth = normalize(Vec3{a[kNormalX], a[kNormalY], a[kNormalZ]});
+        if (length(smooth) > 0) normal = smooth;
+      }
+      rgb = rgb * (kAmbient + kDiffuse * std::fabs(dot(normal, camera.towards_eye)));
+    }
+    return true;
+  }
+};
+
+std::uint8_t background_byte(float value) {
+  return static_cast<std::uint8_t>(std::lround(std::clamp(value, 0.0f, 1.0f) * 255.0f));
+}
+
+void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
+                    const std::vector<ScreenTriangle>& triangles, const Shader& shader,
+                    Vec3 background, Image& image) {
+  const int y_begin = band * kBandRows;
+  const int y_end = std::min(y_begin + kBandRows, image.height);
+  const int width = image.width;
+  std::vector<float> nearest(std::size_t(width) * (y_end - y_begin), 0.0f);  // 1 / depth
+  std::vector<Vec3> colour(nearest.size(), background);
+  std::vector<char> covered(nearest.size(), 0);
+
+  for (const std::uint32_t id : triangle_ids) {
+    const ScreenTriangle& t = triangles[id];
+    const ScreenVertex &a = t.vertices[0], &b = t.vertices[1], &c = t.vertices[2];
+    const float min_x = std::min({a.x, b.x, c.x}), max_x = std::max({a.x, b.x, c.x});
+    const int x0 = static_cast<int>(std::clamp(std::ceil(min_x - 0.5f), 0.0f, float(width)));
+    const int x1 = static_cast<int>(std::clamp(std::floor(max_x - 0.5f) + 1, 0.0f, float(width)));
+    const int y0 = std::max(t.y0, y_begin), y1 = std::min(t.y1, y_end);
+    for (int y = y0; y < y1; ++y) {
+      const float py = static_cast<float>(y) + 0.5f;
+      for (int x = x0; x < x1; ++x) {
+        const float px = static_cast<float>(x) + 0.5f;
+        // Barycentric weights from edge functions, normalised by the signed area so a
+        // pixel is inside for either winding.
+        const float w0 = ((b.x - px) * (c.y - py) - (b.y - py) * (c.x - px)) * t.inverse_area;
+        const float w1 = ((c.x - px) * (a.y - py) - (c.y - py) * (a.x - px)) * t.inverse_area;
+        const float w2 = 1.0f - w0 - w1;
+        if (w0 < 0 || w1 < 0 || w2 < 0) continue;
+        const float inverse_depth =
+            w0 * a.inverse_depth + w1 * b.inverse_depth + w2 * c.inverse_depth;
+        const std::size_t p = std::size_t(y - y_begin) * width + x;
+        if (!(inverse_depth > nearest[p])) continue;
+        Attributes attributes;
+        const float depth = 1.0f / inverse_depth;
+        for (int i = 0; i < kAttributes; ++i) {
+          attributes[i] = (w0 * a.attributes_over_depth[i] + w1 * b.attributes_over_depth[i] +
+                           w2 * c.attributes_over_depth[i]) *
+                          depth;
+        }
+        Vec3 rgb;
+        if (!shader.shade(t, attributes, rgb)) continue;
+        nearest[p] = inverse_depth;
+        colour[p] = rgb;
+        covered[p] = 1;
+      }
+    }
+  }
+
+  for (int y = y_begin; y < y_end; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const std::size_t p = std::size_t(y - y_begin) * width + x;
+      std::uint8_t* out = image.at(x, y);
+      if (covered[p]) {
+        out[0] = linear_to_srgb(colour[p].x);
+        out[1] = linear_to_srgb(colour[p].y);
+        out[2] = linear_to_srgb(colour[p].z);
+        out[3] = 255;
+      } else {
+        out[0] = background_byte(background.x);
+        out[1] = background_byte(background.y);
+        out[2] = background_byte(background.z);
+        out[3] = 0;
+      }
+    }
+  }
+}
+
+bool primitive_usable(const Primitive& p) {
+  const std::size_t n = p.positions.size();
+  const auto fits = [n](const auto& attribute) {
+    return attribute.empty() || attribute.size() == n;
+  };
+  return fits(p.normals) && fits(p.uv0) && fits(p.uv1) && fits(p.colors);
+}
+
+}  // namespace
+
+Image render_mesh(const Mesh& mesh, const OrbitCamera& orbit, const Framing& framing,
+                  const MeshRenderOptions& options) {
+  if (orbit.width <= 0 || orbit.height <= 0) return Image{};
+  Image image(orbit.width, orbit.height, 4);
+  const CameraMatrices matrices = camera_matrices(orbit);
+  const Camera camera{matrices.view,
+                      Vec3{matrices.view[8], matrices.view[9], matrices.view[10]},
+                      matrices.focal_x,
+                      matrices.focal_y,
+                      0.5f * static_cast<float>(orbit.width),
+                      0.5f * static_cast<float>(orbit.height),
+                      matrices.near_plane,
+                      orbit.width,
+                      orbit.height};
+
+  // Set up triangles in parallel chunks, then bin them by image band.
+  struct Chunk {
+    int primitive;
+    std::size_t begin, end;  // index range, multiples of 3
+  };
+  constexpr std::size_t kChunkIndices = 3 * 8192;
+  std::vector<Chunk> chunks;
+  for (int p = 0; p < static_cast<int>(mesh.primitives.size()); ++p) {
+    const Primitive& primitive = mesh.primitives[p];
+    if (!primitive_usable(primitive)) continue;
+    const std::size_t usable = primitive.indices.size() / 3 * 3;
+    for (std::size_t begin = 0; begin < usable; begin += kChunkIndices) {
+      chunks.push_back({p, begin, std::min(usable, begin + kChunkIndices)});
+    }
+  }
+  std::vector<std::vector<ScreenTriangle>> per_chunk(chunks.size());
+  parallel_for_index(static_cast<int>(chunks.size()), options.threads, [&](int c) {
+    const Chunk& chunk = chunks[c];
+    for (std::size_t i = chunk.begin; i < chunk.end; i += 3) {
+      setup_triangle(camera, framing, mesh.primitives[chunk.primitive], chunk.primitive, i,
+                     per_chunk[c]);
+    }
+  });
+  std::vector<ScreenTriangle> triangles;
+  for (const auto& list : per_chunk) triangles.insert(triangles.end(), list.begin(), list.end());
+
+  const int bands = (orbit.height + kBandRows - 1) / kBandRows;
+  std::vector<std::vector<std::uint32_t>> band_triangles(bands);
+  for (std::uint32_t id = 0; id < triangles.size(); ++id) {
+    const int first = triangles[id].y0 / kBandRows, last = (triangles[id].y1 - 1) / kBandRows;
+    for (int band = first; band <= last; ++band) band_triangles[band].push_back(id);
+  }
+
+  const Shader shader{mesh, camera, options.shading};
+  parallel_for_index(bands, options.threads, [&](int band) {
+    rasterize_band(band, band_triangles[band], triangles, shader, options.background, image);
+  });
+  return image;
+}
+
+}  // namespace atlas::render

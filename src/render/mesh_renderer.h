@@ -3,6 +3,28 @@
 // UVs and vertex colours, base-colour texture sampling (bilinear, with the glTF
 // sampler's wrap modes and KHR_texture_transform), unlit or simply lit. Multi-threaded
 // over horizontal bands of the image.
+//
+// The image model:
+// - vertices are framed (p' = (p - center) * scale) and projected with the pixel
+//   convention of camera.h; triangles are clipped against the camera's near plane;
+//   a pixel is covered when its centre lies inside or on the triangle; nearest wins.
+// - Both faces of every triangle are drawn whatever Material::double_sided says: meshes
+//   from generators often have inconsistent winding, and a culled face would show as a
+//   hole. The lit mode uses |n . l| for the same reason.
+// - Base colour = base_color_factor (linear) x base-colour texture (sRGB decoded to
+//   linear; see texture_sampler.h for filtering, wrap modes and KHR_texture_transform,
+//   including its texcoord override) x vertex colour (linear). A texture whose UV set
+//   the primitive lacks is ignored; a primitive without a valid material uses the glTF
+//   default material (white, opaque).
+// - Alpha modes: Mask discards pixels whose alpha is below alpha_cutoff (they neither
+//   colour nor hide what is behind); Blend is drawn as Opaque (no sorting or blending).
+// - Lit: colour x (0.3 + 0.7 |n . l|), l the direction from the model towards the eye
+//   (a headlight), n the interpolated Primitive::normals when present, else the face
+//   normal. Unlit: the base colour only.
+// - The final linear colour is sRGB-encoded into the 8-bit output. The background is
+//   written as given (0..1 per channel, not sRGB-encoded), like the splat renderer's.
+// Primitives whose optional attributes do not match their positions are skipped, as are
+// triangles with an out-of-range index or non-finite coordinates.
 
 #include "asset/image.h"
 #include "asset/mesh.h"
@@ -21,7 +43,8 @@ struct MeshRenderOptions {
   int threads = 0;  // 0: all hardware threads
 };
 
-// Returns an RGBA8 image; alpha is 255 where a triangle covers the pixel, else 0.
+// Returns an RGBA8 image of camera.width x camera.height; alpha is 255 where a triangle
+// covers the pixel, else 0. A camera without pixels gives an empty image.
 Image render_mesh(const Mesh& mesh, const OrbitCamera& camera, const Framing& framing,
                   const MeshRenderOptions& options = {});
 

@@ -16,9 +16,10 @@ void parallel_for_index(int count, int threads, const std::function<void(int)>& 
   // process-wide TBB scheduler is larger.
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<int>(0, count, 1), [&](const tbb::blocked_range<int>& range) {
-      for (int i = range.begin(); i != range.end(); ++i) body(i);
-    });
+    tbb::parallel_for(tbb::blocked_range<int>(0, count, 1),
+                      [&](const tbb::blocked_range<int>& range) {
+                        for (int i = range.begin(); i != range.end(); ++i) body(i);
+                      });
   });
 }
 

@@ -24,13 +24,13 @@ constexpr float kJacobianClampFactor = 1.3f;  // how far past the frustum edge J
 constexpr float kShC1 = 0.4886025119029199f;
 constexpr float kShC2[] = {1.0925484305920792f, -1.0925484305920792f, 0.31539156525252005f,
                            -1.0925484305920792f, 0.5462742152960396f};
-constexpr float kShC3[] = {-0.5900435899266435f, 2.890611442640554f, -0.4570457994644658f,
+constexpr float kShC3[] = {-0.5900435899266435f, 2.890611442640554f,   -0.4570457994644658f,
                            0.3731763325901154f,  -0.4570457994644658f, 1.445305721320277f,
                            -0.5900435899266435f};
 
 // A splat after projection: everything compositing needs, nothing more.
 struct ScreenSplat {
-  float x = 0, y = 0;                       // centre in pixels
+  float x = 0, y = 0;                           // centre in pixels
   float conic_a = 0, conic_b = 0, conic_c = 0;  // inverse 2D covariance
   float opacity = 0;
   float min_power = 0;  // exponents below this give alpha < kMinAlpha
@@ -77,8 +77,7 @@ Projector make_projector(const OrbitCamera& camera) {
 // as the reference evaluates it: 0.5 + sum of SH terms, clamped below at 0.
 Vec3 sh_colour(const SplatCloud& cloud, std::size_t index, Vec3 dir) {
   const Vec3 dc = cloud.sh_dc[index];
-  float rgb[3] = {conventions::kShC0 * dc.x, conventions::kShC0 * dc.y,
-                  conventions::kShC0 * dc.z};
+  float rgb[3] = {conventions::kShC0 * dc.x, conventions::kShC0 * dc.y, conventions::kShC0 * dc.z};
   const int degree = std::clamp(cloud.sh_degree, 0, 3);
   if (degree > 0) {
     const int coefficients = sh_rest_coefficients(cloud.sh_degree);
@@ -161,9 +160,11 @@ bool project_splat(const SplatCloud& cloud, std::size_t index, const Projector& 
                      scale[col];
     }
   }
-  const float a = tm[0][0] * tm[0][0] + tm[0][1] * tm[0][1] + tm[0][2] * tm[0][2] + kLowPassVariance;
+  const float a =
+      tm[0][0] * tm[0][0] + tm[0][1] * tm[0][1] + tm[0][2] * tm[0][2] + kLowPassVariance;
   const float b = tm[0][0] * tm[1][0] + tm[0][1] * tm[1][1] + tm[0][2] * tm[1][2];
-  const float c = tm[1][0] * tm[1][0] + tm[1][1] * tm[1][1] + tm[1][2] * tm[1][2] + kLowPassVariance;
+  const float c =
+      tm[1][0] * tm[1][0] + tm[1][1] * tm[1][1] + tm[1][2] * tm[1][2] + kLowPassVariance;
   const float det = a * c - b * b;
   if (!(det > 0) || !std::isfinite(det)) return false;
 
@@ -234,7 +235,8 @@ TileBins bin_by_tile(const std::vector<ScreenSplat>& sorted, int width, int heig
     }
   }
   bins.offsets.assign(counts.size(), 0);
-  for (std::size_t t = 0; t + 1 < counts.size(); ++t) bins.offsets[t + 1] = bins.offsets[t] + counts[t];
+  for (std::size_t t = 0; t + 1 < counts.size(); ++t)
+    bins.offsets[t + 1] = bins.offsets[t] + counts[t];
   bins.order.resize(bins.offsets.back());
   // Filling in depth order keeps every tile's list sorted front to back, which is the
   // reference's per-tile depth sort without sorting each tile again.
@@ -243,7 +245,8 @@ TileBins bin_by_tile(const std::vector<ScreenSplat>& sorted, int width, int heig
     int tx0, tx1, ty0, ty1;
     tile_range(sorted[i], tx0, tx1, ty0, ty1);
     for (int ty = ty0; ty < ty1; ++ty) {
-      for (int tx = tx0; tx < tx1; ++tx) bins.order[cursor[std::size_t(ty) * bins.tiles_x + tx]++] = i;
+      for (int tx = tx0; tx < tx1; ++tx)
+        bins.order[cursor[std::size_t(ty) * bins.tiles_x + tx]++] = i;
     }
   }
   return bins;

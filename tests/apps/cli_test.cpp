@@ -28,10 +28,7 @@ std::string slurp(const fs::path& path) {
   return text.str();
 }
 
-std::string cli_path() {
-  if (const char* path = std::getenv("ATLAS_CLI")) return path;
-  return std::string(ATLAS_BINARY_DIR) + "/apps/atlas";
-}
+std::string cli_path() { return std::string(ATLAS_BINARY_DIR) + "/apps/atlas"; }
 
 CliRun atlas(const std::string& arguments) {
   const fs::path dir = fs::path(ATLAS_BINARY_DIR) / "test-scratch" / "cli-output";
