@@ -19,7 +19,8 @@ constexpr std::array<std::uint8_t, 256> make_decode_table() {
   for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
     table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::uint8_t>(i);
   }
-  for (char c : {' ', '\t', '\r', '\n', '\v', '\f'}) table[static_cast<unsigned char>(c)] = kWhitespace;
+  for (char c : {' ', '\t', '\r', '\n', '\v', '\f'})
+    table[static_cast<unsigned char>(c)] = kWhitespace;
   return table;
 }
 
@@ -72,7 +73,8 @@ Result<Bytes> base64_decode(ByteView text, std::uint64_t max_output) {
     out.push_back(static_cast<std::uint8_t>(accumulator >> 2));
   }
   if (out.size() > max_output) {
-    return make_error("base64 payload decodes to more than " + std::to_string(max_output) + " bytes");
+    return make_error("base64 payload decodes to more than " + std::to_string(max_output) +
+                      " bytes");
   }
   return out;
 }
@@ -82,7 +84,8 @@ std::string base64_encode(ByteView bytes) {
   text.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t triple = (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    const std::uint32_t triple =
+        (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
     text += kAlphabet[triple >> 18];
     text += kAlphabet[(triple >> 12) & 63];
     text += kAlphabet[(triple >> 6) & 63];
@@ -90,7 +93,8 @@ std::string base64_encode(ByteView bytes) {
   }
   const std::size_t left = bytes.size() - i;
   if (left > 0) {
-    const std::uint32_t triple = (std::uint32_t{bytes[i]} << 16) | (left == 2 ? std::uint32_t{bytes[i + 1]} << 8 : 0);
+    const std::uint32_t triple =
+        (std::uint32_t{bytes[i]} << 16) | (left == 2 ? std::uint32_t{bytes[i + 1]} << 8 : 0);
     text += kAlphabet[triple >> 18];
     text += kAlphabet[(triple >> 12) & 63];
     text += left == 2 ? kAlphabet[(triple >> 6) & 63] : '=';

@@ -45,7 +45,8 @@ std::uint8_t rotation_to_byte(float value) {
 Result<SplatCloud> decode_antimatter_splat(ByteView bytes, FormatDetails* details) {
   if (bytes.empty()) return make_error(".splat has zero splats");
   if (bytes.size() % kRecordBytes != 0) {
-    return make_error(".splat size " + std::to_string(bytes.size()) + " is not a multiple of 32 bytes");
+    return make_error(".splat size " + std::to_string(bytes.size()) +
+                      " is not a multiple of 32 bytes");
   }
   const std::size_t count = bytes.size() / kRecordBytes;
   SplatCloud cloud;
@@ -65,7 +66,8 @@ Result<SplatCloud> decode_antimatter_splat(ByteView bytes, FormatDetails* detail
     const auto component = [&](int index) { return (rotation[index] - 128) / 128.0f; };
     cloud.rotations[i] = normalized({component(0), component(1), component(2), component(3)});
   }
-  if (std::string problem = cloud.validate(); !problem.empty()) return make_error(".splat " + problem);
+  if (std::string problem = cloud.validate(); !problem.empty())
+    return make_error(".splat " + problem);
   if (details) {
     details->format = Format::AntimatterSplat;
     details->description = "antimatter15 .splat";

@@ -8,8 +8,8 @@
 // with libdraco after every reference has been checked.
 
 #include <draco/compression/decode.h>
-#include <nlohmann/json.hpp>
 #include <tiny_gltf.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <cmath>
@@ -41,7 +41,7 @@ constexpr std::uint64_t kMaxUnbackedElements = std::uint64_t{1} << 24;
 // geometry). Any other required extension makes the file unreadable here.
 const std::set<std::string> kUnderstoodRequiredExtensions = {
     "KHR_draco_mesh_compression", "KHR_texture_transform", "KHR_mesh_quantization",
-    "EXT_texture_webp", "KHR_materials_unlit", "KHR_materials_emissive_strength"};
+    "EXT_texture_webp",           "KHR_materials_unlit",   "KHR_materials_emissive_strength"};
 
 std::string plural(std::size_t count, const std::string& noun, const std::string& nouns = "") {
   return std::to_string(count) + " " + (count == 1 ? noun : nouns.empty() ? noun + "s" : nouns);
@@ -62,7 +62,8 @@ Result<GlbParts> split_glb(ByteView bytes) {
     return make_error("GLB: truncated header (" + std::to_string(bytes.size()) + " bytes)");
   }
   if (magic != kGlbMagic) return make_error("GLB: wrong magic bytes");
-  if (version != 2) return make_error("GLB: container version " + std::to_string(version) + " is not supported");
+  if (version != 2)
+    return make_error("GLB: container version " + std::to_string(version) + " is not supported");
   if (length > bytes.size()) {
     return make_error("GLB: header says " + std::to_string(length) + " bytes but the file has " +
                       std::to_string(bytes.size()) + " (truncated)");
@@ -70,21 +71,23 @@ Result<GlbParts> split_glb(ByteView bytes) {
   ByteReader chunks(bytes.first(length));
   chunks.skip(12);
   std::uint32_t json_length = 0, json_type = 0;
-  if (!chunks.read(json_length) || !chunks.read(json_type)) return make_error("GLB: truncated JSON chunk header");
+  if (!chunks.read(json_length) || !chunks.read(json_type))
+    return make_error("GLB: truncated JSON chunk header");
   if (json_type != kChunkJson) return make_error("GLB: the first chunk is not JSON");
   if (json_length == 0 || !chunks.has(json_length)) {
-    return make_error("GLB: JSON chunk length " + std::to_string(json_length) + " runs past the end (" +
-                      std::to_string(chunks.remaining()) + " bytes left)");
+    return make_error("GLB: JSON chunk length " + std::to_string(json_length) +
+                      " runs past the end (" + std::to_string(chunks.remaining()) + " bytes left)");
   }
   GlbParts parts;
   parts.json = as_chars(chunks.take(json_length));
   if (chunks.remaining() == 0) return parts;
   std::uint32_t bin_length = 0, bin_type = 0;
-  if (!chunks.read(bin_length) || !chunks.read(bin_type)) return make_error("GLB: truncated BIN chunk header");
+  if (!chunks.read(bin_length) || !chunks.read(bin_type))
+    return make_error("GLB: truncated BIN chunk header");
   if (bin_type != kChunkBin) return make_error("GLB: the second chunk is not BIN");
   if (!chunks.has(bin_length)) {
-    return make_error("GLB: BIN chunk length " + std::to_string(bin_length) + " runs past the end (" +
-                      std::to_string(chunks.remaining()) + " bytes left)");
+    return make_error("GLB: BIN chunk length " + std::to_string(bin_length) +
+                      " runs past the end (" + std::to_string(chunks.remaining()) + " bytes left)");
   }
   parts.bin = chunks.take(bin_length);
   return parts;
@@ -126,7 +129,8 @@ const Json* member(const Json& object, const char* key) {
 std::optional<std::uint64_t> as_unsigned(const Json* value) {
   if (value == nullptr) return std::nullopt;
   if (value->is_number_unsigned()) return value->get<std::uint64_t>();
-  if (value->is_number_integer() && value->get<std::int64_t>() >= 0) return value->get<std::uint64_t>();
+  if (value->is_number_integer() && value->get<std::int64_t>() >= 0)
+    return value->get<std::uint64_t>();
   return std::nullopt;
 }
 
@@ -140,16 +144,20 @@ const Json* array_element(const Json& document, const char* array, std::uint64_t
 Status check_image_view(const Json& document, std::uint64_t view_index, std::size_t image) {
   const std::string what = "image " + std::to_string(image);
   const Json* view = array_element(document, "bufferViews", view_index);
-  if (view == nullptr) return make_error(what + ": bufferView " + std::to_string(view_index) + " does not exist");
+  if (view == nullptr)
+    return make_error(what + ": bufferView " + std::to_string(view_index) + " does not exist");
   const auto buffer_index = as_unsigned(member(*view, "buffer"));
   const Json* buffer = buffer_index ? array_element(document, "buffers", *buffer_index) : nullptr;
-  if (buffer == nullptr) return make_error(what + ": its bufferView names a buffer that does not exist");
+  if (buffer == nullptr)
+    return make_error(what + ": its bufferView names a buffer that does not exist");
   const auto buffer_length = as_unsigned(member(*buffer, "byteLength"));
   const auto length = as_unsigned(member(*view, "byteLength"));
-  const auto offset = member(*view, "byteOffset") ? as_unsigned(member(*view, "byteOffset")) : std::uint64_t{0};
+  const auto offset =
+      member(*view, "byteOffset") ? as_unsigned(member(*view, "byteOffset")) : std::uint64_t{0};
   if (!buffer_length || !length || !offset || *length == 0 || *length > *buffer_length ||
       *offset > *buffer_length - *length) {
-    return make_error(what + ": bufferView " + std::to_string(view_index) + " lies outside its buffer");
+    return make_error(what + ": bufferView " + std::to_string(view_index) +
+                      " lies outside its buffer");
   }
   return Ok{};
 }
@@ -167,12 +175,14 @@ Result<DracoSource> take_draco(Json& primitive, const Json& extension, std::stri
   const auto view = as_unsigned(member(extension, "bufferView"));
   const Json* attributes = member(extension, "attributes");
   if (!view || *view > INT32_MAX || attributes == nullptr || !attributes->is_object()) {
-    return make_error(std::string(what) + ": KHR_draco_mesh_compression needs a bufferView and attributes");
+    return make_error(std::string(what) +
+                      ": KHR_draco_mesh_compression needs a bufferView and attributes");
   }
   source.buffer_view = static_cast<int>(*view);
   for (auto it = attributes->begin(); it != attributes->end(); ++it) {
     const auto id = as_unsigned(&it.value());
-    if (!id || *id > INT32_MAX) return make_error(std::string(what) + ": Draco attribute ids must be integers");
+    if (!id || *id > INT32_MAX)
+      return make_error(std::string(what) + ": Draco attribute ids must be integers");
     source.attribute_ids[it.key()] = static_cast<int>(*id);
   }
   // The triangles come from the Draco faces; the indices accessor has no bufferView,
@@ -186,10 +196,12 @@ Result<DracoSource> take_draco(Json& primitive, const Json& extension, std::stri
 // them in `draco`). Returns whether the document changed.
 Result<bool> prepare_document(Json& document, DracoTable& draco) {
   if (!document.is_object()) return make_error("glTF: the JSON document is not an object");
-  if (const Json* required = member(document, "extensionsRequired"); required && required->is_array()) {
+  if (const Json* required = member(document, "extensionsRequired");
+      required && required->is_array()) {
     for (const Json& name : *required) {
       if (name.is_string() && !kUnderstoodRequiredExtensions.contains(name.get<std::string>())) {
-        return make_error("glTF: requires extension " + name.get<std::string>() + ", which Atlas does not support");
+        return make_error("glTF: requires extension " + name.get<std::string>() +
+                          ", which Atlas does not support");
       }
     }
   }
@@ -197,7 +209,8 @@ Result<bool> prepare_document(Json& document, DracoTable& draco) {
     for (std::size_t i = 0; i < images->size(); ++i) {
       if (const Json* view = member((*images)[i], "bufferView")) {
         const auto index = as_unsigned(view);
-        if (!index) return make_error("glTF: image " + std::to_string(i) + ": bufferView is not an index");
+        if (!index)
+          return make_error("glTF: image " + std::to_string(i) + ": bufferView is not an index");
         if (Status status = check_image_view(document, *index, i); !status) {
           return with_context("glTF", status.error());
         }
@@ -215,9 +228,11 @@ Result<bool> prepare_document(Json& document, DracoTable& draco) {
     for (std::size_t p = 0; p < primitives->size(); ++p) {
       Json& primitive = (*primitives)[p];
       const Json* extensions = member(primitive, "extensions");
-      const Json* extension = extensions ? member(*extensions, "KHR_draco_mesh_compression") : nullptr;
+      const Json* extension =
+          extensions ? member(*extensions, "KHR_draco_mesh_compression") : nullptr;
       if (extension == nullptr) continue;
-      const std::string what = "glTF: mesh " + std::to_string(m) + " primitive " + std::to_string(p);
+      const std::string what =
+          "glTF: mesh " + std::to_string(m) + " primitive " + std::to_string(p);
       const Json copy = *extension;
       Result<DracoSource> source = take_draco(primitive, copy, what);
       if (!source) return source.error();
@@ -238,8 +253,8 @@ struct LoaderContext {
 bool any_file_exists(const std::string&, void*) { return true; }
 std::string path_unchanged(const std::string& path, void*) { return path; }
 
-bool read_through_loader(std::vector<unsigned char>* out, std::string* error, const std::string& path,
-                         void* user) {
+bool read_through_loader(std::vector<unsigned char>* out, std::string* error,
+                         const std::string& path, void* user) {
   const auto* context = static_cast<LoaderContext*>(user);
   // tinygltf has percent-decoded the URI already; the loader decodes again, so a
   // literal '%' must reach it escaped.
@@ -258,7 +273,8 @@ bool read_through_loader(std::vector<unsigned char>* out, std::string* error, co
   return true;
 }
 
-bool refuse_write(std::string* error, const std::string&, const std::vector<unsigned char>&, void*) {
+bool refuse_write(std::string* error, const std::string&, const std::vector<unsigned char>&,
+                  void*) {
   *error = "writing is not allowed while reading";
   return false;
 }
@@ -280,7 +296,8 @@ std::string one_line(std::string text) {
     std::size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     std::string part = text.substr(start, end - start);
-    while (!part.empty() && (part.back() == '\r' || part.back() == ' ' || part.back() == '.')) part.pop_back();
+    while (!part.empty() && (part.back() == '\r' || part.back() == ' ' || part.back() == '.'))
+      part.pop_back();
     if (!part.empty()) line += (line.empty() ? "" : "; ") + part;
     start = end + 1;
   }
@@ -370,9 +387,9 @@ Result<ByteView> view_bytes(const tinygltf::Model& model, int view_index, const 
   const std::vector<unsigned char>& data = model.buffers[view.buffer].data;
   if (view.byteLength > data.size() || view.byteOffset > data.size() - view.byteLength) {
     return make_error(what + ": bufferView " + std::to_string(view_index) + " (offset " +
-                      std::to_string(view.byteOffset) + ", length " + std::to_string(view.byteLength) +
-                      ") runs past the end of buffer " + std::to_string(view.buffer) + " (" +
-                      std::to_string(data.size()) + " bytes)");
+                      std::to_string(view.byteOffset) + ", length " +
+                      std::to_string(view.byteLength) + ") runs past the end of buffer " +
+                      std::to_string(view.buffer) + " (" + std::to_string(data.size()) + " bytes)");
   }
   return ByteView(data).subspan(view.byteOffset, view.byteLength);
 }
@@ -383,21 +400,23 @@ struct ElementLayout {
   std::size_t stride = 0;
 };
 
-Result<ElementLayout> locate_elements(const tinygltf::Model& model, int view_index, std::size_t byte_offset,
-                                      std::size_t count, std::size_t element_bytes, const std::string& what) {
+Result<ElementLayout> locate_elements(const tinygltf::Model& model, int view_index,
+                                      std::size_t byte_offset, std::size_t count,
+                                      std::size_t element_bytes, const std::string& what) {
   Result<ByteView> view = view_bytes(model, view_index, what);
   if (!view) return view.error();
   const std::size_t declared_stride = model.bufferViews[view_index].byteStride;
   const std::size_t stride = declared_stride != 0 ? declared_stride : element_bytes;
   if (stride < element_bytes) {
-    return make_error(what + ": byteStride " + std::to_string(stride) + " is smaller than an element (" +
-                      std::to_string(element_bytes) + " bytes)");
+    return make_error(what + ": byteStride " + std::to_string(stride) +
+                      " is smaller than an element (" + std::to_string(element_bytes) + " bytes)");
   }
   const std::size_t size = view->size();
   if (count > 0 && (byte_offset > size || element_bytes > size - byte_offset ||
                     count - 1 > (size - byte_offset - element_bytes) / stride)) {
-    return make_error(what + ": " + std::to_string(count) + " elements of " + std::to_string(element_bytes) +
-                      " bytes (stride " + std::to_string(stride) + ", offset " + std::to_string(byte_offset) +
+    return make_error(what + ": " + std::to_string(count) + " elements of " +
+                      std::to_string(element_bytes) + " bytes (stride " + std::to_string(stride) +
+                      ", offset " + std::to_string(byte_offset) +
                       ") run past the end of bufferView " + std::to_string(view_index) + " (" +
                       std::to_string(size) + " bytes)");
   }
@@ -415,32 +434,39 @@ struct FloatData {
   std::vector<float> values;  // count * components
 };
 
-Status apply_sparse(const tinygltf::Model& model, const tinygltf::Accessor& accessor, FloatData& data,
-                    const std::string& what) {
+Status apply_sparse(const tinygltf::Model& model, const tinygltf::Accessor& accessor,
+                    FloatData& data, const std::string& what) {
   const auto& sparse = accessor.sparse;
   if (sparse.count < 1 || static_cast<std::size_t>(sparse.count) > accessor.count) {
-    return make_error(what + ": sparse count " + std::to_string(sparse.count) + " is not within 1.." +
-                      std::to_string(accessor.count));
+    return make_error(what + ": sparse count " + std::to_string(sparse.count) +
+                      " is not within 1.." + std::to_string(accessor.count));
   }
   if (sparse.indices.byteOffset < 0 || sparse.values.byteOffset < 0) {
     return make_error(what + ": negative sparse byteOffset");
   }
-  const int index_bytes = sparse.indices.componentType == TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE    ? 1
-                          : sparse.indices.componentType == TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT ? 2
-                          : sparse.indices.componentType == TINYGLTF_COMPONENT_TYPE_UNSIGNED_INT   ? 4
-                                                                                                   : 0;
+  const int index_bytes =
+      sparse.indices.componentType == TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE    ? 1
+      : sparse.indices.componentType == TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT ? 2
+      : sparse.indices.componentType == TINYGLTF_COMPONENT_TYPE_UNSIGNED_INT   ? 4
+                                                                               : 0;
   if (index_bytes == 0) return make_error(what + ": sparse indices have an invalid component type");
   const std::size_t count = static_cast<std::size_t>(sparse.count);
-  const std::size_t value_bytes = std::size_t(component_bytes(accessor.componentType)) * data.components;
-  Result<ByteView> index_view = view_bytes(model, sparse.indices.bufferView, what + " sparse indices");
+  const std::size_t value_bytes =
+      std::size_t(component_bytes(accessor.componentType)) * data.components;
+  Result<ByteView> index_view =
+      view_bytes(model, sparse.indices.bufferView, what + " sparse indices");
   if (!index_view) return index_view.error();
-  Result<ByteView> value_view = view_bytes(model, sparse.values.bufferView, what + " sparse values");
+  Result<ByteView> value_view =
+      view_bytes(model, sparse.values.bufferView, what + " sparse values");
   if (!value_view) return value_view.error();
   const std::size_t index_offset = static_cast<std::size_t>(sparse.indices.byteOffset);
   const std::size_t value_offset = static_cast<std::size_t>(sparse.values.byteOffset);
-  if (index_offset > index_view->size() || count > (index_view->size() - index_offset) / index_bytes ||
-      value_offset > value_view->size() || count > (value_view->size() - value_offset) / value_bytes) {
-    return make_error(what + ": " + std::to_string(count) + " sparse elements run past their bufferViews");
+  if (index_offset > index_view->size() ||
+      count > (index_view->size() - index_offset) / index_bytes ||
+      value_offset > value_view->size() ||
+      count > (value_view->size() - value_offset) / value_bytes) {
+    return make_error(what + ": " + std::to_string(count) +
+                      " sparse elements run past their bufferViews");
   }
   const std::uint8_t* indices = index_view->data() + index_offset;
   const std::uint8_t* values = value_view->data() + value_offset;
@@ -451,12 +477,13 @@ Status apply_sparse(const tinygltf::Model& model, const tinygltf::Accessor& acce
                                  : index_bytes == 2 ? load<std::uint16_t>(at)
                                                     : load<std::uint32_t>(at);
     if (target >= data.count) {
-      return make_error(what + ": sparse index " + std::to_string(target) + " is out of range (count " +
-                        std::to_string(data.count) + ")");
+      return make_error(what + ": sparse index " + std::to_string(target) +
+                        " is out of range (count " + std::to_string(data.count) + ")");
     }
     for (int c = 0; c < data.components; ++c) {
-      data.values[std::size_t(target) * data.components + c] = component_value(
-          values + i * value_bytes + std::size_t(c) * component_size, accessor.componentType, accessor.normalized);
+      data.values[std::size_t(target) * data.components + c] =
+          component_value(values + i * value_bytes + std::size_t(c) * component_size,
+                          accessor.componentType, accessor.normalized);
     }
   }
   return Ok{};
@@ -464,22 +491,25 @@ Status apply_sparse(const tinygltf::Model& model, const tinygltf::Accessor& acce
 
 // Reads a vertex attribute accessor into floats, converting every component type and
 // normalised integers.
-Result<FloatData> read_floats(const tinygltf::Model& model, int accessor_index, const std::string& what) {
+Result<FloatData> read_floats(const tinygltf::Model& model, int accessor_index,
+                              const std::string& what) {
   const tinygltf::Accessor* accessor = find_accessor(model, accessor_index);
-  if (accessor == nullptr) return make_error(what + ": accessor " + std::to_string(accessor_index) + " does not exist");
+  if (accessor == nullptr)
+    return make_error(what + ": accessor " + std::to_string(accessor_index) + " does not exist");
   const std::string where = what + " (accessor " + std::to_string(accessor_index) + ")";
   const int component_size = component_bytes(accessor->componentType);
   const int components = type_components(accessor->type);
   if (component_size == 0 || components == 0) {
-    return make_error(where + ": invalid componentType " + std::to_string(accessor->componentType) + " or type");
+    return make_error(where + ": invalid componentType " + std::to_string(accessor->componentType) +
+                      " or type");
   }
   FloatData data;
   data.count = accessor->count;
   data.components = components;
   const std::size_t element_bytes = std::size_t(component_size) * components;
   if (accessor->bufferView >= 0) {
-    Result<ElementLayout> layout =
-        locate_elements(model, accessor->bufferView, accessor->byteOffset, accessor->count, element_bytes, where);
+    Result<ElementLayout> layout = locate_elements(
+        model, accessor->bufferView, accessor->byteOffset, accessor->count, element_bytes, where);
     if (!layout) return layout.error();
     data.values.resize(data.count * components);
     float* out = data.values.data();
@@ -489,14 +519,15 @@ Result<FloatData> read_floats(const tinygltf::Model& model, int accessor_index, 
         std::memcpy(out + i * components, element, element_bytes);
       } else {
         for (int c = 0; c < components; ++c) {
-          out[i * components + c] =
-              component_value(element + std::size_t(c) * component_size, accessor->componentType, accessor->normalized);
+          out[i * components + c] = component_value(element + std::size_t(c) * component_size,
+                                                    accessor->componentType, accessor->normalized);
         }
       }
     }
   } else {
     if (data.count > kMaxUnbackedElements) {
-      return make_error(where + ": " + std::to_string(data.count) + " elements with no bufferView is too many");
+      return make_error(where + ": " + std::to_string(data.count) +
+                        " elements with no bufferView is too many");
     }
     data.values.assign(data.count * components, 0.0f);
   }
@@ -509,7 +540,8 @@ Result<FloatData> read_floats(const tinygltf::Model& model, int accessor_index, 
 Result<std::vector<std::uint32_t>> read_indices(const tinygltf::Model& model, int accessor_index,
                                                 const std::string& what) {
   const tinygltf::Accessor* accessor = find_accessor(model, accessor_index);
-  if (accessor == nullptr) return make_error(what + ": accessor " + std::to_string(accessor_index) + " does not exist");
+  if (accessor == nullptr)
+    return make_error(what + ": accessor " + std::to_string(accessor_index) + " does not exist");
   const std::string where = what + " indices (accessor " + std::to_string(accessor_index) + ")";
   const int size = accessor->componentType == TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE    ? 1
                    : accessor->componentType == TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT ? 2
@@ -518,15 +550,18 @@ Result<std::vector<std::uint32_t>> read_indices(const tinygltf::Model& model, in
   if (size == 0 || accessor->type != TINYGLTF_TYPE_SCALAR) {
     return make_error(where + ": must be unsigned byte, short or int scalars");
   }
-  if (accessor->sparse.isSparse) return make_error(where + ": sparse index accessors are not supported");
+  if (accessor->sparse.isSparse)
+    return make_error(where + ": sparse index accessors are not supported");
   if (accessor->bufferView < 0) return make_error(where + ": has no bufferView");
-  Result<ElementLayout> layout =
-      locate_elements(model, accessor->bufferView, accessor->byteOffset, accessor->count, size, where);
+  Result<ElementLayout> layout = locate_elements(model, accessor->bufferView, accessor->byteOffset,
+                                                 accessor->count, size, where);
   if (!layout) return layout.error();
   std::vector<std::uint32_t> indices(accessor->count);
   for (std::size_t i = 0; i < indices.size(); ++i) {
     const std::uint8_t* at = layout->base + i * layout->stride;
-    indices[i] = size == 1 ? load<std::uint8_t>(at) : size == 2 ? load<std::uint16_t>(at) : load<std::uint32_t>(at);
+    indices[i] = size == 1   ? load<std::uint8_t>(at)
+                 : size == 2 ? load<std::uint16_t>(at)
+                             : load<std::uint32_t>(at);
   }
   return indices;
 }
@@ -534,7 +569,8 @@ Result<std::vector<std::uint32_t>> read_indices(const tinygltf::Model& model, in
 // ---------------------------------------------------------------------------------
 // Draco
 
-Result<std::unique_ptr<draco::Mesh>> decode_draco(const tinygltf::Model& model, const DracoSource& source,
+Result<std::unique_ptr<draco::Mesh>> decode_draco(const tinygltf::Model& model,
+                                                  const DracoSource& source,
                                                   const std::string& what) {
   Result<ByteView> bytes = view_bytes(model, source.buffer_view, what + " Draco data");
   if (!bytes) return bytes.error();
@@ -542,15 +578,20 @@ Result<std::unique_ptr<draco::Mesh>> decode_draco(const tinygltf::Model& model, 
   buffer.Init(reinterpret_cast<const char*>(bytes->data()), bytes->size());
   draco::Decoder decoder;
   auto decoded = decoder.DecodeMeshFromBuffer(&buffer);
-  if (!decoded.ok()) return make_error(what + ": Draco data does not decode: " + decoded.status().error_msg_string());
+  if (!decoded.ok())
+    return make_error(what +
+                      ": Draco data does not decode: " + decoded.status().error_msg_string());
   std::unique_ptr<draco::Mesh> mesh = std::move(decoded).value();
   if (mesh == nullptr) return make_error(what + ": Draco data holds no mesh");
   return mesh;
 }
 
 Result<FloatData> draco_attribute(const draco::Mesh& mesh, int unique_id, const std::string& what) {
-  const draco::PointAttribute* attribute = mesh.GetAttributeByUniqueId(static_cast<std::uint32_t>(unique_id));
-  if (attribute == nullptr) return make_error(what + ": Draco attribute id " + std::to_string(unique_id) + " does not exist");
+  const draco::PointAttribute* attribute =
+      mesh.GetAttributeByUniqueId(static_cast<std::uint32_t>(unique_id));
+  if (attribute == nullptr)
+    return make_error(what + ": Draco attribute id " + std::to_string(unique_id) +
+                      " does not exist");
   const int components = attribute->num_components();
   if (components < 1 || components > 4) {
     return make_error(what + ": Draco attribute has " + std::to_string(components) + " components");
@@ -560,9 +601,11 @@ Result<FloatData> draco_attribute(const draco::Mesh& mesh, int unique_id, const 
   data.components = components;
   data.values.resize(data.count * components);
   for (draco::PointIndex i(0); i < mesh.num_points(); ++i) {
-    if (!attribute->ConvertValue<float>(attribute->mapped_index(i), static_cast<std::int8_t>(components),
+    if (!attribute->ConvertValue<float>(attribute->mapped_index(i),
+                                        static_cast<std::int8_t>(components),
                                         data.values.data() + std::size_t(i.value()) * components)) {
-      return make_error(what + ": Draco attribute value " + std::to_string(i.value()) + " cannot be read");
+      return make_error(what + ": Draco attribute value " + std::to_string(i.value()) +
+                        " cannot be read");
     }
   }
   return data;
@@ -585,16 +628,19 @@ std::vector<V> to_vectors(const FloatData& data) {
   std::vector<V> out(data.count);
   for (std::size_t i = 0; i < data.count; ++i) {
     float values[4] = {0, 0, 0, 1};
-    for (int c = 0; c < std::min(n, data.components); ++c) values[c] = data.values[i * data.components + c];
+    for (int c = 0; c < std::min(n, data.components); ++c)
+      values[c] = data.values[i * data.components + c];
     std::memcpy(&out[i], values, sizeof(V));
   }
   return out;
 }
 
-Result<std::vector<std::uint32_t>> triangle_list(int mode, std::vector<std::uint32_t> indices, const std::string& what) {
+Result<std::vector<std::uint32_t>> triangle_list(int mode, std::vector<std::uint32_t> indices,
+                                                 const std::string& what) {
   if (mode == TINYGLTF_MODE_TRIANGLES) {
     if (indices.size() % 3 != 0) {
-      return make_error(what + ": " + std::to_string(indices.size()) + " indices is not a multiple of 3");
+      return make_error(what + ": " + std::to_string(indices.size()) +
+                        " indices is not a multiple of 3");
     }
     return indices;
   }
@@ -619,11 +665,13 @@ Result<std::vector<std::uint32_t>> triangle_list(int mode, std::vector<std::uint
 }
 
 // Reads one glTF primitive in its mesh's local space. Returns an empty optional for
-// points and lines, which Atlas does not keep.
-Result<std::optional<Primitive>> read_primitive(ReadState& state, std::size_t mesh_index, std::size_t primitive_index) {
+// points and lines, which Atlas does not keep, and for primitives with no triangles.
+Result<std::optional<Primitive>> read_primitive(ReadState& state, std::size_t mesh_index,
+                                                std::size_t primitive_index) {
   const tinygltf::Model& model = state.model;
   const tinygltf::Primitive& source = model.meshes[mesh_index].primitives[primitive_index];
-  const std::string what = "mesh " + std::to_string(mesh_index) + " primitive " + std::to_string(primitive_index);
+  const std::string what =
+      "mesh " + std::to_string(mesh_index) + " primitive " + std::to_string(primitive_index);
   if (source.mode >= TINYGLTF_MODE_POINTS && source.mode <= TINYGLTF_MODE_LINE_STRIP) {
     ++state.skipped_non_triangles;
     return std::optional<Primitive>();
@@ -634,7 +682,8 @@ Result<std::optional<Primitive>> read_primitive(ReadState& state, std::size_t me
   if (!source.targets.empty()) state.morph_targets = true;
 
   const auto draco_entry = state.draco.find({mesh_index, primitive_index});
-  const DracoSource* draco_source = draco_entry == state.draco.end() ? nullptr : &draco_entry->second;
+  const DracoSource* draco_source =
+      draco_entry == state.draco.end() ? nullptr : &draco_entry->second;
   std::unique_ptr<draco::Mesh> draco_mesh;
   if (draco_source != nullptr) {
     auto decoded = decode_draco(model, *draco_source, what);
@@ -642,19 +691,23 @@ Result<std::optional<Primitive>> read_primitive(ReadState& state, std::size_t me
     draco_mesh = std::move(decoded.value());
   }
 
-  auto attribute = [&](const std::string& name, std::initializer_list<int> allowed) -> Result<FloatData> {
+  auto attribute = [&](const std::string& name,
+                       std::initializer_list<int> allowed) -> Result<FloatData> {
     const std::string where = what + " " + name;
     const bool compressed = draco_source != nullptr && draco_source->attribute_ids.contains(name);
-    Result<FloatData> data = compressed ? draco_attribute(*draco_mesh, draco_source->attribute_ids.at(name), where)
-                                        : read_floats(model, source.attributes.at(name), where);
+    Result<FloatData> data =
+        compressed ? draco_attribute(*draco_mesh, draco_source->attribute_ids.at(name), where)
+                   : read_floats(model, source.attributes.at(name), where);
     if (!data) return data;
     if (std::find(allowed.begin(), allowed.end(), data->components) == allowed.end()) {
-      return make_error(where + ": has " + std::to_string(data->components) + " components per element");
+      return make_error(where + ": has " + std::to_string(data->components) +
+                        " components per element");
     }
     return data;
   };
 
-  if (!source.attributes.contains("POSITION")) return make_error(what + ": has no POSITION attribute");
+  if (!source.attributes.contains("POSITION"))
+    return make_error(what + ": has no POSITION attribute");
   Result<FloatData> positions = attribute("POSITION", {3});
   if (!positions) return positions.error();
   const std::size_t vertex_count = positions->count;
@@ -664,7 +717,8 @@ Result<std::optional<Primitive>> read_primitive(ReadState& state, std::size_t me
   primitive.name = model.meshes[mesh_index].name;
   primitive.positions = to_vectors<Vec3>(positions.value());
 
-  auto optional_attribute = [&](const std::string& name, std::initializer_list<int> allowed, auto& out) -> Status {
+  auto optional_attribute = [&](const std::string& name, std::initializer_list<int> allowed,
+                                auto& out) -> Status {
     if (!source.attributes.contains(name)) return Ok{};
     Result<FloatData> data = attribute(name, allowed);
     if (!data) return data.error();
@@ -706,6 +760,7 @@ Result<std::optional<Primitive>> read_primitive(ReadState& state, std::size_t me
   }
   Result<std::vector<std::uint32_t>> list = triangle_list(source.mode, std::move(indices), what);
   if (!list) return list.error();
+  if (list->empty()) return std::optional<Primitive>();
   primitive.indices = std::move(list.value());
 
   if (source.material >= 0 && static_cast<std::size_t>(source.material) >= model.materials.size()) {
@@ -739,20 +794,22 @@ Result<Matrix> local_matrix(const tinygltf::Node& node, const std::string& what)
     return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
   };
   if (!node.matrix.empty()) {
-    if (node.matrix.size() != 16 || !finite(node.matrix)) return make_error(what + ": matrix must be 16 finite numbers");
+    if (node.matrix.size() != 16 || !finite(node.matrix))
+      return make_error(what + ": matrix must be 16 finite numbers");
     Matrix m;
     std::copy(node.matrix.begin(), node.matrix.end(), m.begin());
     return m;
   }
   if ((!node.translation.empty() && node.translation.size() != 3) ||
-      (!node.rotation.empty() && node.rotation.size() != 4) || (!node.scale.empty() && node.scale.size() != 3) ||
-      !finite(node.translation) || !finite(node.rotation) || !finite(node.scale)) {
+      (!node.rotation.empty() && node.rotation.size() != 4) ||
+      (!node.scale.empty() && node.scale.size() != 3) || !finite(node.translation) ||
+      !finite(node.rotation) || !finite(node.scale)) {
     return make_error(what + ": translation, rotation or scale is malformed");
   }
-  const std::array<double, 3> t = node.translation.empty() ? std::array<double, 3>{0, 0, 0}
-                                                           : std::array<double, 3>{node.translation[0],
-                                                                                   node.translation[1],
-                                                                                   node.translation[2]};
+  const std::array<double, 3> t =
+      node.translation.empty()
+          ? std::array<double, 3>{0, 0, 0}
+          : std::array<double, 3>{node.translation[0], node.translation[1], node.translation[2]};
   const std::array<double, 3> s =
       node.scale.empty() ? std::array<double, 3>{1, 1, 1}
                          : std::array<double, 3>{node.scale[0], node.scale[1], node.scale[2]};
@@ -777,15 +834,17 @@ void transform_primitive(Primitive& primitive, const Matrix& m) {
   if (m == kIdentity) return;
   for (Vec3& p : primitive.positions) {
     const double x = p.x, y = p.y, z = p.z;
-    p = {float(m[0] * x + m[4] * y + m[8] * z + m[12]), float(m[1] * x + m[5] * y + m[9] * z + m[13]),
+    p = {float(m[0] * x + m[4] * y + m[8] * z + m[12]),
+         float(m[1] * x + m[5] * y + m[9] * z + m[13]),
          float(m[2] * x + m[6] * y + m[10] * z + m[14])};
   }
   // The cofactor matrix is det * inverse-transpose: it maps normals correctly up to
   // length and sign, which normalising and the determinant's sign fix.
-  const double a = m[0], b = m[4], c = m[8], d = m[1], e = m[5], f = m[9], g = m[2], h = m[6], k = m[10];
-  const double cofactor[9] = {e * k - f * h, -(d * k - f * g), d * h - e * g,
-                              -(b * k - c * h), a * k - c * g, -(a * h - b * g),
-                              b * f - c * e, -(a * f - c * d), a * e - b * d};
+  const double a = m[0], b = m[4], c = m[8], d = m[1], e = m[5], f = m[9], g = m[2], h = m[6],
+               k = m[10];
+  const double cofactor[9] = {e * k - f * h,    -(d * k - f * g), d * h - e * g,
+                              -(b * k - c * h), a * k - c * g,    -(a * h - b * g),
+                              b * f - c * e,    -(a * f - c * d), a * e - b * d};
   const double det = a * cofactor[0] + b * cofactor[1] + c * cofactor[2];
   const double sign = det < 0 ? -1 : 1;
   for (Vec3& n : primitive.normals) {
@@ -796,8 +855,9 @@ void transform_primitive(Primitive& primitive, const Matrix& m) {
   }
   for (Vec4& t : primitive.tangents) {
     const double x = t.x, y = t.y, z = t.z;
-    const Vec3 v = normalize(Vec3{float(m[0] * x + m[4] * y + m[8] * z), float(m[1] * x + m[5] * y + m[9] * z),
-                                  float(m[2] * x + m[6] * y + m[10] * z)});
+    const Vec3 v =
+        normalize(Vec3{float(m[0] * x + m[4] * y + m[8] * z), float(m[1] * x + m[5] * y + m[9] * z),
+                       float(m[2] * x + m[6] * y + m[10] * z)});
     t = {v.x, v.y, v.z, t.w < 0 ? float(-sign) : float(sign)};
   }
   if (det < 0) {
@@ -839,7 +899,8 @@ struct MeshInstance {
 Result<std::vector<MeshInstance>> mesh_instances(const tinygltf::Model& model) {
   std::vector<MeshInstance> instances;
   if (model.nodes.empty()) {
-    for (std::size_t m = 0; m < model.meshes.size(); ++m) instances.push_back({static_cast<int>(m), kIdentity});
+    for (std::size_t m = 0; m < model.meshes.size(); ++m)
+      instances.push_back({static_cast<int>(m), kIdentity});
     return instances;
   }
   Result<std::vector<int>> roots = scene_roots(model);
@@ -851,7 +912,8 @@ Result<std::vector<MeshInstance>> mesh_instances(const tinygltf::Model& model) {
     const auto [index, parent] = stack.back();
     stack.pop_back();
     const std::string what = "node " + std::to_string(index);
-    if (index < 0 || static_cast<std::size_t>(index) >= model.nodes.size()) return make_error(what + " does not exist");
+    if (index < 0 || static_cast<std::size_t>(index) >= model.nodes.size())
+      return make_error(what + " does not exist");
     if (visited[index]) return make_error(what + " is reached twice (a cycle or a shared child)");
     visited[index] = true;
     const tinygltf::Node& node = model.nodes[index];
@@ -864,7 +926,8 @@ Result<std::vector<MeshInstance>> mesh_instances(const tinygltf::Model& model) {
       }
       instances.push_back({node.mesh, world});
     }
-    for (auto child = node.children.rbegin(); child != node.children.rend(); ++child) stack.push_back({*child, world});
+    for (auto child = node.children.rbegin(); child != node.children.rend(); ++child)
+      stack.push_back({*child, world});
   }
   return instances;
 }
@@ -904,7 +967,8 @@ Result<TextureRef> texture_ref(const ReadState& state, int texture_index, int te
   }
   const tinygltf::Texture& texture = model.textures[texture_index];
   int source = texture.source;
-  if (const auto webp = texture.extensions.find("EXT_texture_webp"); webp != texture.extensions.end()) {
+  if (const auto webp = texture.extensions.find("EXT_texture_webp");
+      webp != texture.extensions.end()) {
     if (webp->second.Get("source").IsInt()) source = webp->second.Get("source").GetNumberAsInt();
   }
   if (source < 0) return ref;
@@ -971,7 +1035,8 @@ Result<Material> read_material(const ReadState& state, std::size_t index) {
        &source.emissiveTexture.extensions},
   };
   for (const Slot& slot : slots) {
-    Result<TextureRef> ref = texture_ref(state, slot.texture, slot.texcoord, *slot.extensions, what);
+    Result<TextureRef> ref =
+        texture_ref(state, slot.texture, slot.texcoord, *slot.extensions, what);
     if (!ref) return ref.error();
     *slot.target = ref.value();
   }
@@ -999,7 +1064,9 @@ Status read_images(ReadState& state, Mesh& mesh, std::vector<std::string>& notes
       continue;
     }
     MeshImage image;
-    image.name = !source.name.empty() ? source.name : source.uri.rfind("data:", 0) == 0 ? "" : source.uri;
+    image.name = !source.name.empty()                ? source.name
+                 : source.uri.rfind("data:", 0) == 0 ? ""
+                                                     : source.uri;
     image.mime_type = sniff_image_mime_type(encoded);
     if (image.mime_type.empty()) return make_error(what + " is not PNG, JPEG or WebP");
     Result<Image> pixels = decode_image(encoded, 4);
@@ -1063,7 +1130,7 @@ Result<Mesh> convert_model(const tinygltf::Model& model, const DracoTable& draco
     }
   }
   if (mesh.primitives.empty()) return make_error("the scene has no triangles to show");
-  if (!model.meshes.empty() && model.meshes.size() == 1) mesh.name = model.meshes[0].name;
+  if (model.meshes.size() == 1) mesh.name = model.meshes[0].name;
   if (std::string problem = mesh.validate(); !problem.empty()) return make_error(problem);
 
   if (details != nullptr) {
@@ -1080,7 +1147,8 @@ Result<Mesh> convert_model(const tinygltf::Model& model, const DracoTable& draco
   return mesh;
 }
 
-Result<Mesh> decode_gltf_checked(ByteView bytes, const ResourceLoader& load, FormatDetails* details) {
+Result<Mesh> decode_gltf_checked(ByteView bytes, const ResourceLoader& load,
+                                 FormatDetails* details) {
   const bool binary = bytes.size() >= 4 && std::memcmp(bytes.data(), "glTF", 4) == 0;
   std::string_view json_text;
   ByteView bin;
@@ -1094,7 +1162,8 @@ Result<Mesh> decode_gltf_checked(ByteView bytes, const ResourceLoader& load, For
     if (json_text.starts_with("\xEF\xBB\xBF")) json_text.remove_prefix(3);
   }
   Json document = Json::parse(json_text, nullptr, false);
-  if (document.is_discarded()) return make_error(std::string(binary ? "GLB" : "glTF") + ": the JSON is malformed");
+  if (document.is_discarded())
+    return make_error(std::string(binary ? "GLB" : "glTF") + ": the JSON is malformed");
   DracoTable draco;
   Result<bool> changed = prepare_document(document, draco);
   if (!changed) return changed.error();
@@ -1103,7 +1172,8 @@ Result<Mesh> decode_gltf_checked(ByteView bytes, const ResourceLoader& load, For
 
   LoaderContext context{&load};
   tinygltf::TinyGLTF parser;
-  parser.SetFsCallbacks({&any_file_exists, &path_unchanged, &read_through_loader, &refuse_write, &context});
+  parser.SetFsCallbacks(
+      {&any_file_exists, &path_unchanged, &read_through_loader, &refuse_write, &context});
   parser.SetImageLoader(&keep_encoded_image, nullptr);
   tinygltf::Model model;
   std::string error, warning;
@@ -1111,7 +1181,8 @@ Result<Mesh> decode_gltf_checked(ByteView bytes, const ResourceLoader& load, For
   if (binary) {
     const Bytes glb = assemble_glb(json_text, bin);
     if (glb.size() > UINT32_MAX) return make_error("GLB: larger than 4 GiB");
-    parsed = parser.LoadBinaryFromMemory(&model, &error, &warning, glb.data(), static_cast<unsigned>(glb.size()), "");
+    parsed = parser.LoadBinaryFromMemory(&model, &error, &warning, glb.data(),
+                                         static_cast<unsigned>(glb.size()), "");
   } else {
     if (json_text.size() > UINT32_MAX) return make_error("glTF: JSON larger than 4 GiB");
     parsed = parser.LoadASCIIFromString(&model, &error, &warning, json_text.data(),

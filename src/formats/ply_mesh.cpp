@@ -39,13 +39,20 @@ std::vector<int> find_all(const ply::Element& element, const std::array<const ch
 // Integer colour channels span their type's range; float channels are already 0..1.
 float colour_range(ply::ScalarType type) {
   switch (type) {
-    case ply::ScalarType::UInt8: return 255.0f;
-    case ply::ScalarType::UInt16: return 65535.0f;
-    case ply::ScalarType::Int8: return 127.0f;
-    case ply::ScalarType::Int16: return 32767.0f;
-    case ply::ScalarType::Int32: return 2147483647.0f;
-    case ply::ScalarType::UInt32: return 4294967295.0f;
-    default: return 1.0f;
+    case ply::ScalarType::UInt8:
+      return 255.0f;
+    case ply::ScalarType::UInt16:
+      return 65535.0f;
+    case ply::ScalarType::Int8:
+      return 127.0f;
+    case ply::ScalarType::Int16:
+      return 32767.0f;
+    case ply::ScalarType::Int32:
+      return 2147483647.0f;
+    case ply::ScalarType::UInt32:
+      return 4294967295.0f;
+    default:
+      return 1.0f;
   }
 }
 
@@ -75,8 +82,9 @@ Status read_faces(const ply::Reader& reader, std::size_t vertex_count, Primitive
     const std::uint32_t length = lengths[f];
     for (std::size_t k = first; k < first + length; ++k) {
       if (items[k] >= vertex_count) {
-        return make_error("PLY face " + std::to_string(f) + " refers to vertex " + std::to_string(items[k]) +
-                          " but there are only " + std::to_string(vertex_count));
+        return make_error("PLY face " + std::to_string(f) + " refers to vertex " +
+                          std::to_string(items[k]) + " but there are only " +
+                          std::to_string(vertex_count));
       }
     }
     // Polygons are fanned around their first corner, which is exact for the convex
@@ -103,7 +111,8 @@ Result<Mesh> decode_ply_mesh(ByteView bytes, FormatDetails* details) {
   for (const char* name : {"x", "y", "z"}) {
     const int index = vertex.find(name);
     if (index < 0) return make_error(std::string("PLY vertex is missing property '") + name + "'");
-    if (vertex.properties[index].is_list) return make_error(std::string("PLY property '") + name + "' is a list");
+    if (vertex.properties[index].is_list)
+      return make_error(std::string("PLY property '") + name + "' is a list");
   }
   const std::size_t count = static_cast<std::size_t>(vertex.count);
 
@@ -111,18 +120,22 @@ Result<Mesh> decode_ply_mesh(ByteView bytes, FormatDetails* details) {
   std::vector<ply::ColumnTarget> targets;
   primitive.positions.resize(count);
   const auto position = find_all(vertex, std::array{"x", "y", "z"});
-  for (int axis = 0; axis < 3; ++axis) targets.push_back({position[axis], floats(primitive.positions) + axis, 3});
+  for (int axis = 0; axis < 3; ++axis)
+    targets.push_back({position[axis], floats(primitive.positions) + axis, 3});
 
   if (const auto normal = find_all(vertex, std::array{"nx", "ny", "nz"}); !normal.empty()) {
     primitive.normals.resize(count);
-    for (int axis = 0; axis < 3; ++axis) targets.push_back({normal[axis], floats(primitive.normals) + axis, 3});
+    for (int axis = 0; axis < 3; ++axis)
+      targets.push_back({normal[axis], floats(primitive.normals) + axis, 3});
   }
-  for (const auto& names : {std::array{"s", "t"}, std::array{"u", "v"}, std::array{"texture_u", "texture_v"},
-                            std::array{"texture_s", "texture_t"}}) {
+  for (const auto& names :
+       {std::array{"s", "t"}, std::array{"u", "v"}, std::array{"texture_u", "texture_v"},
+        std::array{"texture_s", "texture_t"}}) {
     const auto uv = find_all(vertex, names);
     if (uv.empty()) continue;
     primitive.uv0.resize(count);
-    for (int axis = 0; axis < 2; ++axis) targets.push_back({uv[axis], floats(primitive.uv0) + axis, 2});
+    for (int axis = 0; axis < 2; ++axis)
+      targets.push_back({uv[axis], floats(primitive.uv0) + axis, 2});
     break;
   }
   const auto colour = find_all(vertex, std::array{"red", "green", "blue"});
@@ -145,14 +158,16 @@ Result<Mesh> decode_ply_mesh(ByteView bytes, FormatDetails* details) {
       ranges[channel] = colour_range(vertex.properties[colour[channel]].type);
     }
     if (has_alpha) ranges[3] = colour_range(vertex.properties[alpha].type);
-    for (Vec4& c : primitive.colors) c = {c.x / ranges[0], c.y / ranges[1], c.z / ranges[2], c.w / ranges[3]};
+    for (Vec4& c : primitive.colors)
+      c = {c.x / ranges[0], c.y / ranges[1], c.z / ranges[2], c.w / ranges[3]};
   }
   const auto check = [&](const char* what, float* values, std::size_t size) -> Status {
     if (all_finite(values, size)) return Ok{};
     const std::size_t first_bad = static_cast<std::size_t>(
         std::find_if(values, values + size, [](float v) { return !std::isfinite(v); }) - values);
     const std::size_t width = size / count;
-    return make_error("PLY vertex " + std::to_string(first_bad / width) + ": " + what + " is not finite");
+    return make_error("PLY vertex " + std::to_string(first_bad / width) + ": " + what +
+                      " is not finite");
   };
   for (const auto& [what, values, size] :
        {std::tuple{"position", floats(primitive.positions), primitive.positions.size() * 3},
@@ -226,7 +241,8 @@ Bytes encode_ply_mesh(const Mesh& mesh, bool ascii) {
       }
       if (has_colors) {
         const Vec4 c = p.colors.empty() ? Vec4{1, 1, 1, 1} : p.colors[v];
-        for (float channel : {c.x, c.y, c.z}) writer.value(ply::ScalarType::UInt8, std::clamp(channel, 0.0f, 1.0f) * 255.0);
+        for (float channel : {c.x, c.y, c.z})
+          writer.value(ply::ScalarType::UInt8, std::clamp(channel, 0.0f, 1.0f) * 255.0);
         if (has_alpha) writer.value(ply::ScalarType::UInt8, std::clamp(c.w, 0.0f, 1.0f) * 255.0);
       }
       writer.end_row();
@@ -236,7 +252,8 @@ Bytes encode_ply_mesh(const Mesh& mesh, bool ascii) {
   for (const Primitive& p : mesh.primitives) {
     for (std::size_t t = 0; t + 2 < p.indices.size(); t += 3) {
       writer.value(ply::ScalarType::UInt8, 3);
-      for (int k = 0; k < 3; ++k) writer.value(index_type, static_cast<double>(base + p.indices[t + k]));
+      for (int k = 0; k < 3; ++k)
+        writer.value(index_type, static_cast<double>(base + p.indices[t + k]));
       writer.end_row();
     }
     base += p.positions.size();

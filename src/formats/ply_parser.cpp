@@ -15,27 +15,39 @@ namespace atlas::ply {
 std::size_t size_of(ScalarType type) {
   switch (type) {
     case ScalarType::Int8:
-    case ScalarType::UInt8: return 1;
+    case ScalarType::UInt8:
+      return 1;
     case ScalarType::Int16:
-    case ScalarType::UInt16: return 2;
+    case ScalarType::UInt16:
+      return 2;
     case ScalarType::Int32:
     case ScalarType::UInt32:
-    case ScalarType::Float32: return 4;
-    case ScalarType::Float64: return 8;
+    case ScalarType::Float32:
+      return 4;
+    case ScalarType::Float64:
+      return 8;
   }
   return 0;
 }
 
 const char* type_name(ScalarType type) {
   switch (type) {
-    case ScalarType::Int8: return "char";
-    case ScalarType::UInt8: return "uchar";
-    case ScalarType::Int16: return "short";
-    case ScalarType::UInt16: return "ushort";
-    case ScalarType::Int32: return "int";
-    case ScalarType::UInt32: return "uint";
-    case ScalarType::Float32: return "float";
-    case ScalarType::Float64: return "double";
+    case ScalarType::Int8:
+      return "char";
+    case ScalarType::UInt8:
+      return "uchar";
+    case ScalarType::Int16:
+      return "short";
+    case ScalarType::UInt16:
+      return "ushort";
+    case ScalarType::Int32:
+      return "int";
+    case ScalarType::UInt32:
+      return "uint";
+    case ScalarType::Float32:
+      return "float";
+    case ScalarType::Float64:
+      return "double";
   }
   return "?";
 }
@@ -85,14 +97,22 @@ bool parse_type(std::string_view name, ScalarType& type) {
     ScalarType type;
   };
   static constexpr std::array<Alias, 16> kAliases{{
-      {"char", ScalarType::Int8},      {"int8", ScalarType::Int8},
-      {"uchar", ScalarType::UInt8},    {"uint8", ScalarType::UInt8},
-      {"short", ScalarType::Int16},    {"int16", ScalarType::Int16},
-      {"ushort", ScalarType::UInt16},  {"uint16", ScalarType::UInt16},
-      {"int", ScalarType::Int32},      {"int32", ScalarType::Int32},
-      {"uint", ScalarType::UInt32},    {"uint32", ScalarType::UInt32},
-      {"float", ScalarType::Float32},  {"float32", ScalarType::Float32},
-      {"double", ScalarType::Float64}, {"float64", ScalarType::Float64},
+      {"char", ScalarType::Int8},
+      {"int8", ScalarType::Int8},
+      {"uchar", ScalarType::UInt8},
+      {"uint8", ScalarType::UInt8},
+      {"short", ScalarType::Int16},
+      {"int16", ScalarType::Int16},
+      {"ushort", ScalarType::UInt16},
+      {"uint16", ScalarType::UInt16},
+      {"int", ScalarType::Int32},
+      {"int32", ScalarType::Int32},
+      {"uint", ScalarType::UInt32},
+      {"uint32", ScalarType::UInt32},
+      {"float", ScalarType::Float32},
+      {"float32", ScalarType::Float32},
+      {"double", ScalarType::Float64},
+      {"float64", ScalarType::Float64},
   }};
   for (const Alias& alias : kAliases) {
     if (alias.name == name) {
@@ -157,7 +177,8 @@ Status parse_header_line(const std::vector<std::string_view>& words, Header& hea
     Property property;
     if (words.size() >= 2 && words[1] == "list") {
       if (words.size() != 5) {
-        return make_error("PLY list property line must be 'property list <count type> <type> <name>'");
+        return make_error(
+            "PLY list property line must be 'property list <count type> <type> <name>'");
       }
       if (!parse_type(words[2], property.list_count_type)) {
         return make_error("unknown PLY property type " + quoted(words[2]));
@@ -171,7 +192,8 @@ Status parse_header_line(const std::vector<std::string_view>& words, Header& hea
       property.is_list = true;
       property.name = std::string(words[4]);
     } else {
-      if (words.size() != 3) return make_error("PLY property line must be 'property <type> <name>'");
+      if (words.size() != 3)
+        return make_error("PLY property line must be 'property <type> <name>'");
       if (!parse_type(words[1], property.type)) {
         return make_error("unknown PLY property type " + quoted(words[1]));
       }
@@ -195,14 +217,22 @@ T load_raw(const std::uint8_t* p, bool swap) {
 
 double load_number(const std::uint8_t* p, ScalarType type, bool swap) {
   switch (type) {
-    case ScalarType::Int8: return load_raw<std::int8_t>(p, swap);
-    case ScalarType::UInt8: return load_raw<std::uint8_t>(p, swap);
-    case ScalarType::Int16: return load_raw<std::int16_t>(p, swap);
-    case ScalarType::UInt16: return load_raw<std::uint16_t>(p, swap);
-    case ScalarType::Int32: return load_raw<std::int32_t>(p, swap);
-    case ScalarType::UInt32: return load_raw<std::uint32_t>(p, swap);
-    case ScalarType::Float32: return load_raw<float>(p, swap);
-    case ScalarType::Float64: return load_raw<double>(p, swap);
+    case ScalarType::Int8:
+      return load_raw<std::int8_t>(p, swap);
+    case ScalarType::UInt8:
+      return load_raw<std::uint8_t>(p, swap);
+    case ScalarType::Int16:
+      return load_raw<std::int16_t>(p, swap);
+    case ScalarType::UInt16:
+      return load_raw<std::uint16_t>(p, swap);
+    case ScalarType::Int32:
+      return load_raw<std::int32_t>(p, swap);
+    case ScalarType::UInt32:
+      return load_raw<std::uint32_t>(p, swap);
+    case ScalarType::Float32:
+      return load_raw<float>(p, swap);
+    case ScalarType::Float64:
+      return load_raw<double>(p, swap);
   }
   return 0;
 }
@@ -273,7 +303,8 @@ Status walk_binary_row(ByteView bytes, std::size_t& offset, const Element& eleme
     if (bytes.size() - offset < count_size) return make_error(truncated(element, row));
     std::uint32_t length = 0;
     if (!to_index(load_number(bytes.data() + offset, property.list_count_type, swap), length)) {
-      return make_error(row_error(element, row, "list '" + property.name + "' has a negative length"));
+      return make_error(
+          row_error(element, row, "list '" + property.name + "' has a negative length"));
     }
     offset += count_size;
     const std::uint64_t list_bytes = std::uint64_t{length} * size_of(property.type);
@@ -297,8 +328,8 @@ Status walk_ascii_row(WordCursor& cursor, const Element& element, std::uint64_t 
     double number = 0;
     std::uint32_t length = 0;
     if (!parse_number(words[p], number) || !to_index(number, length)) {
-      return make_error(row_error(element, row, "list '" + property.name +
-                                                    "' has an invalid length " + quoted(words[p])));
+      return make_error(row_error(
+          element, row, "list '" + property.name + "' has an invalid length " + quoted(words[p])));
     }
     std::string_view item;
     for (std::uint32_t i = 0; i < length; ++i) {
@@ -348,15 +379,19 @@ Result<Reader> Reader::open(ByteView bytes) {
 
 const char* Reader::encoding_name() const {
   switch (header_.encoding) {
-    case Encoding::Ascii: return "ASCII";
-    case Encoding::BinaryLittleEndian: return "binary little-endian";
-    case Encoding::BinaryBigEndian: return "binary big-endian";
+    case Encoding::Ascii:
+      return "ASCII";
+    case Encoding::BinaryLittleEndian:
+      return "binary little-endian";
+    case Encoding::BinaryBigEndian:
+      return "binary big-endian";
   }
   return "?";
 }
 
 Status Reader::locate_elements() {
-  const bool swap = (header_.encoding == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+  const bool swap =
+      (header_.encoding == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
   const std::string_view text = as_chars(bytes_);
   std::size_t offset = header_.body_offset;
   std::vector<std::size_t> starts;
@@ -374,22 +409,23 @@ Status Reader::locate_elements() {
     std::uint64_t min_row_bytes = 0;
     for (const Property& property : element.properties) {
       min_row_bytes += header_.encoding == Encoding::Ascii ? 2
-                       : property.is_list                   ? size_of(property.list_count_type)
-                                                            : size_of(property.type);
+                       : property.is_list                  ? size_of(property.list_count_type)
+                                                           : size_of(property.type);
     }
     const std::uint64_t available =
         header_.encoding == Encoding::Ascii ? remaining + 1 : std::uint64_t{remaining};
     if (element.count > available / min_row_bytes) {
-      return make_error("PLY element '" + element.name + "' declares " + std::to_string(element.count) +
-                        " rows but the file has only " + std::to_string(remaining) +
-                        " bytes left (file truncated?)");
+      return make_error("PLY element '" + element.name + "' declares " +
+                        std::to_string(element.count) + " rows but the file has only " +
+                        std::to_string(remaining) + " bytes left (file truncated?)");
     }
     if (header_.encoding == Encoding::Ascii) {
       words.resize(property_count);
       starts.resize(property_count);
       WordCursor cursor(text, offset);
       for (std::uint64_t row = 0; row < element.count; ++row) {
-        if (auto status = walk_ascii_row(cursor, element, row, words.data(), starts.data()); !status) {
+        if (auto status = walk_ascii_row(cursor, element, row, words.data(), starts.data());
+            !status) {
           return status;
         }
       }
@@ -399,7 +435,8 @@ Status Reader::locate_elements() {
     } else {
       starts.resize(property_count);
       for (std::uint64_t row = 0; row < element.count; ++row) {
-        if (auto status = walk_binary_row(bytes_, offset, element, row, swap, starts.data()); !status) {
+        if (auto status = walk_binary_row(bytes_, offset, element, row, swap, starts.data());
+            !status) {
           return status;
         }
       }
@@ -415,7 +452,8 @@ Status Reader::read_columns(int element_index, std::span<const ColumnTarget> tar
   }
   const Element& element = header_.elements[element_index];
   for (const ColumnTarget& target : targets) {
-    if (target.property < 0 || static_cast<std::size_t>(target.property) >= element.properties.size()) {
+    if (target.property < 0 ||
+        static_cast<std::size_t>(target.property) >= element.properties.size()) {
       return make_error("PLY property index out of range");
     }
     if (element.properties[target.property].is_list) {
@@ -431,15 +469,16 @@ Status Reader::read_columns(int element_index, std::span<const ColumnTarget> tar
     std::vector<std::size_t> starts(element.properties.size());
     WordCursor cursor(as_chars(bytes_), offset);
     for (std::size_t row = 0; row < rows; ++row) {
-      if (auto status = walk_ascii_row(cursor, element, row, words.data(), starts.data()); !status) {
+      if (auto status = walk_ascii_row(cursor, element, row, words.data(), starts.data());
+          !status) {
         return status;
       }
       for (const ColumnTarget& target : targets) {
         double number = 0;
         if (!parse_number(words[target.property], number)) {
-          return make_error(row_error(element, row, "property '" + element.properties[target.property].name +
-                                                        "' is not a number: " +
-                                                        quoted(words[target.property])));
+          return make_error(row_error(element, row,
+                                      "property '" + element.properties[target.property].name +
+                                          "' is not a number: " + quoted(words[target.property])));
         }
         target.destination[row * target.stride] = static_cast<float>(number);
       }
@@ -447,7 +486,8 @@ Status Reader::read_columns(int element_index, std::span<const ColumnTarget> tar
     return Ok{};
   }
 
-  const bool swap = (header_.encoding == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+  const bool swap =
+      (header_.encoding == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
   if (!element.has_lists()) {
     // Fixed-size rows: each property sits at a constant offset, so the loop is a
     // strided gather with no per-row bookkeeping.
@@ -467,17 +507,20 @@ Status Reader::read_columns(int element_index, std::span<const ColumnTarget> tar
     bool all_native_floats = !swap;
     for (const ColumnTarget& target : targets) {
       const ScalarType type = element.properties[target.property].type;
-      gathers.push_back({property_offsets[target.property], type, target.destination, target.stride});
+      gathers.push_back(
+          {property_offsets[target.property], type, target.destination, target.stride});
       all_native_floats = all_native_floats && type == ScalarType::Float32;
     }
     const std::uint8_t* row = bytes_.data() + offset;
     if (all_native_floats) {
       for (std::size_t r = 0; r < rows; ++r, row += row_bytes) {
-        for (const Gather& g : gathers) std::memcpy(g.destination + r * g.stride, row + g.offset, sizeof(float));
+        for (const Gather& g : gathers)
+          std::memcpy(g.destination + r * g.stride, row + g.offset, sizeof(float));
       }
     } else {
       for (std::size_t r = 0; r < rows; ++r, row += row_bytes) {
-        for (const Gather& g : gathers) g.destination[r * g.stride] = load_float(row + g.offset, g.type, swap);
+        for (const Gather& g : gathers)
+          g.destination[r * g.stride] = load_float(row + g.offset, g.type, swap);
       }
     }
     return Ok{};
@@ -489,8 +532,8 @@ Status Reader::read_columns(int element_index, std::span<const ColumnTarget> tar
       return status;
     }
     for (const ColumnTarget& target : targets) {
-      target.destination[row * target.stride] =
-          load_float(bytes_.data() + starts[target.property], element.properties[target.property].type, swap);
+      target.destination[row * target.stride] = load_float(
+          bytes_.data() + starts[target.property], element.properties[target.property].type, swap);
     }
   }
   return Ok{};
@@ -513,8 +556,9 @@ Status Reader::read_list(int element_index, int property_index, std::vector<std:
   lengths.reserve(rows);
   std::size_t offset = element_begin_[element_index];
   const auto bad_item = [&](std::size_t row) {
-    return make_error(row_error(element, row, "list '" + property.name +
-                                                  "' has an item that is not a non-negative 32-bit integer"));
+    return make_error(row_error(
+        element, row,
+        "list '" + property.name + "' has an item that is not a non-negative 32-bit integer"));
   };
 
   if (header_.encoding == Encoding::Ascii) {
@@ -523,7 +567,8 @@ Status Reader::read_list(int element_index, int property_index, std::vector<std:
     const std::string_view text = as_chars(bytes_);
     WordCursor cursor(text, offset);
     for (std::size_t row = 0; row < rows; ++row) {
-      if (auto status = walk_ascii_row(cursor, element, row, words.data(), starts.data()); !status) {
+      if (auto status = walk_ascii_row(cursor, element, row, words.data(), starts.data());
+          !status) {
         return status;
       }
       WordCursor list_cursor(text, starts[property_index]);
@@ -545,7 +590,8 @@ Status Reader::read_list(int element_index, int property_index, std::vector<std:
     return Ok{};
   }
 
-  const bool swap = (header_.encoding == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+  const bool swap =
+      (header_.encoding == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
   std::vector<std::size_t> starts(element.properties.size());
   const std::size_t item_size = size_of(property.type);
   for (std::size_t row = 0; row < rows; ++row) {
@@ -576,7 +622,9 @@ Writer::Writer(Encoding encoding) : encoding_(encoding) {
 
 namespace {
 
-void append_text(Bytes& bytes, std::string_view text) { bytes.insert(bytes.end(), text.begin(), text.end()); }
+void append_text(Bytes& bytes, std::string_view text) {
+  bytes.insert(bytes.end(), text.begin(), text.end());
+}
 
 }  // namespace
 
@@ -599,7 +647,8 @@ void Writer::property(ScalarType type, std::string_view name) {
 }
 
 void Writer::list_property(ScalarType count_type, ScalarType item_type, std::string_view name) {
-  append_text(bytes_, std::string("property list ") + type_name(count_type) + " " + type_name(item_type) + " ");
+  append_text(bytes_, std::string("property list ") + type_name(count_type) + " " +
+                          type_name(item_type) + " ");
   append_text(bytes_, name);
   append_text(bytes_, "\n");
 }
@@ -618,7 +667,8 @@ void Writer::put(T number) {
   }
   std::uint8_t raw[sizeof(T)];
   std::memcpy(raw, &number, sizeof(T));
-  const bool swap = (encoding_ == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+  const bool swap =
+      (encoding_ == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
   if (swap) std::reverse(raw, raw + sizeof(T));
   bytes_.insert(bytes_.end(), raw, raw + sizeof(T));
 }
@@ -638,21 +688,38 @@ T saturate(double number) {
 
 void Writer::value(ScalarType type, double number) {
   switch (type) {
-    case ScalarType::Int8: put(saturate<std::int8_t>(number)); break;
-    case ScalarType::UInt8: put(saturate<std::uint8_t>(number)); break;
-    case ScalarType::Int16: put(saturate<std::int16_t>(number)); break;
-    case ScalarType::UInt16: put(saturate<std::uint16_t>(number)); break;
-    case ScalarType::Int32: put(saturate<std::int32_t>(number)); break;
-    case ScalarType::UInt32: put(saturate<std::uint32_t>(number)); break;
-    case ScalarType::Float32: put(static_cast<float>(number)); break;
-    case ScalarType::Float64: put(number); break;
+    case ScalarType::Int8:
+      put(saturate<std::int8_t>(number));
+      break;
+    case ScalarType::UInt8:
+      put(saturate<std::uint8_t>(number));
+      break;
+    case ScalarType::Int16:
+      put(saturate<std::int16_t>(number));
+      break;
+    case ScalarType::UInt16:
+      put(saturate<std::uint16_t>(number));
+      break;
+    case ScalarType::Int32:
+      put(saturate<std::int32_t>(number));
+      break;
+    case ScalarType::UInt32:
+      put(saturate<std::uint32_t>(number));
+      break;
+    case ScalarType::Float32:
+      put(static_cast<float>(number));
+      break;
+    case ScalarType::Float64:
+      put(number);
+      break;
   }
 }
 
 void Writer::float_value(float number) { put(number); }
 
 void Writer::float_row(std::span<const float> numbers) {
-  const bool swap = (encoding_ == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+  const bool swap =
+      (encoding_ == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
   if (encoding_ != Encoding::Ascii && !swap) {
     const auto* raw = reinterpret_cast<const std::uint8_t*>(numbers.data());
     bytes_.insert(bytes_.end(), raw, raw + numbers.size_bytes());

@@ -21,7 +21,16 @@ namespace atlas::ply {
 
 enum class Encoding { Ascii, BinaryLittleEndian, BinaryBigEndian };
 
-enum class ScalarType : std::uint8_t { Int8, UInt8, Int16, UInt16, Int32, UInt32, Float32, Float64 };
+enum class ScalarType : std::uint8_t {
+  Int8,
+  UInt8,
+  Int16,
+  UInt16,
+  Int32,
+  UInt32,
+  Float32,
+  Float64
+};
 
 // Bytes one value of the type takes in a binary body.
 std::size_t size_of(ScalarType type);
@@ -74,7 +83,8 @@ struct ColumnTarget {
 class Reader {
  public:
   // Parses the header and locates every element's rows in the body. Fails when the
-  // header is malformed or the body is shorter than the elements it declares.
+  // header is malformed or the body is shorter than the elements it declares. The
+  // reader keeps a view of `bytes`, which must outlive it.
   static Result<Reader> open(ByteView bytes);
 
   const Header& header() const { return header_; }

@@ -47,13 +47,14 @@ Result<SplatCloud> decode_ply_splats(ByteView bytes, FormatDetails* details) {
   const ply::Element& vertex = header.elements[vertex_index];
   if (vertex.count == 0) return make_error("PLY has zero splats");
 
-  constexpr std::array<const char*, 14> kRequired{"x",       "y",       "z",       "f_dc_0", "f_dc_1",
-                                                  "f_dc_2",  "opacity", "scale_0", "scale_1", "scale_2",
-                                                  "rot_0",   "rot_1",   "rot_2",   "rot_3"};
+  constexpr std::array<const char*, 14> kRequired{
+      "x",       "y",       "z",       "f_dc_0", "f_dc_1", "f_dc_2", "opacity",
+      "scale_0", "scale_1", "scale_2", "rot_0",  "rot_1",  "rot_2",  "rot_3"};
   std::array<int, kRequired.size()> required{};
   for (std::size_t i = 0; i < kRequired.size(); ++i) {
     required[i] = vertex.find(kRequired[i]);
-    if (required[i] < 0) return make_error(std::string("PLY vertex is missing property '") + kRequired[i] + "'");
+    if (required[i] < 0)
+      return make_error(std::string("PLY vertex is missing property '") + kRequired[i] + "'");
     if (vertex.properties[required[i]].is_list) {
       return make_error(std::string("PLY property '") + kRequired[i] + "' is a list");
     }
@@ -85,8 +86,10 @@ Result<SplatCloud> decode_ply_splats(ByteView bytes, FormatDetails* details) {
     const int channel = index / coefficients;
     const int coefficient = index % coefficients;
     const int property = vertex.find(rest_name(index));
-    if (vertex.properties[property].is_list) return make_error("PLY property '" + rest_name(index) + "' is a list");
-    add(property, cloud.sh_rest.data() + coefficient * 3 + channel, static_cast<std::size_t>(coefficients) * 3);
+    if (vertex.properties[property].is_list)
+      return make_error("PLY property '" + rest_name(index) + "' is a list");
+    add(property, cloud.sh_rest.data() + coefficient * 3 + channel,
+        static_cast<std::size_t>(coefficients) * 3);
   }
   if (auto status = reader->read_columns(vertex_index, targets); !status) return status.error();
 
@@ -120,7 +123,8 @@ Bytes encode_ply_splats(const SplatCloud& cloud, PlyEncoding encoding) {
   for (int index = 0; index < 3 * coefficients; ++index) {
     writer.property(ply::ScalarType::Float32, rest_name(index));
   }
-  for (const char* name : {"opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"}) {
+  for (const char* name :
+       {"opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"}) {
     writer.property(ply::ScalarType::Float32, name);
   }
   writer.end_header();

@@ -8,6 +8,8 @@
 // size) u64 pairs, then each attribute array as its own zstd frame.
 //
 // Axes: SPZ stores right/up/back, which is Atlas's frame, so nothing is converted.
+// 404's files agree: 404-robocop.spz decodes to a figure standing along +Y, head up,
+// facing +Z (checked in tests/formats/spz_test.cpp).
 
 #include <algorithm>
 #include <cmath>

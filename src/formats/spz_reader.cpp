@@ -165,7 +165,8 @@ Result<SpzArrays> split_v4(ByteView file, const SpzHeader& header, std::array<By
   return arrays;
 }
 
-// Decoded value of every byte, so the per-splat loops do no transcendental maths.
+// Decoded value of every byte, so the per-splat loops do no transcendental maths. The
+// alpha bytes 0 and 255 go through logit's clamp: the reference makes them infinite.
 struct ByteTables {
   std::array<float, 256> opacity_logit, sh_dc, log_scale, sh, rotation_component;
   ByteTables() {

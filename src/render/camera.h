@@ -12,6 +12,10 @@ namespace atlas::render {
 // A pinhole camera on a sphere around the origin, looking at the origin, +Y up.
 // Azimuth 0 places the camera on +Z (looking at the asset's front); positive azimuth
 // turns it counter-clockwise seen from above (towards +X). Positive elevation is above.
+// Largest image width or height the renderers draw; a camera asking for more (or for
+// no pixels at all) gets an empty image instead of an unbounded allocation.
+inline constexpr int kMaxRenderSide = 16384;
+
 struct OrbitCamera {
   float azimuth_degrees = 0;
   float elevation_degrees = 0;

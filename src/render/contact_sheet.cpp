@@ -10,7 +10,8 @@ namespace atlas::render {
 namespace {
 
 std::uint8_t to_byte(float value) {
-  return static_cast<std::uint8_t>(std::lround(std::clamp(value, 0.0f, 1.0f) * 255.0f));
+  if (!(value > 0.0f)) return 0;  // also NaN
+  return static_cast<std::uint8_t>(std::lround(std::min(value, 1.0f) * 255.0f));
 }
 
 bool well_formed(const Image& image) {

@@ -206,7 +206,8 @@ struct Shader {
 };
 
 std::uint8_t background_byte(float value) {
-  return static_cast<std::uint8_t>(std::lround(std::clamp(value, 0.0f, 1.0f) * 255.0f));
+  if (!(value > 0.0f)) return 0;  // also NaN
+  return static_cast<std::uint8_t>(std::lround(std::min(value, 1.0f) * 255.0f));
 }
 
 void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
@@ -287,7 +288,10 @@ bool primitive_usable(const Primitive& p) {
 
 Image render_mesh(const Mesh& mesh, const OrbitCamera& orbit, const Framing& framing,
                   const MeshRenderOptions& options) {
-  if (orbit.width <= 0 || orbit.height <= 0) return Image{};
+  if (orbit.width <= 0 || orbit.height <= 0 || orbit.width > kMaxRenderSide ||
+      orbit.height > kMaxRenderSide) {
+    return Image{};
+  }
   Image image(orbit.width, orbit.height, 4);
   const CameraMatrices matrices = camera_matrices(orbit);
   const Camera camera{matrices.view,

@@ -44,7 +44,8 @@ struct MeshRenderOptions {
 };
 
 // Returns an RGBA8 image of camera.width x camera.height; alpha is 255 where a triangle
-// covers the pixel, else 0. A camera without pixels gives an empty image.
+// covers the pixel, else 0. A camera without pixels or with
+// a side above kMaxRenderSide gives an empty image.
 Image render_mesh(const Mesh& mesh, const OrbitCamera& camera, const Framing& framing,
                   const MeshRenderOptions& options = {});
 

@@ -212,7 +212,7 @@ bool project_splat(const SplatCloud& cloud, std::size_t index, const Projector& 
 // order[offsets[t]] .. order[offsets[t + 1] - 1], indices into the depth-sorted splats.
 struct TileBins {
   int tiles_x = 0, tiles_y = 0;
-  std::vector<std::uint32_t> offsets;
+  std::vector<std::size_t> offsets;
   std::vector<std::uint32_t> order;
 };
 
@@ -226,7 +226,7 @@ TileBins bin_by_tile(const std::vector<ScreenSplat>& sorted, int width, int heig
     ty0 = s.y0 / kTileSize;
     ty1 = (s.y1 - 1) / kTileSize + 1;
   };
-  std::vector<std::uint32_t> counts(std::size_t(bins.tiles_x) * bins.tiles_y + 1, 0);
+  std::vector<std::size_t> counts(std::size_t(bins.tiles_x) * bins.tiles_y + 1, 0);
   for (const ScreenSplat& s : sorted) {
     int tx0, tx1, ty0, ty1;
     tile_range(s, tx0, tx1, ty0, ty1);
@@ -240,7 +240,7 @@ TileBins bin_by_tile(const std::vector<ScreenSplat>& sorted, int width, int heig
   bins.order.resize(bins.offsets.back());
   // Filling in depth order keeps every tile's list sorted front to back, which is the
   // reference's per-tile depth sort without sorting each tile again.
-  std::vector<std::uint32_t> cursor(bins.offsets.begin(), bins.offsets.end() - 1);
+  std::vector<std::size_t> cursor(bins.offsets.begin(), bins.offsets.end() - 1);
   for (std::uint32_t i = 0; i < sorted.size(); ++i) {
     int tx0, tx1, ty0, ty1;
     tile_range(sorted[i], tx0, tx1, ty0, ty1);
@@ -253,10 +253,26 @@ TileBins bin_by_tile(const std::vector<ScreenSplat>& sorted, int width, int heig
 }
 
 std::uint8_t to_byte(float value) {
-  return static_cast<std::uint8_t>(std::lround(std::clamp(value, 0.0f, 1.0f) * 255.0f));
+  if (!(value > 0.0f)) return 0;  // also NaN
+  return static_cast<std::uint8_t>(std::lround(std::min(value, 1.0f) * 255.0f));
+}
+
+// exp(x) for x in [-20, 0] to about 2e-7 relative error, in plain arithmetic so the
+// compositing loop around it vectorises (a libm call would keep it scalar):
+// 2^(x log2 e) = 2^n 2^f with n an integer and |f| <= 1/2, 2^f from its Taylor series.
+float exp_non_positive(float x) {
+  const float t = std::clamp(x, -20.0f, 0.0f) * 1.44269504f;
+  const int n = static_cast<int>(t - 0.5f);  // rounds to nearest for t <= 0
+  const float y = (t - static_cast<float>(n)) * 0.69314718f;
+  const float series =
+      1.0f + y * (1.0f + y * (0.5f + y * (1.0f / 6 +
+                                          y * (1.0f / 24 + y * (1.0f / 120 + y * (1.0f / 720))))));
+  return series * std::bit_cast<float>((n + 127) << 23);
 }
 
 // Front-to-back compositing of one tile, exactly as the reference kernel does per pixel.
+// The pixel loop is branch-free (every test becomes a select) so the compiler can run
+// several pixels at once.
 void composite_tile(int tile, const TileBins& bins, const std::vector<ScreenSplat>& splats,
                     Vec3 background, Image& image) {
   const int x_begin = (tile % bins.tiles_x) * kTileSize;
@@ -265,39 +281,56 @@ void composite_tile(int tile, const TileBins& bins, const std::vector<ScreenSpla
   const int y_end = std::min(y_begin + kTileSize, image.height);
   constexpr int kPixels = kTileSize * kTileSize;
   float transmittance[kPixels];
+  float live[kPixels];  // 1 until the pixel's compositing has stopped
   float red[kPixels] = {}, green[kPixels] = {}, blue[kPixels] = {};
-  bool done[kPixels] = {};
   std::fill(std::begin(transmittance), std::end(transmittance), 1.0f);
+  std::fill(std::begin(live), std::end(live), 1.0f);
   int active = (x_end - x_begin) * (y_end - y_begin);
 
-  for (std::uint32_t k = bins.offsets[tile]; k < bins.offsets[tile + 1] && active > 0; ++k) {
+  for (std::size_t k = bins.offsets[tile]; k < bins.offsets[tile + 1] && active > 0; ++k) {
     const ScreenSplat& s = splats[bins.order[k]];
     const int sx0 = std::max(s.x0, x_begin), sx1 = std::min(s.x1, x_end);
     const int sy0 = std::max(s.y0, y_begin), sy1 = std::min(s.y1, y_end);
+    // On each row, alpha >= 1/255 only between the roots of the quadratic
+    // a dx^2 + 2 b dy dx + c dy^2 = -2 min_power; visiting just that span (a pixel wider
+    // on each side, the per-pixel test stays exact) skips most of a thin ellipse's box.
+    const float limit = -2.0f * s.min_power;
     for (int y = sy0; y < sy1; ++y) {
       const float dy = static_cast<float>(y) + 0.5f - s.y;
+      const float discriminant =
+          s.conic_b * s.conic_b * dy * dy - s.conic_a * (s.conic_c * dy * dy - limit);
+      if (!(discriminant >= 0.0f)) continue;
+      const float root = std::sqrt(discriminant);
+      const float low = s.x + (-s.conic_b * dy - root) / s.conic_a - 0.5f;
+      const float high = s.x + (-s.conic_b * dy + root) / s.conic_a - 0.5f;
+      const float span_end = static_cast<float>(sx1);
+      const int row_x0 =
+          std::max(sx0, static_cast<int>(std::clamp(std::ceil(low) - 1.0f, -1.0f, span_end)));
+      const int row_x1 =
+          std::min(sx1, static_cast<int>(std::clamp(std::floor(high) + 2.0f, -1.0f, span_end)));
       const int row = (y - y_begin) * kTileSize - x_begin;
-      for (int x = sx0; x < sx1; ++x) {
+      const float row_term = s.conic_c * dy * dy;
+      const float cross_term = s.conic_b * dy;
+      int stopped = 0;
+      for (int x = row_x0; x < row_x1; ++x) {
         const int p = row + x;
-        if (done[p]) continue;
         const float dx = static_cast<float>(x) + 0.5f - s.x;
-        const float power =
-            -0.5f * (s.conic_a * dx * dx + s.conic_c * dy * dy) - s.conic_b * dx * dy;
-        if (power > 0.0f || power < s.min_power) continue;
-        const float alpha = std::min(kMaxAlpha, s.opacity * std::exp(power));
-        if (alpha < kMinAlpha) continue;
+        const float power = -0.5f * (s.conic_a * dx * dx + row_term) - cross_term * dx;
+        const float alpha = std::min(kMaxAlpha, s.opacity * exp_non_positive(power));
+        const bool counts =
+            (live[p] != 0.0f) & (power <= 0.0f) & (power >= s.min_power) & (alpha >= kMinAlpha);
         const float next = transmittance[p] * (1.0f - alpha);
-        if (next < kMinTransmittance) {
-          done[p] = true;
-          --active;
-          continue;
-        }
-        const float weight = alpha * transmittance[p];
+        const bool stops = counts & (next < kMinTransmittance);
+        const bool adds = counts & !stops;
+        const float weight = adds ? alpha * transmittance[p] : 0.0f;
         red[p] += s.red * weight;
         green[p] += s.green * weight;
         blue[p] += s.blue * weight;
-        transmittance[p] = next;
+        transmittance[p] = adds ? next : transmittance[p];
+        live[p] = stops ? 0.0f : live[p];
+        stopped += stops;
       }
+      active -= stopped;
     }
   }
 
@@ -318,7 +351,10 @@ void composite_tile(int tile, const TileBins& bins, const std::vector<ScreenSpla
 
 Image render_splats(const SplatCloud& cloud, const OrbitCamera& camera, const Framing& framing,
                     const SplatRenderOptions& options) {
-  if (camera.width <= 0 || camera.height <= 0) return Image{};
+  if (camera.width <= 0 || camera.height <= 0 || camera.width > kMaxRenderSide ||
+      camera.height > kMaxRenderSide) {
+    return Image{};
+  }
   Image image(camera.width, camera.height, 4);
   const Projector projector = make_projector(camera);
   const std::size_t count = cloud.consistent() ? cloud.size() : 0;

@@ -34,7 +34,7 @@ struct SplatRenderOptions {
 // opacity 1 - transmittance (the silhouette), colour is composited over the background
 // and clamped to [0, 1]. An inconsistent cloud (see SplatCloud::consistent) renders as
 // background only; splats with non-finite values are skipped. A camera without pixels
-// gives an empty image.
+// or with a side above kMaxRenderSide gives an empty image.
 Image render_splats(const SplatCloud& cloud, const OrbitCamera& camera, const Framing& framing,
                     const SplatRenderOptions& options = {});
 

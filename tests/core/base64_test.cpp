@@ -1,4 +1,5 @@
 #include "core/base64.h"
+#include "core/compression.h"
 
 #include <gtest/gtest.h>
 
@@ -20,9 +21,13 @@ std::string decode_text(std::string_view text) {
 }
 
 TEST(Base64, Rfc4648Vectors) {
-  const std::pair<std::string_view, std::string_view> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<std::string_view, std::string_view> vectors[] = {{"", ""},
+                                                                   {"f", "Zg=="},
+                                                                   {"fo", "Zm8="},
+                                                                   {"foo", "Zm9v"},
+                                                                   {"foob", "Zm9vYg=="},
+                                                                   {"fooba", "Zm9vYmE="},
+                                                                   {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(base64_encode(view(plain)), encoded);
     EXPECT_EQ(decode_text(encoded), plain);
@@ -37,7 +42,8 @@ TEST(Base64, WhitespaceAndMissingPaddingAreAccepted) {
 
 TEST(Base64, AllByteValuesRoundTrip) {
   Bytes bytes(1000);
-  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 7 + (i >> 8));
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<std::uint8_t>(i * 7 + (i >> 8));
   const std::string text = base64_encode(bytes);
   auto decoded = base64_decode(view(text), bytes.size());
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
@@ -65,7 +71,8 @@ TEST(Base64, OutputCapIsEnforcedBeforeAllocating) {
   const std::string text(4000, 'A');  // 3000 bytes
   auto capped = base64_decode(view(text), 2999);
   ASSERT_FALSE(capped.ok());
-  EXPECT_NE(capped.error().message.find("more than 2999 bytes"), std::string::npos) << capped.error().message;
+  EXPECT_NE(capped.error().message.find("more than 2999 bytes"), std::string::npos)
+      << capped.error().message;
   auto exact = base64_decode(view(text), 3000);
   ASSERT_TRUE(exact.ok()) << exact.error().message;
   EXPECT_EQ(exact->size(), 3000u);

@@ -51,7 +51,9 @@ TEST(AntimatterSplat, MinimalFixture) {
   for (std::size_t i = 0; i < 4; ++i) {
     const std::size_t at = i * 32;
     EXPECT_TRUE(std::equal(bytes.begin() + at, bytes.begin() + at + 12, written.begin() + at)) << i;
-    EXPECT_TRUE(std::equal(bytes.begin() + at + 24, bytes.begin() + at + 32, written.begin() + at + 24)) << i;
+    EXPECT_TRUE(
+        std::equal(bytes.begin() + at + 24, bytes.begin() + at + 32, written.begin() + at + 24))
+        << i;
     float scale;
     std::memcpy(&scale, written.data() + at + 12, 4);
     EXPECT_NEAR(scale, 0.1f, 1e-7f);
@@ -78,7 +80,8 @@ TEST(AntimatterSplat, RoundTripWithinQuantisation) {
       const float after = colour_from_sh_dc((&reread->sh_dc[i].x)[c]);
       ASSERT_NEAR(before, after, byte_step) << i;
     }
-    ASSERT_NEAR(sigmoid(original->opacity_logits[i]), sigmoid(reread->opacity_logits[i]), byte_step) << i;
+    ASSERT_NEAR(sigmoid(original->opacity_logits[i]), sigmoid(reread->opacity_logits[i]), byte_step)
+        << i;
     const Quat p = original->rotations[i], q = reread->rotations[i];
     ASSERT_GT(p.w * q.w + p.x * q.x + p.y * q.y + p.z * q.z, 0.9995f) << i;
     ASSERT_NEAR(q.w * q.w + q.x * q.x + q.y * q.y + q.z * q.z, 1.0f, 1e-5f) << i;
@@ -91,7 +94,8 @@ TEST(AntimatterSplat, HostileInputsAreRefused) {
   Bytes bytes = test::must_read(test::testdata("splats/fixture-minimal.splat"));
   const float nan = std::nanf("");
   std::memcpy(bytes.data() + 2 * 32 + 8, &nan, 4);
-  EXPECT_NE(decode_error(bytes).find("splat 2: position is not finite"), std::string::npos) << decode_error(bytes);
+  EXPECT_NE(decode_error(bytes).find("splat 2: position is not finite"), std::string::npos)
+      << decode_error(bytes);
   bytes = test::must_read(test::testdata("splats/fixture-minimal.splat"));
   const float infinity = INFINITY;
   std::memcpy(bytes.data() + 3 * 32 + 12, &infinity, 4);

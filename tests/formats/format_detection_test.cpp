@@ -39,10 +39,11 @@ TEST(FormatDetection, MagiclessFormatsNeedTheirExtension) {
 }
 
 TEST(FormatDetection, PlyMeshesAreNotSplats) {
-  EXPECT_EQ(detect_format(text("ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\n"
-                               "element face 1\nproperty list uchar int vertex_indices\nend_header\n"),
-                          "ply"),
-            Format::PlyMesh);
+  EXPECT_EQ(
+      detect_format(text("ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\n"
+                         "element face 1\nproperty list uchar int vertex_indices\nend_header\n"),
+                    "ply"),
+      Format::PlyMesh);
 }
 
 TEST(FormatDetection, StlBinaryAndAscii) {
@@ -53,7 +54,8 @@ TEST(FormatDetection, StlBinaryAndAscii) {
 }
 
 TEST(FormatDetection, GltfJson) {
-  EXPECT_EQ(detect_format(text("\xEF\xBB\xBF  {\"asset\": {\"version\": \"2.0\"}}"), "json"), Format::Gltf);
+  EXPECT_EQ(detect_format(text("\xEF\xBB\xBF  {\"asset\": {\"version\": \"2.0\"}}"), "json"),
+            Format::Gltf);
 }
 
 TEST(FormatDetection, GarbageIsUnknown) {

@@ -23,7 +23,8 @@ Image gradient(int width, int height) {
 
 int max_difference(const Image& a, const Image& b) {
   int worst = 0;
-  for (std::size_t i = 0; i < a.pixels.size(); ++i) worst = std::max(worst, std::abs(a.pixels[i] - b.pixels[i]));
+  for (std::size_t i = 0; i < a.pixels.size(); ++i)
+    worst = std::max(worst, std::abs(a.pixels[i] - b.pixels[i]));
   return worst;
 }
 

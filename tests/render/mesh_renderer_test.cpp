@@ -101,10 +101,10 @@ TEST(MeshRenderer, NearerSurfaceWins) {
 TEST(MeshRenderer, NearestCheckerTextureLandsInTheRightQuadrants) {
   const Image image = render_mesh(textured_square(9728), OrbitCamera{}, Framing{}, unlit());
   const int near = 256 - 50, far = 256 + 50;
-  EXPECT_EQ(image.at(near, near)[0], 0);    // top-left texel: black
-  EXPECT_EQ(image.at(far, near)[0], 255);   // top-right: white
-  EXPECT_EQ(image.at(near, far)[0], 255);   // bottom-left: white
-  EXPECT_EQ(image.at(far, far)[0], 0);      // bottom-right: black
+  EXPECT_EQ(image.at(near, near)[0], 0);   // top-left texel: black
+  EXPECT_EQ(image.at(far, near)[0], 255);  // top-right: white
+  EXPECT_EQ(image.at(near, far)[0], 255);  // bottom-left: white
+  EXPECT_EQ(image.at(far, far)[0], 0);     // bottom-right: black
 }
 
 TEST(MeshRenderer, LinearCheckerTextureBlendsInLinearLight) {
@@ -149,7 +149,8 @@ TEST(MeshRenderer, WrapModesRepeatClampAndMirror) {
     const Image image = render_mesh(mesh, OrbitCamera{}, Framing{}, unlit());
     const float step = 0.25f * focal() / 2.5f;  // a quarter of the square's width
     std::vector<int> colours;
-    for (int q = 0; q < 4; ++q) colours.push_back(image.at(int(256 - 1.5f * step + q * step), row)[0]);
+    for (int q = 0; q < 4; ++q)
+      colours.push_back(image.at(int(256 - 1.5f * step + q * step), row)[0]);
     return colours;
   };
   sampler.wrap_s = 10497;  // repeat: u 0..2 shows black, white, black, white
@@ -267,17 +268,24 @@ TEST(MeshRenderer, FramingAndThreadsAndHostileInput) {
   Primitive non_finite = square(0.5f);
   non_finite.positions[0].x = NAN;
   non_finite.indices = {0, 1, 2};
-  Primitive bad_material = square(0.1f, 0, 42);
-  bad_material.uv0[0] = {INFINITY, NAN};
-  hostile.primitives = {out_of_range, mismatched, non_finite, bad_material};
+  Primitive missing_image = square(0.1f, 0, 0);
+  missing_image.uv0[0] = {INFINITY, NAN};
+  const Primitive missing_material = square(0.05f, 0.1f, 42);
+  hostile.primitives = {out_of_range, mismatched, non_finite, missing_image, missing_material};
   hostile.materials.resize(1);
   hostile.materials[0].base_color_texture.image = 5;  // no such image
   const Image image = render_mesh(hostile, OrbitCamera{}, Framing{}, unlit());
-  EXPECT_TRUE(covered(image, 256, 256));   // bad_material: default material
+  // The last two draw white: without their texture, and with the default material.
+  EXPECT_EQ(image.at(256, 256)[0], 255);
+  EXPECT_TRUE(covered(image, 256, 256));
+  EXPECT_TRUE(covered(image, 270, 270));
   EXPECT_FALSE(covered(image, 180, 180));  // the others are gone
   OrbitCamera no_pixels;
   no_pixels.height = -3;
   EXPECT_TRUE(render_mesh(hostile, no_pixels, Framing{}).empty());
+  OrbitCamera too_many_pixels;
+  too_many_pixels.height = kMaxRenderSide + 1;
+  EXPECT_TRUE(render_mesh(hostile, too_many_pixels, Framing{}).empty());
 }
 
 double coverage_share(const Image& image) {
@@ -298,6 +306,12 @@ TEST(MeshRenderer, RealTrellisMeshRendersCentredAndCovered) {
   OrbitCamera camera;
   camera.elevation_degrees = -15;
   const auto dir = test::scratch_dir();
+  // The model is a bicycle facing +Z: thin from the front, wide from the side.
+  camera.azimuth_degrees = 0;
+  const double front_share = coverage_share(render_mesh(*mesh, camera, framing));
+  EXPECT_GT(front_share, 0.01);
+  EXPECT_LT(front_share, 0.1);
+  camera.azimuth_degrees = 90;
   for (const Shading shading : {Shading::Lit, Shading::Unlit}) {
     MeshRenderOptions options;
     options.shading = shading;

@@ -24,7 +24,7 @@ async function validateFile(file) {
   const errors = issues.messages
     .filter((message) => message.severity === 0)
     .slice(0, kShownErrors)
-    .map((message) => `${message.code} ${message.pointer ?? ""}: ${message.message}`);
+    .map((message) => `${message.code}${message.pointer ? " " + message.pointer : ""}: ${message.message}`);
   return {
     file,
     numErrors: issues.numErrors,
