@@ -69,7 +69,9 @@ Result<Bytes> zstd_decompress(ByteView compressed, std::uint64_t max_output) {
   const unsigned long long declared = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
   if (declared != ZSTD_CONTENTSIZE_ERROR && declared != ZSTD_CONTENTSIZE_UNKNOWN) {
     if (declared > max_output) return make_error("zstd: " + cap_message(max_output));
-    out.reserve(declared);
+    // The declared size is only a claim: reserve no more than the input could honestly
+    // expand to, so a tiny hostile frame cannot make us allocate gigabytes up front.
+    out.reserve(std::min<std::uint64_t>(declared, compressed.size() * 64 + (1 << 20)));
   }
   ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
   std::uint8_t chunk[1 << 16];

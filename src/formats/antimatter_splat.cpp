@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "formats/splat_formats.h"
@@ -26,6 +27,12 @@ float load_float_le(const std::uint8_t* p) {
   const std::uint32_t bits = std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) |
                              (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
   return std::bit_cast<float>(bits);
+}
+
+// exp() of a log-scale near the top of the float range can round up to infinity, which
+// no reader would accept back.
+float encode_scale(float log_scale) {
+  return std::fmin(std::exp(log_scale), std::numeric_limits<float>::max());
 }
 
 // value in [0, 1] (clamped) to a byte, rounding; NaN becomes 0.
@@ -81,7 +88,8 @@ Bytes encode_antimatter_splat(const SplatCloud& cloud) {
   for (std::size_t i = 0; i < cloud.size(); ++i, record += kRecordBytes) {
     const Vec3 p = cloud.positions[i];
     const Vec3 s = cloud.log_scales[i];
-    const float numbers[6] = {p.x, p.y, p.z, std::exp(s.x), std::exp(s.y), std::exp(s.z)};
+    const float numbers[6] = {
+        p.x, p.y, p.z, encode_scale(s.x), encode_scale(s.y), encode_scale(s.z)};
     for (int k = 0; k < 6; ++k) {
       const auto bits = std::bit_cast<std::uint32_t>(numbers[k]);
       for (int b = 0; b < 4; ++b) record[k * 4 + b] = static_cast<std::uint8_t>(bits >> (8 * b));

@@ -77,6 +77,11 @@ int Header::find(std::string_view element_name) const {
 
 namespace {
 
+// Binary values are stored in the file's byte order; true when it is not this machine's.
+bool needs_swap(Encoding encoding) {
+  return (encoding == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+}
+
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 std::vector<std::string_view> split_words(std::string_view line) {
@@ -390,8 +395,7 @@ const char* Reader::encoding_name() const {
 }
 
 Status Reader::locate_elements() {
-  const bool swap =
-      (header_.encoding == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+  const bool swap = needs_swap(header_.encoding);
   const std::string_view text = as_chars(bytes_);
   std::size_t offset = header_.body_offset;
   std::vector<std::size_t> starts;
@@ -400,10 +404,7 @@ Status Reader::locate_elements() {
     element_begin_.push_back(offset);
     const std::size_t remaining = bytes_.size() - offset;
     const std::size_t property_count = element.properties.size();
-    if (property_count == 0 || element.count == 0) {
-      element_end_.push_back(offset);
-      continue;
-    }
+    if (property_count == 0 || element.count == 0) continue;
     // The smallest row the declaration allows; the count is checked against it before
     // any row is walked, so a huge count over a tiny body fails at once.
     std::uint64_t min_row_bytes = 0;
@@ -441,7 +442,6 @@ Status Reader::locate_elements() {
         }
       }
     }
-    element_end_.push_back(offset);
   }
   return Ok{};
 }
@@ -486,8 +486,7 @@ Status Reader::read_columns(int element_index, std::span<const ColumnTarget> tar
     return Ok{};
   }
 
-  const bool swap =
-      (header_.encoding == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+  const bool swap = needs_swap(header_.encoding);
   if (!element.has_lists()) {
     // Fixed-size rows: each property sits at a constant offset, so the loop is a
     // strided gather with no per-row bookkeeping.
@@ -590,8 +589,7 @@ Status Reader::read_list(int element_index, int property_index, std::vector<std:
     return Ok{};
   }
 
-  const bool swap =
-      (header_.encoding == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+  const bool swap = needs_swap(header_.encoding);
   std::vector<std::size_t> starts(element.properties.size());
   const std::size_t item_size = size_of(property.type);
   for (std::size_t row = 0; row < rows; ++row) {
@@ -667,8 +665,7 @@ void Writer::put(T number) {
   }
   std::uint8_t raw[sizeof(T)];
   std::memcpy(raw, &number, sizeof(T));
-  const bool swap =
-      (encoding_ == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+  const bool swap = needs_swap(encoding_);
   if (swap) std::reverse(raw, raw + sizeof(T));
   bytes_.insert(bytes_.end(), raw, raw + sizeof(T));
 }
@@ -718,8 +715,7 @@ void Writer::value(ScalarType type, double number) {
 void Writer::float_value(float number) { put(number); }
 
 void Writer::float_row(std::span<const float> numbers) {
-  const bool swap =
-      (encoding_ == Encoding::BinaryBigEndian) != (std::endian::native == std::endian::big);
+  const bool swap = needs_swap(encoding_);
   if (encoding_ != Encoding::Ascii && !swap) {
     const auto* raw = reinterpret_cast<const std::uint8_t*>(numbers.data());
     bytes_.insert(bytes_.end(), raw, raw + numbers.size_bytes());

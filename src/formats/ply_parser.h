@@ -107,9 +107,8 @@ class Reader {
 
   ByteView bytes_;
   Header header_;
-  // Byte offsets where each element's first row starts, and where its last row ends.
+  // Byte offset where each element's first row starts.
   std::vector<std::size_t> element_begin_;
-  std::vector<std::size_t> element_end_;
 };
 
 // Builds a PLY file: header declarations first, then rows of values in declaration

@@ -30,9 +30,11 @@ Result<SplatCloud> decode_base64_ply_splats(ByteView text, FormatDetails* detail
 // SPZ versions 2, 3 and 4, in a gzip or zstd wrapper or none.
 Result<SplatCloud> decode_spz(ByteView bytes, FormatDetails* details = nullptr);
 
-// SPZ version 2 or 3 (v2: 8-bit xyz rotation; v3: smallest-three), wrapped in gzip
-// (Niantic) or zstd (404). Quantisation follows Niantic's reference: 12 fractional
-// bits of position, 8 bits for alpha, colour, log-scale and SH.
+// SPZ version 2 or 3 (v2: 8-bit xyz rotation; v3: smallest-three; any version >= 3
+// writes v3, below 3 writes v2), wrapped in gzip (Niantic), zstd (404) or nothing
+// (Compression::None). Quantisation follows Niantic's reference: 12 fractional bits of
+// position (positions beyond +-2048 are clamped), 8 bits for alpha, colour, log-scale
+// (floored at -10) and SH.
 Bytes encode_spz(const SplatCloud& cloud, int version = 2,
                  Compression compression = Compression::Gzip);
 

@@ -257,22 +257,7 @@ std::uint8_t to_byte(float value) {
   return static_cast<std::uint8_t>(std::lround(std::min(value, 1.0f) * 255.0f));
 }
 
-// exp(x) for x in [-20, 0] to about 2e-7 relative error, in plain arithmetic so the
-// compositing loop around it vectorises (a libm call would keep it scalar):
-// 2^(x log2 e) = 2^n 2^f with n an integer and |f| <= 1/2, 2^f from its Taylor series.
-float exp_non_positive(float x) {
-  const float t = std::clamp(x, -20.0f, 0.0f) * 1.44269504f;
-  const int n = static_cast<int>(t - 0.5f);  // rounds to nearest for t <= 0
-  const float y = (t - static_cast<float>(n)) * 0.69314718f;
-  const float series =
-      1.0f + y * (1.0f + y * (0.5f + y * (1.0f / 6 +
-                                          y * (1.0f / 24 + y * (1.0f / 120 + y * (1.0f / 720))))));
-  return series * std::bit_cast<float>((n + 127) << 23);
-}
-
 // Front-to-back compositing of one tile, exactly as the reference kernel does per pixel.
-// The pixel loop is branch-free (every test becomes a select) so the compiler can run
-// several pixels at once.
 void composite_tile(int tile, const TileBins& bins, const std::vector<ScreenSplat>& splats,
                     Vec3 background, Image& image) {
   const int x_begin = (tile % bins.tiles_x) * kTileSize;
@@ -281,10 +266,9 @@ void composite_tile(int tile, const TileBins& bins, const std::vector<ScreenSpla
   const int y_end = std::min(y_begin + kTileSize, image.height);
   constexpr int kPixels = kTileSize * kTileSize;
   float transmittance[kPixels];
-  float live[kPixels];  // 1 until the pixel's compositing has stopped
   float red[kPixels] = {}, green[kPixels] = {}, blue[kPixels] = {};
+  bool done[kPixels] = {};
   std::fill(std::begin(transmittance), std::end(transmittance), 1.0f);
-  std::fill(std::begin(live), std::end(live), 1.0f);
   int active = (x_end - x_begin) * (y_end - y_begin);
 
   for (std::size_t k = bins.offsets[tile]; k < bins.offsets[tile + 1] && active > 0; ++k) {
@@ -309,28 +293,27 @@ void composite_tile(int tile, const TileBins& bins, const std::vector<ScreenSpla
       const int row_x1 =
           std::min(sx1, static_cast<int>(std::clamp(std::floor(high) + 2.0f, -1.0f, span_end)));
       const int row = (y - y_begin) * kTileSize - x_begin;
-      const float row_term = s.conic_c * dy * dy;
-      const float cross_term = s.conic_b * dy;
-      int stopped = 0;
       for (int x = row_x0; x < row_x1; ++x) {
         const int p = row + x;
+        if (done[p]) continue;
         const float dx = static_cast<float>(x) + 0.5f - s.x;
-        const float power = -0.5f * (s.conic_a * dx * dx + row_term) - cross_term * dx;
-        const float alpha = std::min(kMaxAlpha, s.opacity * exp_non_positive(power));
-        const bool counts =
-            (live[p] != 0.0f) & (power <= 0.0f) & (power >= s.min_power) & (alpha >= kMinAlpha);
+        const float power =
+            -0.5f * (s.conic_a * dx * dx + s.conic_c * dy * dy) - s.conic_b * dx * dy;
+        if (power > 0.0f || power < s.min_power) continue;
+        const float alpha = std::min(kMaxAlpha, s.opacity * std::exp(power));
+        if (alpha < kMinAlpha) continue;
         const float next = transmittance[p] * (1.0f - alpha);
-        const bool stops = counts & (next < kMinTransmittance);
-        const bool adds = counts & !stops;
-        const float weight = adds ? alpha * transmittance[p] : 0.0f;
+        if (next < kMinTransmittance) {
+          done[p] = true;
+          --active;
+          continue;
+        }
+        const float weight = alpha * transmittance[p];
         red[p] += s.red * weight;
         green[p] += s.green * weight;
         blue[p] += s.blue * weight;
-        transmittance[p] = adds ? next : transmittance[p];
-        live[p] = stops ? 0.0f : live[p];
-        stopped += stops;
+        transmittance[p] = next;
       }
-      active -= stopped;
     }
   }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "formats/splat_formats.h"
 #include "test_support.h"
@@ -110,6 +111,18 @@ TEST(AntimatterSplat, ZeroScaleAndZeroRotationStayUsable) {
   EXPECT_TRUE(std::isfinite(cloud->log_scales[0].x));
   EXPECT_LT(cloud->log_scales[0].x, -60.0f);
   EXPECT_EQ(cloud->rotations[0].w, 1.0f);
+}
+
+TEST(AntimatterSplat, ScalesAtTheTopOfTheFloatRangeStayFinite) {
+  Bytes bytes(32, 128);
+  const float huge = std::numeric_limits<float>::max();
+  for (int k = 0; k < 3; ++k) std::memcpy(bytes.data() + 12 + 4 * k, &huge, 4);
+  std::memset(bytes.data(), 0, 12);
+  auto cloud = decode_antimatter_splat(bytes);
+  ASSERT_TRUE(cloud.ok()) << cloud.error().message;
+  auto again = decode_antimatter_splat(encode_antimatter_splat(*cloud));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(std::isfinite(std::exp(static_cast<double>(again->log_scales[0].x))));
 }
 
 }  // namespace
