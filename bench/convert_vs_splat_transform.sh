@@ -12,9 +12,13 @@ data=../shared/testdata/splats
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# splat-transform cannot read 404's zstd-wrapped SPZ, so both tools read robocop as the
-# gzip SPZ v2 that Niantic's library writes (made here by Atlas).
-$atlas convert "$data/404-robocop.spz" "$work/robocop-gzip.spz"
+# splat-transform cannot read 404's zstd-wrapped SPZ, so both tools read the 404 splats
+# as the gzip SPZ v2 that Niantic's library writes (made here by Atlas).
+for name in robocop hamburger monkey; do
+  input=$data/404-$name.spz
+  [[ -f $input ]] || input=$data/404-$name.ply
+  $atlas convert "$input" "$work/$name-gzip.spz"
+done
 
 median_ms() {  # median wall time in ms of running "$@" $runs times
   local times=()
@@ -37,4 +41,6 @@ compare() {  # label input output-extension
 compare "404-hamburger.ply -> spz" "$data/404-hamburger.ply" spz
 compare "404-monkey.ply -> spz" "$data/404-monkey.ply" spz
 compare "404-robocop (gzip spz) -> ply" "$work/robocop-gzip.spz" ply
+compare "404-hamburger (gzip spz) -> ply" "$work/hamburger-gzip.spz" ply
+compare "404-monkey (gzip spz) -> ply" "$work/monkey-gzip.spz" ply
 compare "404-hamburger.ply -> ply" "$data/404-hamburger.ply" ply

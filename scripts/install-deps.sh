@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config ccache
-  zlib1g-dev libzstd-dev libpng-dev libwebp-dev libstb-dev
+  zlib1g-dev libdeflate-dev libzstd-dev libpng-dev libwebp-dev libstb-dev
   libtinygltf-dev nlohmann-json3-dev libdraco-dev libmeshoptimizer-dev
   libeigen3-dev libtbb-dev libcli11-dev
 )

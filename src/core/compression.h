@@ -24,7 +24,8 @@ Result<Bytes> zstd_decompress(ByteView compressed, std::uint64_t max_output);
 // Decompresses according to detect_compression; Compression::None returns a copy.
 Result<Bytes> decompress_any(ByteView bytes, std::uint64_t max_output);
 
-// Compresses into a gzip member (as Niantic's SPZ writer does) or a zstd frame.
+// Compresses into one gzip member (as Niantic's SPZ writer does; libdeflate, level 1-12)
+// or a zstd frame (level 1-19).
 Bytes gzip_compress(ByteView raw, int level = 6);
 Bytes zstd_compress(ByteView raw, int level = 3);
 

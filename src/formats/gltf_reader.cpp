@@ -37,6 +37,10 @@ constexpr std::uint32_t kChunkBin = 0x004E4942;
 // backed by bytes in the file, so it gets a fixed ceiling instead.
 constexpr std::uint64_t kMaxUnbackedElements = std::uint64_t{1} << 24;
 
+// Node instancing copies a mesh once per node, so a small file could ask for an
+// enormous flattened result; this caps it (about 1.5 GB of positions and indices).
+constexpr std::size_t kMaxFlattenedVertices = std::size_t{1} << 26;
+
 // Extensions a file may require that Atlas reads (or may ignore without changing the
 // geometry). Any other required extension makes the file unreadable here.
 const std::set<std::string> kUnderstoodRequiredExtensions = {
@@ -1110,7 +1114,9 @@ Result<Mesh> convert_model(const tinygltf::Model& model, const DracoTable& draco
 
   Result<std::vector<MeshInstance>> instances = mesh_instances(model);
   if (!instances) return instances.error();
+  // Each mesh is read once; the flattened size is checked before any instance is copied.
   std::map<int, std::vector<Primitive>> local_meshes;
+  std::size_t flattened_vertices = 0, flattened_indices = 0;
   for (const MeshInstance& instance : instances.value()) {
     auto cached = local_meshes.find(instance.mesh);
     if (cached == local_meshes.end()) {
@@ -1124,6 +1130,17 @@ Result<Mesh> convert_model(const tinygltf::Model& model, const DracoTable& draco
       cached = local_meshes.emplace(instance.mesh, std::move(primitives)).first;
     }
     for (const Primitive& local : cached->second) {
+      flattened_vertices += local.positions.size();
+      flattened_indices += local.indices.size();
+    }
+    if (flattened_vertices > kMaxFlattenedVertices ||
+        flattened_indices > 3 * kMaxFlattenedVertices) {
+      return make_error("flattening the scene's node instances exceeds " +
+                        std::to_string(kMaxFlattenedVertices) + " vertices");
+    }
+  }
+  for (const MeshInstance& instance : instances.value()) {
+    for (const Primitive& local : local_meshes.at(instance.mesh)) {
       Primitive world = local;
       transform_primitive(world, instance.world);
       mesh.primitives.push_back(std::move(world));

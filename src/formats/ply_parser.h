@@ -123,6 +123,8 @@ class Writer {
   void list_property(ScalarType count_type, ScalarType item_type, std::string_view name);
   // Ends the header; values may follow.
   void end_header();
+  // Makes room for `bytes` more bytes of values, so large bodies are not copied as they grow.
+  void reserve(std::size_t bytes) { bytes_.reserve(bytes_.size() + bytes); }
 
   // Appends one value, converted to the type given (the property's declared type).
   void value(ScalarType type, double number);

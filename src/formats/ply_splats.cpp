@@ -129,21 +129,25 @@ Bytes encode_ply_splats(const SplatCloud& cloud, PlyEncoding encoding) {
   }
   writer.end_header();
 
-  std::vector<float> row;
+  // 17 fixed floats plus up to 45 SH coefficients a row.
+  std::array<float, 17 + 45> row{};
+  const std::size_t row_size = 17 + 3 * static_cast<std::size_t>(coefficients);
+  writer.reserve(cloud.size() * row_size * sizeof(float));
   for (std::size_t i = 0; i < cloud.size(); ++i) {
     const Vec3 p = cloud.positions[i];
     const Vec3 dc = cloud.sh_dc[i];
-    row = {p.x, p.y, p.z, 0, 0, 0, dc.x, dc.y, dc.z};
+    std::size_t n = 0;
+    for (float value : {p.x, p.y, p.z, 0.0f, 0.0f, 0.0f, dc.x, dc.y, dc.z}) row[n++] = value;
     const float* rest = cloud.sh_rest.data() + i * coefficients * 3;
     for (int channel = 0; channel < 3; ++channel) {
       for (int coefficient = 0; coefficient < coefficients; ++coefficient) {
-        row.push_back(rest[coefficient * 3 + channel]);
+        row[n++] = rest[coefficient * 3 + channel];
       }
     }
     const Vec3 s = cloud.log_scales[i];
     const Quat q = cloud.rotations[i];
-    row.insert(row.end(), {cloud.opacity_logits[i], s.x, s.y, s.z, q.w, q.x, q.y, q.z});
-    writer.float_row(row);
+    for (float value : {cloud.opacity_logits[i], s.x, s.y, s.z, q.w, q.x, q.y, q.z}) row[n++] = value;
+    writer.float_row(std::span<const float>(row.data(), row_size));
   }
   return writer.finish();
 }

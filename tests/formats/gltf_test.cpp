@@ -554,6 +554,22 @@ TEST(GltfHostile, AccessorPastTheBufferIndexOutOfRangeAndNaN) {
   }
 }
 
+TEST(GltfHostile, InstancingBeyondTheFlatteningCapIsRefused) {
+  // 65,535 vertices instanced by 1,100 nodes would flatten to 72 million vertices.
+  DocumentMaker maker;
+  const int positions = maker.accessor(std::vector<float>(65535 * 3, 0.0f), 5126, "VEC3", 65535);
+  maker.document["meshes"] = {{{"primitives", {{{"attributes", {{"POSITION", positions}}}}}}}};
+  Json nodes = Json::array();
+  Json roots = Json::array();
+  for (int i = 0; i < 1100; ++i) {
+    nodes.push_back({{"mesh", 0}});
+    roots.push_back(i);
+  }
+  maker.document["nodes"] = nodes;
+  maker.document["scenes"] = {{{"nodes", roots}}};
+  EXPECT_NE(decode_error(maker.glb()).find("flattening the scene"), std::string::npos);
+}
+
 TEST(GltfHostile, BrokenReferencesAndDocuments) {
   {
     DocumentMaker maker = one_triangle_document();
