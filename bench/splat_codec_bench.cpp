@@ -13,13 +13,15 @@ namespace {
 
 const atlas::SplatCloud& robocop() {
   static const atlas::SplatCloud cloud = [] {
-    auto loaded = atlas::load_splats(std::filesystem::path(ATLAS_TESTDATA_DIR) / "splats/404-robocop.spz");
+    auto loaded =
+        atlas::load_splats(std::filesystem::path(ATLAS_TESTDATA_DIR) / "splats/404-robocop.spz");
     return loaded.ok() ? std::move(loaded).value() : atlas::SplatCloud{};
   }();
   return cloud;
 }
 
-void encode(benchmark::State& state, atlas::Format format, int spz_version, atlas::Compression compression) {
+void encode(benchmark::State& state, atlas::Format format, int spz_version,
+            atlas::Compression compression) {
   std::size_t bytes = 0;
   for (auto _ : state) {
     atlas::Bytes encoded;
@@ -40,7 +42,8 @@ void encode(benchmark::State& state, atlas::Format format, int spz_version, atla
   state.counters["bytes"] = static_cast<double>(bytes);
 }
 
-void decode(benchmark::State& state, atlas::Format format, int spz_version, atlas::Compression compression) {
+void decode(benchmark::State& state, atlas::Format format, int spz_version,
+            atlas::Compression compression) {
   atlas::Bytes encoded;
   std::string extension = "ply";
   if (format == atlas::Format::Spz) {
@@ -62,7 +65,7 @@ void decode(benchmark::State& state, atlas::Format format, int spz_version, atla
   }
 }
 
-#define ATLAS_CODEC_BENCH(name, ...)                                                              \
+#define ATLAS_CODEC_BENCH(name, ...)                                                          \
   BENCHMARK_CAPTURE(encode, name, __VA_ARGS__)->Unit(benchmark::kMillisecond)->UseRealTime(); \
   BENCHMARK_CAPTURE(decode, name, __VA_ARGS__)->Unit(benchmark::kMillisecond)->UseRealTime()
 

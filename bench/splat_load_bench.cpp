@@ -22,13 +22,15 @@ void load(benchmark::State& state, const std::filesystem::path& path) {
     benchmark::DoNotOptimize(cloud->positions.data());
   }
   state.counters["splats"] = static_cast<double>(splats);
-  state.counters["splats/s"] = benchmark::Counter(static_cast<double>(splats), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["splats/s"] = benchmark::Counter(static_cast<double>(splats),
+                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
 const int registered = [] {
   const std::filesystem::path folder = std::filesystem::path(ATLAS_TESTDATA_DIR) / "splats";
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) files.push_back(entry.path());
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   for (const auto& path : files) {
     benchmark::RegisterBenchmark(("load/" + path.filename().string()).c_str(), load, path)

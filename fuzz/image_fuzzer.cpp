@@ -6,6 +6,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto image = atlas::decode_image({data, size});
-  if (image.ok() && image->pixels.size() != std::size_t(image->width) * image->height * 4) __builtin_trap();
+  if (image.ok() && image->pixels.size() != std::size_t(image->width) * image->height * 4)
+    __builtin_trap();
   return 0;
 }

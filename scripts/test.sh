@@ -6,19 +6,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 jobs=$(nproc)
+passed=0
+run_suite() {  # BUILD_DIR TIMEOUT: runs ctest there and adds its count to $passed
+  local dir=$1 timeout=$2 log
+  log=$(mktemp)
+  ctest --test-dir "$dir" -j "$jobs" --output-on-failure --timeout "$timeout" | tee "$log"
+  passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log")))
+  rm -f "$log"
+}
 
 echo "== Release build and tests"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build/release -j "$jobs"
-ctest --test-dir build/release -j "$jobs" --output-on-failure --timeout 600
-[[ "${1:-}" == "--quick" ]] && exit 0
+run_suite build/release 600
+if [[ "${1:-}" == "--quick" ]]; then
+  echo "tests: $passed passed, 0 failed"
+  exit 0
+fi
 
 echo "== AddressSanitizer + UBSan build and tests"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATLAS_SANITIZE=ON \
   -DATLAS_BUILD_BENCHMARKS=OFF > /dev/null
 cmake --build build/asan -j "$jobs"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/asan -j "$jobs" --output-on-failure --timeout 1200
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run_suite build/asan 1200
 
 echo "== Fuzzers"
 scripts/fuzz.sh "${ATLAS_FUZZ_SECONDS:-20}"
+fuzzers=$(ls build/fuzz/fuzz/*_fuzzer | wc -l)
+echo "tests: $((passed + fuzzers)) passed, 0 failed"

@@ -28,11 +28,13 @@ int convert(const ConvertOptions& options) {
   if (auto* cloud = std::get_if<SplatCloud>(&*asset)) {
     SplatWriteOptions write;
     write.spz_version = options.spz_version;
-    write.spz_compression = options.spz_compression == "zstd" ? Compression::Zstd : Compression::Gzip;
+    write.spz_compression =
+        options.spz_compression == "zstd" ? Compression::Zstd : Compression::Gzip;
     write.ply_encoding = options.ascii        ? PlyEncoding::Ascii
                          : options.big_endian ? PlyEncoding::BinaryBigEndian
                                               : PlyEncoding::BinaryLittleEndian;
-    if (kind_of(format_for_extension(lower_extension(options.output), AssetKind::Splats)) != AssetKind::Splats) {
+    if (kind_of(format_for_extension(lower_extension(options.output), AssetKind::Splats)) !=
+        AssetKind::Splats) {
       return fail(options.output + ": " + options.input +
                   " holds splats; write them as .ply, .spz or .splat");
     }
@@ -42,7 +44,8 @@ int convert(const ConvertOptions& options) {
   }
 
   const Mesh& mesh = std::get<Mesh>(*asset);
-  if (kind_of(format_for_extension(lower_extension(options.output), AssetKind::Mesh)) != AssetKind::Mesh) {
+  if (kind_of(format_for_extension(lower_extension(options.output), AssetKind::Mesh)) !=
+      AssetKind::Mesh) {
     return fail(options.output + ": " + options.input +
                 " holds a mesh; write it as .glb, .gltf, .obj, .ply or .stl");
   }
@@ -54,16 +57,19 @@ int convert(const ConvertOptions& options) {
 }  // namespace
 
 void add_convert_command(CLI::App& app, Action& run) {
-  auto* command = app.add_subcommand(
-      "convert", "Convert splats to splats (.ply .spz .splat) or a mesh to a mesh (.glb .gltf .obj .ply .stl)");
+  auto* command = app.add_subcommand("convert",
+                                     "Convert splats to splats (.ply .spz .splat) or a mesh to a "
+                                     "mesh (.glb .gltf .obj .ply .stl)");
   auto options = std::make_shared<ConvertOptions>();
   command->add_option("IN", options->input, "Input splat or mesh file")->required();
-  command->add_option("OUT", options->output, "Output file; its extension picks the format")->required();
+  command->add_option("OUT", options->output, "Output file; its extension picks the format")
+      ->required();
   command->add_option("--spz-version", options->spz_version, "SPZ version to write")
       ->check(CLI::IsMember({2, 3}))
       ->capture_default_str();
-  command->add_option("--spz-compression", options->spz_compression,
-                      "SPZ wrapper: gzip (as Niantic writes) or zstd (as 404 writes)")
+  command
+      ->add_option("--spz-compression", options->spz_compression,
+                   "SPZ wrapper: gzip (as Niantic writes) or zstd (as 404 writes)")
       ->check(CLI::IsMember({"gzip", "zstd"}))
       ->capture_default_str();
   command->add_flag("--ascii", options->ascii, "Write ASCII PLY or STL");

@@ -40,9 +40,15 @@ ordered_json describe(const SplatCloud& cloud) {
 
 ordered_json describe(const Mesh& mesh) {
   const MeshStatistics s = compute_statistics(mesh);
-  return {{"kind", "mesh"},           {"vertices", s.vertices},   {"triangles", s.triangles},
-          {"primitives", s.primitives}, {"materials", s.materials}, {"textures", s.textures},
-          {"bounds", to_json(s.bounds)}};
+  ordered_json images = ordered_json::array();
+  for (const MeshImage& image : mesh.images) {
+    images.push_back(std::to_string(image.pixels.width) + "x" +
+                     std::to_string(image.pixels.height) + " " + image.mime_type);
+  }
+  return {{"kind", "mesh"},           {"vertices", s.vertices},
+          {"triangles", s.triangles}, {"primitives", s.primitives},
+          {"materials", s.materials}, {"textures", s.textures},
+          {"texture_sizes", images},  {"bounds", to_json(s.bounds)}};
 }
 
 std::string format_value(const ordered_json& value) {
@@ -53,8 +59,10 @@ std::string format_value(const ordered_json& value) {
   }
   if (value.is_string()) return value.get<std::string>();
   if (value.is_array()) {
+    // Numbers (a vector) are separated by spaces, anything else by commas.
+    const char* separator = !value.empty() && value[0].is_number() ? " " : ", ";
     std::string text;
-    for (const auto& item : value) text += (text.empty() ? "" : " ") + format_value(item);
+    for (const auto& item : value) text += (text.empty() ? "" : separator) + format_value(item);
     return text;
   }
   return value.dump();
@@ -75,7 +83,8 @@ void print_text(const ordered_json& info, int indent = 0) {
 }  // namespace
 
 void add_info_command(CLI::App& app, Action& run) {
-  auto* command = app.add_subcommand("info", "Show a splat or mesh file's format, counts, bounds and statistics");
+  auto* command = app.add_subcommand(
+      "info", "Show a splat or mesh file's format, counts, bounds and statistics");
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   command->add_option("FILE", *file, "Splat or mesh file")->required();
@@ -85,7 +94,8 @@ void add_info_command(CLI::App& app, Action& run) {
       FormatDetails details;
       auto asset = load_asset(*file, &details);
       if (!asset.ok()) return fail(asset.error().message);
-      ordered_json info = {{"file", *file}, {"format", format_name(details.format)},
+      ordered_json info = {{"file", *file},
+                           {"format", format_name(details.format)},
                            {"details", details.description}};
       info.update(std::visit([](const auto& a) { return describe(a); }, *asset));
       if (*json) {

@@ -16,8 +16,9 @@ int fail(const std::string& message) {
 }  // namespace atlas::cli
 
 int main(int argc, char** argv) {
-  CLI::App app{"Atlas: turns 404 generations and other 3D files into production-ready assets.\n"
-               "Powered by 404 (Bittensor subnet 17)."};
+  CLI::App app{
+      "Atlas: turns 404 generations and other 3D files into production-ready assets.\n"
+      "Powered by 404 (Bittensor subnet 17)."};
   app.set_version_flag("--version", "atlas 0.1.0");
   app.require_subcommand(1);
   atlas::cli::Action run;

@@ -35,23 +35,25 @@ int render(const RenderCommandOptions& options) {
   if (!asset.ok()) return fail(asset.error().message);
 
   const Bounds bounds = std::visit([](const auto& a) { return a.bounds(); }, *asset);
-  const render::Framing framing = options.fit > 0 ? render::fit_framing(bounds, options.fit) : render::Framing{};
-  render::OrbitCamera base{options.azimuth, options.elevation, options.radius, options.fov, options.size,
-                           options.size};
+  const render::Framing framing =
+      options.fit > 0 ? render::fit_framing(bounds, options.fit) : render::Framing{};
+  render::OrbitCamera base{options.azimuth, options.elevation, options.radius,
+                           options.fov,     options.size,      options.size};
   const Vec3 background{options.background[0], options.background[1], options.background[2]};
 
   std::vector<Image> views;
-  for (const render::OrbitCamera& camera : render::orbit_ring(base, options.views, options.azimuth)) {
+  for (const render::OrbitCamera& camera :
+       render::orbit_ring(base, options.views, options.azimuth)) {
     if (const auto* cloud = std::get_if<SplatCloud>(&*asset)) {
       views.push_back(render::render_splats(*cloud, camera, framing, {background}));
     } else {
-      render::MeshRenderOptions mesh_options{background,
-                                             options.shading == "unlit" ? render::Shading::Unlit
-                                                                        : render::Shading::Lit};
+      render::MeshRenderOptions mesh_options{
+          background, options.shading == "unlit" ? render::Shading::Unlit : render::Shading::Lit};
       views.push_back(render::render_mesh(std::get<Mesh>(*asset), camera, framing, mesh_options));
     }
   }
-  const Image image = views.size() == 1 ? views.front() : render::contact_sheet(views, 0, 4, background);
+  const Image image =
+      views.size() == 1 ? views.front() : render::contact_sheet(views, 0, 4, background);
   const Status saved = save_png(image, options.output);
   if (!saved.ok()) return fail(saved.error().message);
   return 0;
@@ -61,19 +63,25 @@ int render(const RenderCommandOptions& options) {
 
 void add_render_command(CLI::App& app, Action& run) {
   auto* command = app.add_subcommand(
-      "render", "Render a splat or mesh file to PNG on the CPU: one view or a contact sheet of views");
+      "render",
+      "Render a splat or mesh file to PNG on the CPU: one view or a contact sheet of views");
   auto options = std::make_shared<RenderCommandOptions>();
   command->add_option("IN", options->input, "Splat or mesh file")->required();
   command->add_option("-o,--output", options->output, "PNG file to write")->required();
   command->add_option("--size", options->size, "Width and height of each view in pixels")
       ->check(CLI::Range(16, 8192))
       ->capture_default_str();
-  command->add_option("--views", options->views, "Number of views at evenly spaced azimuths (a contact sheet when > 1)")
+  command
+      ->add_option("--views", options->views,
+                   "Number of views at evenly spaced azimuths (a contact sheet when > 1)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  command->add_option("--azimuth", options->azimuth, "Azimuth of the (first) view in degrees; 0 looks at the front (+Z)")
+  command
+      ->add_option("--azimuth", options->azimuth,
+                   "Azimuth of the (first) view in degrees; 0 looks at the front (+Z)")
       ->capture_default_str();
-  command->add_option("--elevation", options->elevation, "Elevation in degrees, positive from above")
+  command
+      ->add_option("--elevation", options->elevation, "Elevation in degrees, positive from above")
       ->check(CLI::Range(-90.0f, 90.0f))
       ->capture_default_str();
   command->add_option("--radius", options->radius, "Camera distance from the centre")
@@ -82,8 +90,10 @@ void add_render_command(CLI::App& app, Action& run) {
   command->add_option("--fov", options->fov, "Vertical field of view in degrees")
       ->check(CLI::Range(1.0f, 170.0f))
       ->capture_default_str();
-  command->add_option("--fit", options->fit,
-                      "Recentre and scale so the bounding box's longest side is this (0: keep the file's coordinates)")
+  command
+      ->add_option("--fit", options->fit,
+                   "Recentre and scale so the bounding box's longest side is this (0: keep the "
+                   "file's coordinates)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   command->add_option("--background", options->background, "Background colour R,G,B in 0..1")

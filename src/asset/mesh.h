@@ -31,8 +31,8 @@ struct Sampler {
 };
 
 struct TextureRef {
-  int image = -1;     // index into Mesh::images; -1 means no texture
-  int texcoord = 0;   // which UV set: 0 -> Primitive::uv0, 1 -> uv1
+  int image = -1;    // index into Mesh::images; -1 means no texture
+  int texcoord = 0;  // which UV set: 0 -> Primitive::uv0, 1 -> uv1
   Sampler sampler;
   TextureTransform transform;
   bool present() const { return image >= 0; }
@@ -62,10 +62,10 @@ struct Material {
 // An image used by materials: the encoded file as it came (so writers can pass it
 // through without re-encoding) and its decoded pixels (for rendering and baking).
 struct MeshImage {
-  std::string name;        // file name or glTF image name, may be empty
-  std::string mime_type;   // "image/png", "image/jpeg", "image/webp"
+  std::string name;       // file name or glTF image name, may be empty
+  std::string mime_type;  // "image/png", "image/jpeg", "image/webp"
   std::vector<std::uint8_t> encoded;
-  Image pixels;            // RGBA8
+  Image pixels;  // RGBA8
 };
 
 // One draw call: a triangle list with one material. Optional attributes are either
@@ -77,7 +77,7 @@ struct Primitive {
   std::vector<Vec4> tangents;  // xyz tangent, w handedness (+1 or -1)
   std::vector<Vec2> uv0;       // glTF convention: (0,0) is the image's top-left
   std::vector<Vec2> uv1;
-  std::vector<Vec4> colors;    // linear RGBA
+  std::vector<Vec4> colors;            // linear RGBA
   std::vector<std::uint32_t> indices;  // 3 per triangle, each < positions.size()
   int material = -1;                   // index into Mesh::materials, -1 for default
 

@@ -36,7 +36,8 @@ std::string SplatCloud::validate() const {
       problem = "position";
     } else if (!finite(log_scales[i])) {
       problem = "scale";
-    } else if (!std::isfinite(q.w) || !std::isfinite(q.x) || !std::isfinite(q.y) || !std::isfinite(q.z)) {
+    } else if (!std::isfinite(q.w) || !std::isfinite(q.x) || !std::isfinite(q.y) ||
+               !std::isfinite(q.z)) {
       problem = "rotation";
     } else if (!std::isfinite(opacity_logits[i])) {
       problem = "opacity";

@@ -40,8 +40,7 @@ SplatStatistics compute_statistics(const SplatCloud& cloud) {
     const Vec3 ls = cloud.log_scales[i];
     const Quat q = cloud.rotations[i];
     if (!finite(cloud.positions[i]) || !finite(ls) || !finite(cloud.sh_dc[i]) ||
-        !std::isfinite(cloud.opacity_logits[i]) ||
-        !std::isfinite(q.w + q.x + q.y + q.z)) {
+        !std::isfinite(cloud.opacity_logits[i]) || !std::isfinite(q.w + q.x + q.y + q.z)) {
       ++s.non_finite;
       continue;
     }

@@ -17,10 +17,10 @@ struct SplatStatistics {
   std::size_t count = 0;
   int sh_degree = 0;
   Bounds bounds;
-  Distribution opacity;           // activated alpha in [0, 1]
-  Distribution scale;             // activated std-dev of each splat's largest axis, metres
+  Distribution opacity;                 // activated alpha in [0, 1]
+  Distribution scale;                   // activated std-dev of each splat's largest axis, metres
   double share_nearly_transparent = 0;  // alpha < 0.001 (404's validator rejects > 0.8)
-  std::size_t non_finite = 0;     // splats with a NaN or infinite attribute
+  std::size_t non_finite = 0;           // splats with a NaN or infinite attribute
 };
 
 SplatStatistics compute_statistics(const SplatCloud& cloud);

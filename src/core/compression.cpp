@@ -45,8 +45,9 @@ std::optional<Bytes> gunzip_single_member(ByteView compressed, std::uint64_t max
   if (!decompressor) return std::nullopt;
   Bytes out(declared);
   std::size_t consumed = 0, produced = 0;
-  const libdeflate_result result = libdeflate_gzip_decompress_ex(
-      decompressor.get(), compressed.data(), compressed.size(), out.data(), out.size(), &consumed, &produced);
+  const libdeflate_result result =
+      libdeflate_gzip_decompress_ex(decompressor.get(), compressed.data(), compressed.size(),
+                                    out.data(), out.size(), &consumed, &produced);
   if (result != LIBDEFLATE_SUCCESS || consumed != compressed.size() || produced != out.size()) {
     return std::nullopt;
   }
@@ -94,11 +95,11 @@ Result<Bytes> gunzip(ByteView compressed, std::uint64_t max_output) {
 }
 
 Result<Bytes> zstd_decompress(ByteView compressed, std::uint64_t max_output) {
-  std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(),
-                                                                  ZSTD_freeDCtx);
+  std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!context) return make_error("zstd: cannot create context");
   Bytes out;
-  const unsigned long long declared = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+  const unsigned long long declared =
+      ZSTD_getFrameContentSize(compressed.data(), compressed.size());
   if (declared != ZSTD_CONTENTSIZE_ERROR && declared != ZSTD_CONTENTSIZE_UNKNOWN) {
     if (declared > max_output) return make_error("zstd: " + cap_message(max_output));
     // The declared size is only a claim: reserve no more than the input could honestly
@@ -150,7 +151,8 @@ Bytes gzip_compress(ByteView raw, int level) {
   std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)> compressor(
       libdeflate_alloc_compressor(level), libdeflate_free_compressor);
   Bytes out(libdeflate_gzip_compress_bound(compressor.get(), raw.size()));
-  out.resize(libdeflate_gzip_compress(compressor.get(), raw.data(), raw.size(), out.data(), out.size()));
+  out.resize(
+      libdeflate_gzip_compress(compressor.get(), raw.data(), raw.size(), out.data(), out.size()));
   return out;
 }
 

@@ -15,7 +15,8 @@ ResourceLoader loader_beside(const fs::path& main_file) {
   return [folder](std::string_view uri) -> Result<Bytes> {
     std::string decoded;
     for (std::size_t i = 0; i < uri.size(); ++i) {
-      if (uri[i] == '%' && i + 2 < uri.size() && std::isxdigit(static_cast<unsigned char>(uri[i + 1])) &&
+      if (uri[i] == '%' && i + 2 < uri.size() &&
+          std::isxdigit(static_cast<unsigned char>(uri[i + 1])) &&
           std::isxdigit(static_cast<unsigned char>(uri[i + 2]))) {
         decoded += static_cast<char>(std::stoi(std::string(uri.substr(i + 1, 2)), nullptr, 16));
         i += 2;
@@ -34,7 +35,8 @@ Error unknown_format(const fs::path& path, AssetKind expected) {
   return make_error(message);
 }
 
-Result<Mesh> decode_mesh(Format format, ByteView bytes, const fs::path& path, FormatDetails* details) {
+Result<Mesh> decode_mesh(Format format, ByteView bytes, const fs::path& path,
+                         FormatDetails* details) {
   switch (format) {
     case Format::Glb:
     case Format::Gltf:
@@ -62,7 +64,8 @@ Result<SplatCloud> with_path(const fs::path& path, Result<SplatCloud> result) {
 
 }  // namespace
 
-Result<SplatCloud> decode_splats(ByteView bytes, std::string_view extension, FormatDetails* details) {
+Result<SplatCloud> decode_splats(ByteView bytes, std::string_view extension,
+                                 FormatDetails* details) {
   switch (detect_format(bytes, extension)) {
     case Format::PlySplats:
       return decode_ply_splats(bytes, details);
@@ -88,7 +91,8 @@ Result<SplatCloud> load_splats(const fs::path& path, FormatDetails* details) {
 Result<Mesh> load_mesh(const fs::path& path, FormatDetails* details) {
   auto bytes = read_file(path);
   if (!bytes.ok()) return bytes.error();
-  return with_path(path, decode_mesh(detect_format(*bytes, lower_extension(path)), *bytes, path, details));
+  return with_path(
+      path, decode_mesh(detect_format(*bytes, lower_extension(path)), *bytes, path, details));
 }
 
 Result<Asset> load_asset(const fs::path& path, FormatDetails* details) {
@@ -112,7 +116,8 @@ Result<Asset> load_asset(const fs::path& path, FormatDetails* details) {
   return unknown_format(path, AssetKind::Unknown);
 }
 
-Status save_splats(const SplatCloud& cloud, const fs::path& path, const SplatWriteOptions& options) {
+Status save_splats(const SplatCloud& cloud, const fs::path& path,
+                   const SplatWriteOptions& options) {
   if (!cloud.consistent()) return make_error(path.string() + ": splat cloud is inconsistent");
   Bytes bytes;
   switch (format_for_extension(lower_extension(path), AssetKind::Splats)) {

@@ -26,7 +26,7 @@ using Asset = std::variant<SplatCloud, Mesh>;
 Result<Asset> load_asset(const std::filesystem::path& path, FormatDetails* details = nullptr);
 
 struct SplatWriteOptions {
-  int spz_version = 2;                           // 2 or 3
+  int spz_version = 2;                              // 2 or 3
   Compression spz_compression = Compression::Gzip;  // Gzip (Niantic) or Zstd (404)
   PlyEncoding ply_encoding = PlyEncoding::BinaryLittleEndian;
 };

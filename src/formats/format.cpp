@@ -31,17 +31,28 @@ AssetKind kind_of(Format format) {
 
 const char* format_name(Format format) {
   switch (format) {
-    case Format::PlySplats: return "3DGS PLY";
-    case Format::Base64PlySplats: return "base64 3DGS PLY";
-    case Format::Spz: return "SPZ";
-    case Format::AntimatterSplat: return "antimatter15 .splat";
-    case Format::Ksplat: return "ksplat";
-    case Format::PlyMesh: return "PLY mesh";
-    case Format::Glb: return "GLB";
-    case Format::Gltf: return "glTF";
-    case Format::Obj: return "OBJ";
-    case Format::Stl: return "STL";
-    case Format::Unknown: break;
+    case Format::PlySplats:
+      return "3DGS PLY";
+    case Format::Base64PlySplats:
+      return "base64 3DGS PLY";
+    case Format::Spz:
+      return "SPZ";
+    case Format::AntimatterSplat:
+      return "antimatter15 .splat";
+    case Format::Ksplat:
+      return "ksplat";
+    case Format::PlyMesh:
+      return "PLY mesh";
+    case Format::Glb:
+      return "GLB";
+    case Format::Gltf:
+      return "glTF";
+    case Format::Obj:
+      return "OBJ";
+    case Format::Stl:
+      return "STL";
+    case Format::Unknown:
+      break;
   }
   return "unknown";
 }
@@ -49,14 +60,16 @@ const char* format_name(Format format) {
 namespace {
 
 bool starts_with(ByteView bytes, std::string_view prefix) {
-  return bytes.size() >= prefix.size() && std::memcmp(bytes.data(), prefix.data(), prefix.size()) == 0;
+  return bytes.size() >= prefix.size() &&
+         std::memcmp(bytes.data(), prefix.data(), prefix.size()) == 0;
 }
 
 // The text after leading whitespace and a UTF-8 byte-order mark.
 std::string_view trimmed_text(ByteView bytes, std::size_t limit) {
   std::string_view text = as_chars(bytes.first(std::min(bytes.size(), limit)));
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
   return text;
 }
 
@@ -83,9 +96,11 @@ bool looks_like_obj(std::string_view text) {
   while (!text.empty()) {
     const std::size_t eol = text.find('\n');
     std::string_view line = text.substr(0, eol);
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front())))
+      line.remove_prefix(1);
     if (!line.empty() && line.front() != '#') {
-      for (std::string_view keyword : {"v ", "vn ", "vt ", "f ", "o ", "g ", "mtllib ", "usemtl ", "s "}) {
+      for (std::string_view keyword :
+           {"v ", "vn ", "vt ", "f ", "o ", "g ", "mtllib ", "usemtl ", "s "}) {
         if (line.starts_with(keyword)) return true;
       }
       return false;
@@ -101,12 +116,14 @@ bool looks_like_obj(std::string_view text) {
 Format detect_format(ByteView bytes, std::string_view extension) {
   if (starts_with(bytes, "ply\n") || starts_with(bytes, "ply\r\n")) return classify_ply(bytes);
   if (starts_with(bytes, "glTF")) return Format::Glb;
-  if (starts_with(bytes, "NGSP") || detect_compression(bytes) != Compression::None) return Format::Spz;
+  if (starts_with(bytes, "NGSP") || detect_compression(bytes) != Compression::None)
+    return Format::Spz;
   if (is_binary_stl(bytes)) return Format::Stl;
 
   const std::string_view text = trimmed_text(bytes, 4096);
   if (text.starts_with("cGx5")) return Format::Base64PlySplats;  // base64 of "ply"
-  if (text.starts_with("{") && text.find("\"asset\"") != std::string_view::npos) return Format::Gltf;
+  if (text.starts_with("{") && text.find("\"asset\"") != std::string_view::npos)
+    return Format::Gltf;
   if (extension == "gltf" && text.starts_with("{")) return Format::Gltf;
   if (text.starts_with("solid") && (text.find("facet") != std::string_view::npos ||
                                     text.find("endsolid") != std::string_view::npos)) {

@@ -19,7 +19,7 @@ enum class Format {
   Glb,
   Gltf,
   Obj,
-  Stl,              // binary or ASCII
+  Stl,  // binary or ASCII
 };
 
 enum class AssetKind { Unknown, Splats, Mesh };

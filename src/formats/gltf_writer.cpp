@@ -7,11 +7,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <tuple>
 
+#include "formats/glb_container.h"
 #include "formats/image_io.h"
 #include "formats/mesh_formats.h"
 
@@ -354,26 +354,7 @@ class DocumentBuilder {
   }
 
   std::vector<OutputFile> glb_files() const {
-    std::string json = document_.dump();
-    json.resize((json.size() + 3) / 4 * 4, ' ');
-    const std::size_t total = 12 + 8 + json.size() + (blob_.empty() ? 0 : 8 + blob_.size());
-    Bytes out;
-    out.reserve(total);
-    auto put32 = [&out](std::size_t value) {
-      for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
-    };
-    out.insert(out.end(), {'g', 'l', 'T', 'F'});
-    put32(2);
-    put32(total);
-    put32(json.size());
-    out.insert(out.end(), {'J', 'S', 'O', 'N'});
-    out.insert(out.end(), json.begin(), json.end());
-    if (!blob_.empty()) {
-      put32(blob_.size());
-      out.insert(out.end(), {'B', 'I', 'N', 0});
-      out.insert(out.end(), blob_.begin(), blob_.end());
-    }
-    return {{std::string(stem_) + ".glb", std::move(out)}};
+    return {{std::string(stem_) + ".glb", gltf::assemble_glb(document_.dump(), blob_)}};
   }
 
   std::vector<OutputFile> gltf_files() {

@@ -12,7 +12,8 @@ namespace atlas {
 
 std::string sniff_image_mime_type(ByteView bytes) {
   auto starts = [&](std::string_view magic, std::size_t at = 0) {
-    return bytes.size() >= at + magic.size() && std::memcmp(bytes.data() + at, magic.data(), magic.size()) == 0;
+    return bytes.size() >= at + magic.size() &&
+           std::memcmp(bytes.data() + at, magic.data(), magic.size()) == 0;
   };
   if (starts("\x89PNG\r\n\x1a\n")) return "image/png";
   if (starts("\xFF\xD8\xFF")) return "image/jpeg";
@@ -24,12 +25,16 @@ namespace {
 
 Result<Image> decode_webp(ByteView bytes, int channels) {
   int width = 0, height = 0;
-  if (!WebPGetInfo(bytes.data(), bytes.size(), &width, &height)) return make_error("corrupt WebP image");
-  if (width > kMaxImageSide || height > kMaxImageSide || std::int64_t{width} * height > kMaxImagePixels) {
-    return make_error("WebP image of " + std::to_string(width) + "x" + std::to_string(height) + " is too large");
+  if (!WebPGetInfo(bytes.data(), bytes.size(), &width, &height))
+    return make_error("corrupt WebP image");
+  if (width > kMaxImageSide || height > kMaxImageSide ||
+      std::int64_t{width} * height > kMaxImagePixels) {
+    return make_error("WebP image of " + std::to_string(width) + "x" + std::to_string(height) +
+                      " is too large");
   }
   Image rgba(width, height, 4);
-  if (!WebPDecodeRGBAInto(bytes.data(), bytes.size(), rgba.pixels.data(), rgba.pixels.size(), width * 4)) {
+  if (!WebPDecodeRGBAInto(bytes.data(), bytes.size(), rgba.pixels.data(), rgba.pixels.size(),
+                          width * 4)) {
     return make_error("corrupt WebP image");
   }
   if (channels == 4) return rgba;
@@ -64,8 +69,8 @@ Result<Image> decode_image(ByteView bytes, int channels) {
   int width = 0, height = 0, stored = 0;
   const int length = static_cast<int>(bytes.size());
   if (!stbi_info_from_memory(bytes.data(), length, &width, &height, &stored)) {
-    return make_error(std::string("corrupt ") + (mime == "image/png" ? "PNG" : "JPEG") + " image: " +
-                      stbi_failure_reason());
+    return make_error(std::string("corrupt ") + (mime == "image/png" ? "PNG" : "JPEG") +
+                      " image: " + stbi_failure_reason());
   }
   if (width <= 0 || height <= 0 || width > kMaxImageSide || height > kMaxImageSide ||
       std::int64_t{width} * height > kMaxImagePixels) {
@@ -73,7 +78,8 @@ Result<Image> decode_image(ByteView bytes, int channels) {
                       " exceeds the limit of " + std::to_string(kMaxImageSide) + " per side");
   }
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
-      stbi_load_from_memory(bytes.data(), length, &width, &height, &stored, channels), stbi_image_free);
+      stbi_load_from_memory(bytes.data(), length, &width, &height, &stored, channels),
+      stbi_image_free);
   if (!pixels) return make_error(std::string("corrupt image: ") + stbi_failure_reason());
   Image image(width, height, channels);
   std::memcpy(image.pixels.data(), pixels.get(), image.pixels.size());
@@ -82,15 +88,15 @@ Result<Image> decode_image(ByteView bytes, int channels) {
 
 Bytes encode_png(const Image& image) {
   Bytes out;
-  stbi_write_png_to_func(append_bytes, &out, image.width, image.height, image.channels, image.pixels.data(),
-                         image.width * image.channels);
+  stbi_write_png_to_func(append_bytes, &out, image.width, image.height, image.channels,
+                         image.pixels.data(), image.width * image.channels);
   return out;
 }
 
 Bytes encode_jpeg(const Image& image, int quality) {
   Bytes out;
-  stbi_write_jpg_to_func(append_bytes, &out, image.width, image.height, image.channels, image.pixels.data(),
-                         quality);
+  stbi_write_jpg_to_func(append_bytes, &out, image.width, image.height, image.channels,
+                         image.pixels.data(), quality);
   return out;
 }
 

@@ -28,7 +28,8 @@ struct OutputFile {
 // glTF 2.0, .gltf (external or data-URI buffers and images) or .glb, with
 // KHR_draco_mesh_compression and KHR_texture_transform. Node transforms are baked into
 // world space.
-Result<Mesh> decode_gltf(ByteView bytes, const ResourceLoader& load, FormatDetails* details = nullptr);
+Result<Mesh> decode_gltf(ByteView bytes, const ResourceLoader& load,
+                         FormatDetails* details = nullptr);
 
 // Writes GLB (one file) or glTF (the .gltf, one .bin and the images beside it), named
 // from `stem`. asset.generator names Atlas.
@@ -36,7 +37,8 @@ std::vector<OutputFile> encode_gltf(const Mesh& mesh, bool binary, std::string_v
 
 // Wavefront OBJ with its MTL (Kd, map_Kd, Ks, Ns, d, map_Bump/norm, Pr, Pm, Ke ...),
 // polygons fan-triangulated, negative indices, vertex colours after positions.
-Result<Mesh> decode_obj(ByteView bytes, const ResourceLoader& load, FormatDetails* details = nullptr);
+Result<Mesh> decode_obj(ByteView bytes, const ResourceLoader& load,
+                        FormatDetails* details = nullptr);
 // Writes stem.obj, stem.mtl and the textures.
 std::vector<OutputFile> encode_obj(const Mesh& mesh, std::string_view stem);
 

@@ -101,13 +101,10 @@ Status read_faces(const ply::Reader& reader, std::size_t vertex_count, Primitive
 }  // namespace
 
 Result<Mesh> decode_ply_mesh(ByteView bytes, FormatDetails* details) {
-  auto reader = ply::Reader::open(bytes);
-  if (!reader) return reader.error();
-  const ply::Header& header = reader->header();
-  const int vertex_index = header.find("vertex");
-  if (vertex_index < 0) return make_error("PLY has no 'vertex' element");
-  const ply::Element& vertex = header.elements[vertex_index];
-  if (vertex.count == 0) return make_error("PLY has zero vertices");
+  auto opened = ply::open_vertices(bytes, "vertices");
+  if (!opened) return opened.error();
+  const ply::Reader& reader = opened->reader;
+  const ply::Element& vertex = opened->vertex();
   for (const char* name : {"x", "y", "z"}) {
     const int index = vertex.find(name);
     if (index < 0) return make_error(std::string("PLY vertex is missing property '") + name + "'");
@@ -148,7 +145,8 @@ Result<Mesh> decode_ply_mesh(ByteView bytes, FormatDetails* details) {
     }
     if (has_alpha) targets.push_back({alpha, floats(primitive.colors) + 3, 4});
   }
-  if (auto status = reader->read_columns(vertex_index, targets); !status) return status.error();
+  if (auto status = reader.read_columns(opened->element_index, targets); !status)
+    return status.error();
 
   // PLY texture coordinates put (0, 0) at the image's bottom-left, glTF at its top-left.
   for (Vec2& uv : primitive.uv0) uv.y = 1.0f - uv.y;
@@ -177,14 +175,14 @@ Result<Mesh> decode_ply_mesh(ByteView bytes, FormatDetails* details) {
     if (auto status = check(what, values, size); !status) return status.error();
   }
 
-  if (auto status = read_faces(*reader, count, primitive); !status) return status.error();
+  if (auto status = read_faces(reader, count, primitive); !status) return status.error();
 
   Mesh mesh;
   mesh.primitives.push_back(std::move(primitive));
   if (std::string problem = mesh.validate(); !problem.empty()) return make_error("PLY " + problem);
   if (details) {
     details->format = Format::PlyMesh;
-    details->description = std::string("PLY ") + reader->encoding_name() + " mesh";
+    details->description = std::string("PLY ") + reader.encoding_name() + " mesh";
   }
   return mesh;
 }

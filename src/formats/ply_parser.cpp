@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "core/byte_reader.h"
+#include "core/text_numbers.h"
 
 namespace atlas::ply {
 
@@ -258,6 +259,12 @@ bool to_index(double number, std::uint32_t& index) {
   return true;
 }
 
+// An ASCII list length or item: a number that to_index accepts.
+bool parse_index(std::string_view word, std::uint32_t& index) {
+  const std::optional<double> number = parse_number<double>(word);
+  return number && to_index(*number, index);
+}
+
 // Sequential whitespace-separated words of an ASCII body.
 class WordCursor {
  public:
@@ -276,12 +283,6 @@ class WordCursor {
   std::string_view text_;
   std::size_t offset_;
 };
-
-bool parse_number(std::string_view word, double& number) {
-  if (!word.empty() && word.front() == '+') word.remove_prefix(1);
-  const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), number);
-  return error == std::errc{} && end == word.data() + word.size();
-}
 
 std::string row_error(const Element& element, std::uint64_t row, const std::string& problem) {
   return "PLY element '" + element.name + "' row " + std::to_string(row) + ": " + problem;
@@ -330,9 +331,8 @@ Status walk_ascii_row(WordCursor& cursor, const Element& element, std::uint64_t 
       return make_error(row_error(element, row, "too few values (file truncated?)"));
     }
     if (!property.is_list) continue;
-    double number = 0;
     std::uint32_t length = 0;
-    if (!parse_number(words[p], number) || !to_index(number, length)) {
+    if (!parse_index(words[p], length)) {
       return make_error(row_error(
           element, row, "list '" + property.name + "' has an invalid length " + quoted(words[p])));
     }
@@ -380,6 +380,17 @@ Result<Reader> Reader::open(ByteView bytes) {
   Reader reader(bytes, std::move(header).value());
   if (auto status = reader.locate_elements(); !status) return status.error();
   return reader;
+}
+
+Result<OpenedVertices> open_vertices(ByteView bytes, std::string_view rows_noun) {
+  auto reader = Reader::open(bytes);
+  if (!reader) return reader.error();
+  const int element_index = reader->header().find("vertex");
+  if (element_index < 0) return make_error("PLY has no 'vertex' element");
+  if (reader->header().elements[element_index].count == 0) {
+    return make_error("PLY has zero " + std::string(rows_noun));
+  }
+  return OpenedVertices{std::move(reader).value(), element_index};
 }
 
 const char* Reader::encoding_name() const {
@@ -474,13 +485,13 @@ Status Reader::read_columns(int element_index, std::span<const ColumnTarget> tar
         return status;
       }
       for (const ColumnTarget& target : targets) {
-        double number = 0;
-        if (!parse_number(words[target.property], number)) {
+        const std::optional<double> number = parse_number<double>(words[target.property]);
+        if (!number) {
           return make_error(row_error(element, row,
                                       "property '" + element.properties[target.property].name +
                                           "' is not a number: " + quoted(words[target.property])));
         }
-        target.destination[row * target.stride] = static_cast<float>(number);
+        target.destination[row * target.stride] = static_cast<float>(*number);
       }
     }
     return Ok{};
@@ -573,14 +584,13 @@ Status Reader::read_list(int element_index, int property_index, std::vector<std:
       WordCursor list_cursor(text, starts[property_index]);
       std::string_view word;
       list_cursor.next(word);
-      double number = 0;
+      // walk_ascii_row has checked the length already.
       std::uint32_t length = 0;
-      parse_number(word, number);
-      to_index(number, length);
+      parse_index(word, length);
       lengths.push_back(length);
       for (std::uint32_t i = 0; i < length; ++i) {
         std::uint32_t item = 0;
-        if (!list_cursor.next(word) || !parse_number(word, number) || !to_index(number, item)) {
+        if (!list_cursor.next(word) || !parse_index(word, item)) {
           return bad_item(row);
         }
         items.push_back(item);
@@ -658,9 +668,7 @@ void Writer::put(T number) {
   if (encoding_ == Encoding::Ascii) {
     if (row_started_) bytes_.push_back(' ');
     row_started_ = true;
-    char text[64];
-    const auto result = std::to_chars(text, text + sizeof(text), number);
-    bytes_.insert(bytes_.end(), text, result.ptr);
+    append_number(bytes_, number);
     return;
   }
   std::uint8_t raw[sizeof(T)];

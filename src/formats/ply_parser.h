@@ -111,6 +111,20 @@ class Reader {
   std::vector<std::size_t> element_begin_;
 };
 
+// A PLY opened to read its 'vertex' element, the one both PLY splats and PLY meshes
+// keep their points in.
+struct OpenedVertices {
+  Reader reader;
+  int element_index = -1;  // of 'vertex' in reader.header().elements
+
+  const Element& vertex() const { return reader.header().elements[element_index]; }
+};
+
+// Opens `bytes` as Reader::open does and finds the 'vertex' element. Fails with
+// "PLY has no 'vertex' element" when there is none and "PLY has zero <rows_noun>" when
+// it has no rows; `rows_noun` says what a row is to the caller ("vertices", "splats").
+Result<OpenedVertices> open_vertices(ByteView bytes, std::string_view rows_noun);
+
 // Builds a PLY file: header declarations first, then rows of values in declaration
 // order. In ASCII each row ends with a newline; call end_row() after each row.
 class Writer {

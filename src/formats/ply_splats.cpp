@@ -39,13 +39,10 @@ Result<int> sh_degree_of(const ply::Element& vertex) {
 }  // namespace
 
 Result<SplatCloud> decode_ply_splats(ByteView bytes, FormatDetails* details) {
-  auto reader = ply::Reader::open(bytes);
-  if (!reader) return reader.error();
-  const ply::Header& header = reader->header();
-  const int vertex_index = header.find("vertex");
-  if (vertex_index < 0) return make_error("PLY has no 'vertex' element");
-  const ply::Element& vertex = header.elements[vertex_index];
-  if (vertex.count == 0) return make_error("PLY has zero splats");
+  auto opened = ply::open_vertices(bytes, "splats");
+  if (!opened) return opened.error();
+  const ply::Reader& reader = opened->reader;
+  const ply::Element& vertex = opened->vertex();
 
   constexpr std::array<const char*, 14> kRequired{
       "x",       "y",       "z",       "f_dc_0", "f_dc_1", "f_dc_2", "opacity",
@@ -91,7 +88,8 @@ Result<SplatCloud> decode_ply_splats(ByteView bytes, FormatDetails* details) {
     add(property, cloud.sh_rest.data() + coefficient * 3 + channel,
         static_cast<std::size_t>(coefficients) * 3);
   }
-  if (auto status = reader->read_columns(vertex_index, targets); !status) return status.error();
+  if (auto status = reader.read_columns(opened->element_index, targets); !status)
+    return status.error();
 
   if (std::string problem = cloud.validate(); !problem.empty()) return make_error("PLY " + problem);
   // Quaternions already unit to float precision are kept bit for bit, so writing and
@@ -103,7 +101,7 @@ Result<SplatCloud> decode_ply_splats(ByteView bytes, FormatDetails* details) {
 
   if (details) {
     details->format = Format::PlySplats;
-    details->description = std::string("PLY ") + reader->encoding_name() + ", SH degree " +
+    details->description = std::string("PLY ") + reader.encoding_name() + ", SH degree " +
                            std::to_string(cloud.sh_degree);
   }
   return cloud;
@@ -146,7 +144,8 @@ Bytes encode_ply_splats(const SplatCloud& cloud, PlyEncoding encoding) {
     }
     const Vec3 s = cloud.log_scales[i];
     const Quat q = cloud.rotations[i];
-    for (float value : {cloud.opacity_logits[i], s.x, s.y, s.z, q.w, q.x, q.y, q.z}) row[n++] = value;
+    for (float value : {cloud.opacity_logits[i], s.x, s.y, s.z, q.w, q.x, q.y, q.z})
+      row[n++] = value;
     writer.float_row(std::span<const float>(row.data(), row_size));
   }
   return writer.finish();

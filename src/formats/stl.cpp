@@ -6,12 +6,12 @@
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <optional>
 
 #include "core/byte_reader.h"
+#include "core/text_numbers.h"
 #include "formats/mesh_formats.h"
 
 namespace atlas {
@@ -112,14 +112,6 @@ bool keyword_is(std::string_view token, std::string_view keyword) {
          });
 }
 
-std::optional<float> parse_float(std::string_view token) {
-  if (!token.empty() && token.front() == '+') token.remove_prefix(1);
-  float value = 0;
-  const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), value);
-  if (error != std::errc() || end != token.data() + token.size()) return std::nullopt;
-  return value;
-}
-
 Result<Mesh> decode_ascii(ByteView bytes, FormatDetails* details) {
   AsciiTokens tokens(as_chars(bytes));
   auto error = [&tokens](const std::string& what) {
@@ -154,7 +146,7 @@ Result<Mesh> decode_ascii(ByteView bytes, FormatDetails* details) {
       for (token = tokens.next(); keyword_is(token, "vertex"); token = tokens.next()) {
         float xyz[3];
         for (float& value : xyz) {
-          const std::optional<float> parsed = parse_float(tokens.next());
+          const std::optional<float> parsed = parse_number<float>(tokens.next());
           if (!parsed) return error("vertex needs three numbers");
           value = *parsed;
         }
@@ -183,12 +175,6 @@ bool looks_ascii(ByteView bytes) {
 }
 
 Vec3 facet_normal(Vec3 a, Vec3 b, Vec3 c) { return normalize(cross(b - a, c - a)); }
-
-void append_float(std::string& out, float value) {
-  char buffer[32];
-  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, error == std::errc() ? end : buffer);
-}
 
 template <typename Visit>
 void for_each_triangle(const Mesh& mesh, Visit&& visit) {
@@ -232,17 +218,17 @@ Bytes encode_stl(const Mesh& mesh, bool ascii) {
       const Vec3 n = facet_normal(a, b, c);
       out += "  facet normal ";
       for (float value : {n.x, n.y, n.z}) {
-        append_float(out, value);
+        append_number(out, value);
         out += ' ';
       }
       out += "\n    outer loop\n";
       for (const Vec3& v : {a, b, c}) {
         out += "      vertex ";
-        append_float(out, v.x);
+        append_number(out, v.x);
         out += ' ';
-        append_float(out, v.y);
+        append_number(out, v.y);
         out += ' ';
-        append_float(out, v.z);
+        append_number(out, v.z);
         out += '\n';
       }
       out += "    endloop\n  endfacet\n";

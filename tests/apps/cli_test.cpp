@@ -91,7 +91,8 @@ TEST(Cli, ErrorsAreOneLineNamingTheFile) {
   std::ofstream(garbage) << "this is not a 3D file";
   const fs::path truncated = dir / "truncated.ply";
   const Bytes hamburger = test::must_read(kHamburger);
-  std::ofstream(truncated, std::ios::binary).write(reinterpret_cast<const char*>(hamburger.data()), 4000);
+  std::ofstream(truncated, std::ios::binary)
+      .write(reinterpret_cast<const char*>(hamburger.data()), 4000);
 
   for (const fs::path& path : {dir / "missing.ply", garbage, truncated}) {
     const CliRun run = atlas("info " + quoted(path));
@@ -104,7 +105,8 @@ TEST(Cli, ErrorsAreOneLineNamingTheFile) {
 
 TEST(Cli, ConvertSplatsBetweenFormats) {
   const fs::path dir = test::scratch_dir();
-  const CliRun to_spz = atlas("convert " + quoted(kHamburger) + " " + quoted(dir / "h.spz") + " --spz-compression zstd");
+  const CliRun to_spz = atlas("convert " + quoted(kHamburger) + " " + quoted(dir / "h.spz") +
+                              " --spz-compression zstd");
   ASSERT_EQ(to_spz.exit_code, 0) << to_spz.err;
   const CliRun back = atlas("convert " + quoted(dir / "h.spz") + " " + quoted(dir / "h.ply"));
   ASSERT_EQ(back.exit_code, 0) << back.err;
@@ -127,7 +129,8 @@ TEST(Cli, ConvertRefusesAnotherKind) {
 
 TEST(Cli, ConvertMeshToObj) {
   const fs::path dir = test::scratch_dir();
-  const CliRun run = atlas("convert " + quoted(test::testdata("meshes/trellis-sample.glb")) + " " + quoted(dir / "t.obj"));
+  const CliRun run = atlas("convert " + quoted(test::testdata("meshes/trellis-sample.glb")) + " " +
+                           quoted(dir / "t.obj"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const CliRun info = atlas("info --json " + quoted(dir / "t.obj"));
   ASSERT_EQ(info.exit_code, 0) << info.err;
@@ -148,7 +151,8 @@ double coverage(const Image& image) {
 
 TEST(Cli, RenderOneViewAndAContactSheet) {
   const fs::path dir = test::scratch_dir();
-  const CliRun one = atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "one.png") + " --size 256");
+  const CliRun one =
+      atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "one.png") + " --size 256");
   ASSERT_EQ(one.exit_code, 0) << one.err;
   auto image = decode_image(test::must_read(dir / "one.png"));
   ASSERT_TRUE(image.ok()) << image.error().message;
@@ -158,7 +162,7 @@ TEST(Cli, RenderOneViewAndAContactSheet) {
   EXPECT_LT(coverage(*image), 0.8);
 
   const CliRun sheet = atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "sheet.png") +
-                          " --size 128 --views 4 --background 0,0,0");
+                             " --size 128 --views 4 --background 0,0,0");
   ASSERT_EQ(sheet.exit_code, 0) << sheet.err;
   auto contact = decode_image(test::must_read(dir / "sheet.png"));
   ASSERT_TRUE(contact.ok()) << contact.error().message;
@@ -167,8 +171,13 @@ TEST(Cli, RenderOneViewAndAContactSheet) {
 
 TEST(Cli, RenderRejectsBadOptions) {
   const fs::path dir = test::scratch_dir();
-  EXPECT_NE(atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "x.png") + " --background 2,0,0").exit_code, 0);
-  EXPECT_NE(atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "x.png") + " --size 0").exit_code, 0);
+  EXPECT_NE(
+      atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "x.png") + " --background 2,0,0")
+          .exit_code,
+      0);
+  EXPECT_NE(atlas("render " + quoted(kHamburger) + " -o " + quoted(dir / "x.png") + " --size 0")
+                .exit_code,
+            0);
   EXPECT_FALSE(fs::exists(dir / "x.png"));
 }
 

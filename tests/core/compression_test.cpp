@@ -35,7 +35,8 @@ TEST(Compression, InflatingBeyondTheCapIsRefused) {
     ASSERT_LT(packed.size(), 64u << 10);
     auto result = decompress_any(packed, 1 << 20);
     ASSERT_FALSE(result.ok());
-    EXPECT_NE(result.error().message.find("exceeds the limit"), std::string::npos) << result.error().message;
+    EXPECT_NE(result.error().message.find("exceeds the limit"), std::string::npos)
+        << result.error().message;
   }
 }
 
@@ -45,7 +46,8 @@ TEST(Compression, TruncatedStreamsAreRefused) {
     packed.resize(packed.size() / 2);
     auto result = decompress_any(packed, 1 << 30);
     ASSERT_FALSE(result.ok());
-    EXPECT_NE(result.error().message.find("truncated"), std::string::npos) << result.error().message;
+    EXPECT_NE(result.error().message.find("truncated"), std::string::npos)
+        << result.error().message;
   }
 }
 

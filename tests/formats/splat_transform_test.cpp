@@ -119,9 +119,11 @@ void expect_matching(const std::map<std::string, ColumnStats>& ours, const ToolS
         << what << " " << name << " median: atlas " << expected.median << ", splat-transform "
         << actual.median;
     EXPECT_TRUE(agree(name, expected.min, actual.min, tolerance))
-        << what << " " << name << " min: atlas " << expected.min << ", splat-transform " << actual.min;
+        << what << " " << name << " min: atlas " << expected.min << ", splat-transform "
+        << actual.min;
     EXPECT_TRUE(agree(name, expected.max, actual.max, tolerance))
-        << what << " " << name << " max: atlas " << expected.max << ", splat-transform " << actual.max;
+        << what << " " << name << " max: atlas " << expected.max << ", splat-transform "
+        << actual.max;
   }
 }
 
