@@ -25,4 +25,18 @@ Bytes must_read(const std::filesystem::path& path) {
   return std::move(bytes).value();
 }
 
+void expect_identical(const SplatCloud& a, const SplatCloud& b) {
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_EQ(a.sh_degree, b.sh_degree);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a.positions[i], b.positions[i]) << "splat " << i;
+    ASSERT_EQ(a.log_scales[i], b.log_scales[i]) << "splat " << i;
+    ASSERT_EQ(a.opacity_logits[i], b.opacity_logits[i]) << "splat " << i;
+    ASSERT_EQ(a.sh_dc[i], b.sh_dc[i]) << "splat " << i;
+    const Quat p = a.rotations[i], q = b.rotations[i];
+    ASSERT_TRUE(p.w == q.w && p.x == q.x && p.y == q.y && p.z == q.z) << "splat " << i;
+  }
+  EXPECT_EQ(a.sh_rest, b.sh_rest);
+}
+
 }  // namespace atlas::test

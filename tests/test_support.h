@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "asset/splat_cloud.h"
 #include "core/file_io.h"
 
 namespace atlas::test {
@@ -17,5 +18,9 @@ std::filesystem::path scratch_dir();
 
 // Reads a file the test depends on; fails the calling test when it cannot.
 Bytes must_read(const std::filesystem::path& path);
+
+// Fails the calling test, naming the first differing splat, unless both clouds hold
+// bit-identical values.
+void expect_identical(const SplatCloud& a, const SplatCloud& b);
 
 }  // namespace atlas::test

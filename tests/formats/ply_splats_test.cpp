@@ -54,20 +54,6 @@ void expect_plausible(const SplatCloud& cloud, float bound) {
   }
 }
 
-void expect_identical(const SplatCloud& a, const SplatCloud& b) {
-  ASSERT_EQ(a.size(), b.size());
-  ASSERT_EQ(a.sh_degree, b.sh_degree);
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    ASSERT_EQ(a.positions[i], b.positions[i]) << "splat " << i;
-    ASSERT_EQ(a.log_scales[i], b.log_scales[i]) << "splat " << i;
-    ASSERT_EQ(a.sh_dc[i], b.sh_dc[i]) << "splat " << i;
-    ASSERT_EQ(a.opacity_logits[i], b.opacity_logits[i]) << "splat " << i;
-    const Quat p = a.rotations[i], q = b.rotations[i];
-    ASSERT_TRUE(p.w == q.w && p.x == q.x && p.y == q.y && p.z == q.z) << "splat " << i;
-  }
-  EXPECT_EQ(a.sh_rest, b.sh_rest);
-}
-
 TEST(PlySplats, Hamburger) {
   const RawPly raw("splats/404-hamburger.ply", 14);
   FormatDetails details;
@@ -168,7 +154,7 @@ TEST(PlySplats, Base64LegacyPayload) {
   }
   auto again = decode_base64_ply_splats(to_bytes(wrapped));
   ASSERT_TRUE(again.ok()) << again.error().message;
-  expect_identical(*cloud, *again);
+  test::expect_identical(*cloud, *again);
 
   auto broken = decode_base64_ply_splats(to_bytes("cGx5Cm$$"));
   ASSERT_FALSE(broken.ok());
@@ -192,7 +178,7 @@ TEST_P(PlySplatRoundTrip, WriteThenReadGivesIdenticalValues) {
   ASSERT_TRUE(reread.ok()) << reread.error().message;
   // ASCII is printed with the shortest text that reads back as the same float, so it
   // round-trips exactly too.
-  expect_identical(*original, *reread);
+  test::expect_identical(*original, *reread);
   const char* expected = encoding == PlyEncoding::Ascii             ? "PLY ASCII"
                          : encoding == PlyEncoding::BinaryBigEndian ? "PLY binary big-endian"
                                                                     : "PLY binary little-endian";

@@ -68,22 +68,6 @@ std::array<float, 6> covariance(Quat q, Vec3 log_scale) {
   return out;
 }
 
-void expect_identical(const SplatCloud& a, const SplatCloud& b) {
-  ASSERT_EQ(a.size(), b.size());
-  ASSERT_EQ(a.sh_degree, b.sh_degree);
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    ASSERT_EQ(a.positions[i], b.positions[i]) << "splat " << i;
-    ASSERT_EQ(a.log_scales[i], b.log_scales[i]) << "splat " << i;
-    ASSERT_EQ(a.opacity_logits[i], b.opacity_logits[i]) << "splat " << i;
-    ASSERT_EQ(a.sh_dc[i], b.sh_dc[i]) << "splat " << i;
-    ASSERT_EQ(a.rotations[i].w, b.rotations[i].w) << "splat " << i;
-    ASSERT_EQ(a.rotations[i].x, b.rotations[i].x) << "splat " << i;
-    ASSERT_EQ(a.rotations[i].y, b.rotations[i].y) << "splat " << i;
-    ASSERT_EQ(a.rotations[i].z, b.rotations[i].z) << "splat " << i;
-  }
-  EXPECT_EQ(a.sh_rest, b.sh_rest);
-}
-
 // ---------------------------------------------------------------- real files
 
 TEST(Spz, DecodesRobocopFrom404) {
@@ -181,12 +165,12 @@ TEST(Spz, RawAndGzipV2FixturesAreTheSamePayload) {
   const Bytes raw = must_read(testdata("splats/fixture-minimal-raw.spz"));
   const Bytes v2 = must_read(testdata("splats/fixture-minimal-v2.spz"));
   EXPECT_EQ(inflate(v2), raw);
-  expect_identical(decode_ok(raw), decode_ok(v2));
+  test::expect_identical(decode_ok(raw), decode_ok(v2));
 }
 
 TEST(Spz, V3AndV4FixturesAgreeExactly) {
-  expect_identical(decode_ok(must_read(testdata("splats/fixture-minimal-v3.spz"))),
-                   decode_ok(must_read(testdata("splats/fixture-minimal-v4.spz"))));
+  test::expect_identical(decode_ok(must_read(testdata("splats/fixture-minimal-v3.spz"))),
+                         decode_ok(must_read(testdata("splats/fixture-minimal-v4.spz"))));
 }
 
 // The fixtures come from splat-transform's test suite and are not all the same splats:
@@ -347,7 +331,7 @@ TEST(Spz, ReencodingRobocopAsV2ZstdReproducesItExactly) {
   ASSERT_FALSE(robocop.empty());
   const Bytes reencoded = encode_spz(robocop, 2, Compression::Zstd);
   EXPECT_EQ(detect_compression(reencoded), Compression::Zstd);
-  expect_identical(robocop, decode_ok(reencoded));
+  test::expect_identical(robocop, decode_ok(reencoded));
   EXPECT_TRUE(inflate(reencoded) == inflate(file));
 }
 
@@ -369,7 +353,7 @@ TEST(Spz, SkipsV3ExtensionRecords) {
   const std::uint8_t record[12] = {0xad, 0xbe, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4};
   extended.insert(extended.end(), record, record + sizeof record);
   extended.insert(extended.end(), plain.begin() + 16, plain.end());
-  expect_identical(decode_ok(plain), decode_ok(gzip_compress(extended)));
+  test::expect_identical(decode_ok(plain), decode_ok(gzip_compress(extended)));
 }
 
 // ---------------------------------------------------------------- hostile input
