@@ -71,32 +71,17 @@ void BM_RenderMeshDamagedHelmetLit(benchmark::State& state) {
 
 }  // namespace
 
-// Azimuth 0 (front) and 90 (side); mean, median and spread of 5 repetitions in
-// wall-clock time, since the work runs on several threads.
-BENCHMARK(BM_RenderSplatsHamburger)
-    ->Arg(0)
-    ->Arg(90)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Repetitions(5)
-    ->ReportAggregatesOnly(true);
-BENCHMARK(BM_RenderMeshTrellisLit)
-    ->Arg(0)
-    ->Arg(90)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Repetitions(5)
-    ->ReportAggregatesOnly(true);
-BENCHMARK(BM_RenderMeshTrellisUnlit)
-    ->Arg(90)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Repetitions(5)
-    ->ReportAggregatesOnly(true);
-BENCHMARK(BM_RenderMeshDamagedHelmetLit)
-    ->Arg(0)
-    ->Arg(90)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Repetitions(5)
-    ->ReportAggregatesOnly(true);
+// Mean, median and spread of 5 repetitions in wall-clock time, since the work runs on
+// several threads.
+void timed_in_wall_clock(benchmark::internal::Benchmark* benchmark) {
+  benchmark->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->Repetitions(5)
+      ->ReportAggregatesOnly(true);
+}
+
+// Azimuth 0 (front) and 90 (side).
+BENCHMARK(BM_RenderSplatsHamburger)->Arg(0)->Arg(90)->Apply(timed_in_wall_clock);
+BENCHMARK(BM_RenderMeshTrellisLit)->Arg(0)->Arg(90)->Apply(timed_in_wall_clock);
+BENCHMARK(BM_RenderMeshTrellisUnlit)->Arg(90)->Apply(timed_in_wall_clock);
+BENCHMARK(BM_RenderMeshDamagedHelmetLit)->Arg(0)->Arg(90)->Apply(timed_in_wall_clock);
