@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config ccache
-  zlib1g-dev libdeflate-dev libzstd-dev libpng-dev libwebp-dev libstb-dev
+  zlib1g-dev libdeflate-dev libzstd-dev libwebp-dev libstb-dev
   libtinygltf-dev nlohmann-json3-dev libdraco-dev libmeshoptimizer-dev
-  libeigen3-dev libtbb-dev libcli11-dev
+  libtbb-dev libcli11-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev nodejs)
