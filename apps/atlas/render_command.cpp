@@ -19,12 +19,9 @@ namespace {
 struct RenderCommandOptions {
   std::string input;
   std::string output;
-  int size = 512;
+  // 404's validator framing, seen slightly from above as a preview should be.
+  render::OrbitCamera camera{.elevation_degrees = 15};
   int views = 1;
-  float azimuth = 0;
-  float elevation = 15;
-  float radius = 2.5f;
-  float fov = 49.1f;
   float fit = 1.5f;
   std::vector<float> background{1, 1, 1};
   std::string shading = "lit";
@@ -37,13 +34,13 @@ int render(const RenderCommandOptions& options) {
   const Bounds bounds = std::visit([](const auto& a) { return a.bounds(); }, *asset);
   const render::Framing framing =
       options.fit > 0 ? render::fit_framing(bounds, options.fit) : render::Framing{};
-  render::OrbitCamera base{options.azimuth, options.elevation, options.radius,
-                           options.fov,     options.size,      options.size};
+  render::OrbitCamera base = options.camera;
+  base.height = base.width;
   const Vec3 background{options.background[0], options.background[1], options.background[2]};
 
   std::vector<Image> views;
   for (const render::OrbitCamera& camera :
-       render::orbit_ring(base, options.views, options.azimuth)) {
+       render::orbit_ring(base, options.views, base.azimuth_degrees)) {
     if (const auto* cloud = std::get_if<SplatCloud>(&*asset)) {
       views.push_back(render::render_splats(*cloud, camera, framing, {background}));
     } else {
@@ -68,7 +65,7 @@ void add_render_command(CLI::App& app, Action& run) {
   auto options = std::make_shared<RenderCommandOptions>();
   command->add_option("IN", options->input, "Splat or mesh file")->required();
   command->add_option("-o,--output", options->output, "PNG file to write")->required();
-  command->add_option("--size", options->size, "Width and height of each view in pixels")
+  command->add_option("--size", options->camera.width, "Width and height of each view in pixels")
       ->check(CLI::Range(16, 8192))
       ->capture_default_str();
   command
@@ -77,17 +74,18 @@ void add_render_command(CLI::App& app, Action& run) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   command
-      ->add_option("--azimuth", options->azimuth,
+      ->add_option("--azimuth", options->camera.azimuth_degrees,
                    "Azimuth of the (first) view in degrees; 0 looks at the front (+Z)")
       ->capture_default_str();
   command
-      ->add_option("--elevation", options->elevation, "Elevation in degrees, positive from above")
+      ->add_option("--elevation", options->camera.elevation_degrees,
+                   "Elevation in degrees, positive from above")
       ->check(CLI::Range(-90.0f, 90.0f))
       ->capture_default_str();
-  command->add_option("--radius", options->radius, "Camera distance from the centre")
+  command->add_option("--radius", options->camera.radius, "Camera distance from the centre")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command->add_option("--fov", options->fov, "Vertical field of view in degrees")
+  command->add_option("--fov", options->camera.fov_y_degrees, "Vertical field of view in degrees")
       ->check(CLI::Range(1.0f, 170.0f))
       ->capture_default_str();
   command

@@ -9,13 +9,13 @@
 
 namespace atlas::render {
 
-// A pinhole camera on a sphere around the origin, looking at the origin, +Y up.
-// Azimuth 0 places the camera on +Z (looking at the asset's front); positive azimuth
-// turns it counter-clockwise seen from above (towards +X). Positive elevation is above.
 // Largest image width or height the renderers draw; a camera asking for more (or for
 // no pixels at all) gets an empty image instead of an unbounded allocation.
 inline constexpr int kMaxRenderSide = 16384;
 
+// A pinhole camera on a sphere around the origin, looking at the origin, +Y up.
+// Azimuth 0 places the camera on +Z (looking at the asset's front); positive azimuth
+// turns it counter-clockwise seen from above (towards +X). Positive elevation is above.
 struct OrbitCamera {
   float azimuth_degrees = 0;
   float elevation_degrees = 0;
@@ -24,6 +24,13 @@ struct OrbitCamera {
   int width = 512;
   int height = 512;
 };
+
+// Whether both image sides are in 1..kMaxRenderSide; the renderers return an empty
+// image for any other size.
+inline bool renderable_size(const OrbitCamera& camera) {
+  return camera.width > 0 && camera.height > 0 && camera.width <= kMaxRenderSide &&
+         camera.height <= kMaxRenderSide;
+}
 
 // How the model is placed before rendering: p' = (p - center) * scale.
 struct Framing {

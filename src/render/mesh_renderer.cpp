@@ -288,10 +288,7 @@ bool primitive_usable(const Primitive& p) {
 
 Image render_mesh(const Mesh& mesh, const OrbitCamera& orbit, const Framing& framing,
                   const MeshRenderOptions& options) {
-  if (orbit.width <= 0 || orbit.height <= 0 || orbit.width > kMaxRenderSide ||
-      orbit.height > kMaxRenderSide) {
-    return Image{};
-  }
+  if (!renderable_size(orbit)) return Image{};
   Image image(orbit.width, orbit.height, 4);
   const CameraMatrices matrices = camera_matrices(orbit);
   const Camera camera{matrices.view,

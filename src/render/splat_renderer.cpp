@@ -334,10 +334,7 @@ void composite_tile(int tile, const TileBins& bins, const std::vector<ScreenSpla
 
 Image render_splats(const SplatCloud& cloud, const OrbitCamera& camera, const Framing& framing,
                     const SplatRenderOptions& options) {
-  if (camera.width <= 0 || camera.height <= 0 || camera.width > kMaxRenderSide ||
-      camera.height > kMaxRenderSide) {
-    return Image{};
-  }
+  if (!renderable_size(camera)) return Image{};
   Image image(camera.width, camera.height, 4);
   const Projector projector = make_projector(camera);
   const std::size_t count = cloud.consistent() ? cloud.size() : 0;
