@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: builds Atlas, then describes and renders the 404
-# hamburger (a real 404 text-to-3D output). Images go to out/.
+# The main job on the bundled example: builds Atlas, then turns the 404 hamburger (a real
+# 404 text-to-3D output, Gaussian splats) into a game-ready asset in out/hamburger/:
+# GLBs with a LOD chain, baked textures, report.json and preview.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -11,5 +12,4 @@ mkdir -p out
 atlas=build/release/apps/atlas
 set -x
 $atlas info examples/404-hamburger.ply
-$atlas render examples/404-hamburger.ply -o out/hamburger.png
-$atlas render examples/404-hamburger.ply -o out/hamburger-views.png --views 8 --size 256
+$atlas run game-ready examples/404-hamburger.ply -o out/hamburger

@@ -8,10 +8,11 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   zlib1g-dev libdeflate-dev libzstd-dev libwebp-dev libstb-dev
   libtinygltf-dev nlohmann-json3-dev libdraco-dev libmeshoptimizer-dev
-  libtbb-dev libcli11-dev
+  libtbb-dev libcli11-dev libeigen3-dev libssl-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev nodejs)
+  packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev nodejs
+                blender)
 fi
 
 missing=()

@@ -1,6 +1,11 @@
 #include "test_support.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
 
 namespace atlas::test {
 
@@ -37,6 +42,39 @@ void expect_identical(const SplatCloud& a, const SplatCloud& b) {
     ASSERT_TRUE(p.w == q.w && p.x == q.x && p.y == q.y && p.z == q.z) << "splat " << i;
   }
   EXPECT_EQ(a.sh_rest, b.sh_rest);
+}
+
+namespace {
+const std::filesystem::path kTools = std::filesystem::path(ATLAS_SOURCE_DIR) / "tools" / "npm";
+}  // namespace
+
+std::string shell_quoted(const std::filesystem::path& path) {
+  std::string out = "'";
+  for (char c : path.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+bool gltf_validator_available() {
+  return std::filesystem::exists(kTools / "node_modules" / "gltf-validator") &&
+         std::system("node --version > /dev/null 2>&1") == 0;
+}
+
+ValidatorRun run_gltf_validator(const std::vector<std::filesystem::path>& files) {
+  std::string command = "node " + shell_quoted(kTools / "validate-gltf.mjs");
+  for (const std::filesystem::path& file : files) command += " " + shell_quoted(file);
+  ValidatorRun run;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) run.output.append(buffer, n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::istringstream lines(run.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.front() == '{') run.reports.push_back(line);
+  }
+  return run;
 }
 
 }  // namespace atlas::test

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "asset/splat_cloud.h"
 #include "core/file_io.h"
@@ -22,5 +23,21 @@ Bytes must_read(const std::filesystem::path& path);
 // Fails the calling test, naming the first differing splat, unless both clouds hold
 // bit-identical values.
 void expect_identical(const SplatCloud& a, const SplatCloud& b);
+
+// The Khronos glTF validator (tools/npm/validate-gltf.mjs, run with node).
+bool gltf_validator_available();
+
+// One line of the validator's output a file: {file, numErrors, numWarnings, numInfos,
+// errors, warnings} as JSON text; empty when the validator could not run. exit_code is
+// the validator's (non-zero when any file has an error).
+struct ValidatorRun {
+  int exit_code = -1;
+  std::vector<std::string> reports;
+  std::string output;
+};
+ValidatorRun run_gltf_validator(const std::vector<std::filesystem::path>& files);
+
+// A path quoted for /bin/sh.
+std::string shell_quoted(const std::filesystem::path& path);
 
 }  // namespace atlas::test

@@ -15,6 +15,8 @@ using Action = std::function<int()>;
 void add_info_command(CLI::App& app, Action& run);
 void add_convert_command(CLI::App& app, Action& run);
 void add_render_command(CLI::App& app, Action& run);
+void add_run_command(CLI::App& app, Action& run);
+void add_compare_command(CLI::App& app, Action& run);
 
 // Prints "atlas: <message>" on stderr and returns the failure exit code (1).
 int fail(const std::string& message);

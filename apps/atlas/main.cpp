@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   atlas::cli::add_info_command(app, run);
   atlas::cli::add_convert_command(app, run);
   atlas::cli::add_render_command(app, run);
+  atlas::cli::add_run_command(app, run);
+  atlas::cli::add_compare_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -79,37 +79,67 @@ std::string uri_escape(std::string_view name) {
 
 class DocumentBuilder {
  public:
-  DocumentBuilder(const Mesh& mesh, bool binary, std::string_view stem)
-      : mesh_(mesh), binary_(binary), stem_(stem) {}
+  DocumentBuilder(const Mesh& mesh, std::string_view stem, const GltfWriteOptions& options)
+      : mesh_(mesh), binary_(options.binary), stem_(stem), options_(options) {}
 
   std::vector<OutputFile> build() {
     document_["asset"] = {{"version", "2.0"}, {"generator", kGenerator}};
+    if (!options_.asset_extras.empty()) {
+      Json extras = Json::parse(options_.asset_extras, nullptr, false);
+      if (extras.is_object()) document_["asset"]["extras"] = std::move(extras);
+    }
     add_images();
     for (std::size_t i = 0; i < mesh_.materials.size(); ++i) {
       material_indices_[{static_cast<int>(i), 0b11}] = add_material(mesh_.materials[i], 0b11);
     }
-    Json primitives = Json::array();
-    for (const Primitive& primitive : mesh_.primitives) {
-      if (primitive.positions.empty() || primitive.indices.empty()) continue;
-      primitives.push_back(add_primitive(primitive));
-    }
     document_["scene"] = 0;
-    if (primitives.empty()) {
+    Json meshes = Json::array();
+    Json nodes = Json::array();
+    std::vector<const Mesh*> levels = {&mesh_};
+    for (const Mesh* lod : options_.lods) {
+      if (lod) levels.push_back(lod);
+    }
+    for (const Mesh* level : levels) {
+      Json primitives = Json::array();
+      for (const Primitive& primitive : level->primitives) {
+        if (primitive.positions.empty() || primitive.indices.empty()) continue;
+        primitives.push_back(add_primitive(primitive));
+      }
+      if (primitives.empty()) break;
+      Json gltf_mesh = Json::object();
+      Json node = Json::object();
+      if (!level->name.empty()) gltf_mesh["name"] = node["name"] = level->name;
+      gltf_mesh["primitives"] = std::move(primitives);
+      node["mesh"] = meshes.size();
+      meshes.push_back(std::move(gltf_mesh));
+      nodes.push_back(std::move(node));
+    }
+    if (meshes.empty()) {
       document_["scenes"] = Json::array({Json::object()});
     } else {
-      Json gltf_mesh = {{"primitives", primitives}};
-      if (!mesh_.name.empty()) gltf_mesh = {{"name", mesh_.name}, {"primitives", primitives}};
       document_["scenes"] = Json::array({{{"nodes", {0}}}});
-      Json node = {{"mesh", 0}};
-      if (!mesh_.name.empty()) node = {{"name", mesh_.name}, {"mesh", 0}};
-      document_["nodes"] = Json::array({node});
-      document_["meshes"] = Json::array({gltf_mesh});
+      if (nodes.size() > 1) add_lod_extension(nodes);
+      document_["nodes"] = std::move(nodes);
+      document_["meshes"] = std::move(meshes);
     }
     finish_arrays();
     return binary_ ? glb_files() : gltf_files();
   }
 
  private:
+  // MSFT_lod on the first node: the other nodes are its coarser levels, not in the scene.
+  void add_lod_extension(Json& nodes) {
+    Json ids = Json::array();
+    for (std::size_t i = 1; i < nodes.size(); ++i) ids.push_back(i);
+    nodes[0]["extensions"] = {{"MSFT_lod", {{"ids", ids}}}};
+    if (options_.screen_coverage.size() == nodes.size()) {
+      Json coverage = Json::array();
+      for (float value : options_.screen_coverage) coverage.push_back(clamp01(value));
+      nodes[0]["extras"] = {{"MSFT_screencoverage", coverage}};
+    }
+    extensions_used_.push_back("MSFT_lod");
+  }
+
   int add_view(ByteView bytes, int target) {
     blob_.resize((blob_.size() + 3) / 4 * 4, 0);
     Json view = {{"buffer", 0}, {"byteOffset", blob_.size()}, {"byteLength", bytes.size()}};
@@ -334,7 +364,8 @@ class DocumentBuilder {
   }
 
   void finish_arrays() {
-    if (uses_texture_transform_) document_["extensionsUsed"] = {"KHR_texture_transform"};
+    if (uses_texture_transform_) extensions_used_.push_back("KHR_texture_transform");
+    if (!extensions_used_.empty()) document_["extensionsUsed"] = extensions_used_;
     auto put = [this](const char* key, Json& items) {
       if (!items.empty()) document_[key] = std::move(items);
     };
@@ -369,6 +400,8 @@ class DocumentBuilder {
   const Mesh& mesh_;
   const bool binary_;
   const std::string_view stem_;
+  const GltfWriteOptions& options_;
+  Json extensions_used_ = Json::array();
   Json document_ = Json::object();
   Json views_ = Json::array(), accessors_ = Json::array(), images_ = Json::array();
   Json samplers_ = Json::array(), textures_ = Json::array(), materials_ = Json::array();
@@ -384,7 +417,14 @@ class DocumentBuilder {
 }  // namespace
 
 std::vector<OutputFile> encode_gltf(const Mesh& mesh, bool binary, std::string_view stem) {
-  return DocumentBuilder(mesh, binary, stem).build();
+  GltfWriteOptions options;
+  options.binary = binary;
+  return encode_gltf(mesh, stem, options);
+}
+
+std::vector<OutputFile> encode_gltf(const Mesh& mesh, std::string_view stem,
+                                    const GltfWriteOptions& options) {
+  return DocumentBuilder(mesh, stem, options).build();
 }
 
 }  // namespace atlas

@@ -35,6 +35,25 @@ Result<Mesh> decode_gltf(ByteView bytes, const ResourceLoader& load,
 // from `stem`. asset.generator names Atlas.
 std::vector<OutputFile> encode_gltf(const Mesh& mesh, bool binary, std::string_view stem);
 
+struct GltfWriteOptions {
+  bool binary = true;
+  // Coarser levels of detail of the same object, finest first, written with MSFT_lod:
+  // the scene's node shows `mesh`; its MSFT_lod extension lists one node a level, and
+  // its extras.MSFT_screencoverage holds `screen_coverage`. Each level's primitives use
+  // the main mesh's materials and images (its own materials and images are ignored).
+  std::vector<const Mesh*> lods;
+  // One entry a level, main mesh first: the share of the screen's height below which
+  // the next coarser level is used (MSFT_lod's convention), descending.
+  std::vector<float> screen_coverage;
+  // A JSON object's text for asset.extras (provenance); empty for none. Text that is
+  // not a JSON object is left out.
+  std::string asset_extras;
+};
+
+// As above, with levels of detail and asset extras.
+std::vector<OutputFile> encode_gltf(const Mesh& mesh, std::string_view stem,
+                                    const GltfWriteOptions& options);
+
 // Wavefront OBJ with its MTL (Kd, map_Kd, Ks, Ns, d, map_Bump/norm, Pr, Pm, Ke ...),
 // polygons fan-triangulated, negative indices, vertex colours after positions.
 Result<Mesh> decode_obj(ByteView bytes, const ResourceLoader& load,

@@ -51,7 +51,8 @@ std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 const fs::path kHamburger = test::testdata("splats/404-hamburger.ply");
 
 TEST(Cli, HelpForEveryCommand) {
-  for (const char* command : {"--help", "info --help", "convert --help", "render --help"}) {
+  for (const char* command : {"--help", "info --help", "convert --help", "render --help",
+                              "run game-ready --help", "compare --help"}) {
     const CliRun run = atlas(command);
     EXPECT_EQ(run.exit_code, 0) << command;
     EXPECT_NE(run.out.find("Usage"), std::string::npos) << command;
@@ -179,6 +180,38 @@ TEST(Cli, RenderRejectsBadOptions) {
                 .exit_code,
             0);
   EXPECT_FALSE(fs::exists(dir / "x.png"));
+}
+
+TEST(Cli, RunGameReadyWritesThePackageAndReportsFidelity) {
+  const fs::path out = test::scratch_dir();
+  const CliRun run =
+      atlas("run game-ready " + quoted(fs::path(ATLAS_SOURCE_DIR) / "examples/404-hamburger.ply") +
+            " -o " + quoted(out) + " --triangles 4000 --lods 1,0.5 --texture-size 256");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("LOD0"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("LOD1"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("LOD2"), std::string::npos) << run.out;
+  for (const char* name : {"404-hamburger.glb", "404-hamburger_lod0.glb", "404-hamburger_lod1.glb",
+                           "report.json", "preview.png"}) {
+    EXPECT_TRUE(fs::exists(out / name)) << name;
+  }
+  const nlohmann::json report = nlohmann::json::parse(slurp(out / "report.json"));
+  EXPECT_LE(report["lods"][0]["triangles"], 4000);
+  EXPECT_EQ(report["lods"][0]["textures"][0]["width"], 256);
+}
+
+TEST(Cli, RunGameReadyRejectsBadOptions) {
+  const fs::path out = test::scratch_dir();
+  CliRun run =
+      atlas("run game-ready " + quoted(kHamburger) + " -o " + quoted(out) + " --lods 1,0.5,0.9");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("--lods"), std::string::npos) << run.err;
+  run = atlas("run game-ready " + quoted(kHamburger) + " -o " + quoted(out) +
+              " --texture-format gif");
+  EXPECT_EQ(run.exit_code, 2);
+  run = atlas("run game-ready " + quoted(out / "none.ply") + " -o " + quoted(out));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("none.ply"), std::string::npos) << run.err;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "formats/glb_container.h"
 #include "formats/image_io.h"
 #include "formats/mesh_formats.h"
 #include "test_support.h"
@@ -598,6 +599,32 @@ TEST(GltfHostile, BrokenReferencesAndDocuments) {
                 ByteView(reinterpret_cast<const std::uint8_t*>(not_json.data()), not_json.size()))
                 .find("malformed"),
             std::string::npos);
+}
+
+TEST(GltfWriter, LevelsOfDetailUseMsftLodAndShareMaterials) {
+  const Mesh helmet = must_decode(test::must_read(test::testdata("meshes/DamagedHelmet.glb")));
+  Mesh coarse;
+  coarse.primitives.push_back(helmet.primitives[0]);
+  coarse.primitives[0].indices.resize(300);
+  GltfWriteOptions options;
+  options.lods = {&coarse};
+  options.screen_coverage = {0.5f, 0.125f};
+  options.asset_extras = R"({"atlas": {"pipeline": "game-ready"}})";
+  const Bytes glb = encode_gltf(helmet, "lods", options)[0].bytes;
+  Result<gltf::GlbParts> parts = gltf::split_glb(glb);
+  ASSERT_TRUE(parts.ok()) << parts.error().message;
+  const nlohmann::json document = nlohmann::json::parse(parts->json);
+  ASSERT_EQ(document["nodes"].size(), 2u);
+  EXPECT_EQ(document["scenes"][0]["nodes"], nlohmann::json::array({0}));
+  EXPECT_EQ(document["nodes"][0]["extensions"]["MSFT_lod"]["ids"], nlohmann::json::array({1}));
+  EXPECT_EQ(document["nodes"][0]["extras"]["MSFT_screencoverage"].size(), 2u);
+  EXPECT_EQ(document["extensionsUsed"], nlohmann::json::array({"MSFT_lod"}));
+  EXPECT_EQ(document["meshes"][1]["primitives"][0]["material"],
+            document["meshes"][0]["primitives"][0]["material"]);
+  EXPECT_EQ(document["asset"]["generator"].get<std::string>().rfind("Atlas", 0), 0u);
+  EXPECT_EQ(document["asset"]["extras"]["atlas"]["pipeline"], "game-ready");
+  // Readers that know no MSFT_lod see the scene's finest level only.
+  EXPECT_EQ(must_decode(glb).triangle_count(), helmet.triangle_count());
 }
 
 }  // namespace

@@ -4,10 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <cstdio>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "formats/mesh_formats.h"
 #include "test_support.h"
@@ -16,37 +13,6 @@ namespace atlas {
 namespace {
 
 namespace fs = std::filesystem;
-
-const fs::path kTools = fs::path(ATLAS_SOURCE_DIR) / "tools" / "npm";
-
-std::string quoted(const fs::path& path) {
-  std::string out = "'";
-  for (char c : path.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-bool validator_available() {
-  return fs::exists(kTools / "node_modules" / "gltf-validator") &&
-         std::system("node --version > /dev/null 2>&1") == 0;
-}
-
-struct ValidatorRun {
-  int exit_code = -1;
-  std::string output;
-};
-
-ValidatorRun run_validator(const std::vector<fs::path>& files) {
-  std::string command = "node " + quoted(kTools / "validate-gltf.mjs");
-  for (const fs::path& file : files) command += " " + quoted(file);
-  ValidatorRun run;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
 
 ResourceLoader files_in(const fs::path& folder) {
   return [folder](std::string_view uri) -> Result<Bytes> {
@@ -77,24 +43,20 @@ std::vector<fs::path> write_both(const Mesh& mesh, const fs::path& folder,
 }
 
 void expect_no_errors(const std::vector<fs::path>& files) {
-  const ValidatorRun run = run_validator(files);
+  const test::ValidatorRun run = test::run_gltf_validator(files);
   EXPECT_EQ(run.exit_code, 0) << run.output;
-  std::istringstream lines(run.output);
-  std::string line;
-  std::size_t reports = 0;
-  while (std::getline(lines, line)) {
+  for (const std::string& line : run.reports) {
     const nlohmann::json report = nlohmann::json::parse(line, nullptr, false);
     ASSERT_FALSE(report.is_discarded()) << line;
     EXPECT_EQ(report["numErrors"], 0) << line;
-    ++reports;
   }
-  EXPECT_EQ(reports, files.size()) << run.output;
+  EXPECT_EQ(run.reports.size(), files.size()) << run.output;
 }
 
 class GltfValidator : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!validator_available()) {
+    if (!test::gltf_validator_available()) {
       GTEST_SKIP() << "node or tools/npm/node_modules is missing (run npm ci in tools/npm)";
     }
   }
@@ -127,6 +89,30 @@ TEST_F(GltfValidator, AwkwardMeshesStillValidate) {
   transform.rotation = 0.3f;
   transform.scale = {2, 2};
   expect_no_errors(write_both(mesh, folder, "awkward name"));
+}
+
+TEST_F(GltfValidator, LevelsOfDetailAndProvenanceValidate) {
+  const fs::path folder = test::scratch_dir();
+  Mesh mesh = must_load("DamagedHelmet.glb");
+  // The helmet has no tangents; without its normal map the validator has nothing to
+  // warn about, so any warning is the writer's.
+  mesh.materials[0].normal_texture.image = -1;
+  Mesh coarse;
+  coarse.name = "coarse";
+  coarse.primitives.push_back(mesh.primitives[0]);
+  coarse.primitives[0].indices.resize(coarse.primitives[0].indices.size() / 2);
+  GltfWriteOptions options;
+  options.lods = {&coarse};
+  options.screen_coverage = {0.5f, 0.1f};
+  options.asset_extras = R"({"atlas": {"source": {"sha256": "00"}}})";
+  const std::vector<OutputFile> files = encode_gltf(mesh, "helmet_lods", options);
+  ASSERT_EQ(files.size(), 1u);
+  ASSERT_TRUE(write_file_atomic(folder / files[0].name, files[0].bytes).ok());
+  const test::ValidatorRun run = test::run_gltf_validator({folder / files[0].name});
+  ASSERT_EQ(run.reports.size(), 1u) << run.output;
+  const nlohmann::json report = nlohmann::json::parse(run.reports[0]);
+  EXPECT_EQ(report["numErrors"], 0) << run.output;
+  EXPECT_EQ(report["numWarnings"], 0) << run.output;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Validates glTF/GLB files with the Khronos glTF validator.
 // Usage: node validate-gltf.mjs FILE...
-// Prints one JSON line a file ({file, numErrors, numWarnings, numInfos, errors}) and exits
+// Prints one JSON line a file ({file, numErrors, numWarnings, numInfos, errors, warnings},
+// the first few of each) and exits
 // non-zero when any file has an error or cannot be read, so tests and CI can gate on it.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -25,12 +26,17 @@ async function validateFile(file) {
     .filter((message) => message.severity === 0)
     .slice(0, kShownErrors)
     .map((message) => `${message.code}${message.pointer ? " " + message.pointer : ""}: ${message.message}`);
+  const warnings = issues.messages
+    .filter((message) => message.severity === 1)
+    .slice(0, kShownErrors)
+    .map((message) => `${message.code}${message.pointer ? " " + message.pointer : ""}: ${message.message}`);
   return {
     file,
     numErrors: issues.numErrors,
     numWarnings: issues.numWarnings,
     numInfos: issues.numInfos,
     errors,
+    warnings,
   };
 }
 

@@ -1,0 +1,302 @@
+#include "bake/colour_bake.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "bake/mesh_surface.h"
+#include "bake/parallel_for.h"
+#include "bake/splat_grid.h"
+#include "bake/texel_surface.h"
+#include "render/texture_sampler.h"
+
+namespace atlas::bake {
+
+namespace {
+
+constexpr float kMinAlpha = 1.0f / 255.0f;
+// Front-to-back compositing stops once this little light gets through.
+constexpr float kMinTransmittance = 1e-3f;
+// Below this accumulated alpha a texel is taken as seeing no splat.
+constexpr float kMinCoverage = 1.0f / 255.0f;
+// The ray starts this many typical splat radii (about 3 sigma each) outside the surface
+// and ends kInsideRadii inside it: a surface extracted from the splats sits within
+// about a radius of the outermost splats that make it, and a longer ray would reach
+// across concave parts of the object (and cost time: each radius adds splats to sort).
+constexpr float kOutsideRadii = 1.5f;
+constexpr float kInsideRadii = 1.0f;
+// Cells that group texels, and cells of the splat index, in typical splat radii.
+constexpr float kBucketRadii = 2.0f;
+constexpr float kGridRadii = 2.0f;
+// The nearest-splat fallback ignores faint splats (floaters).
+constexpr float kFallbackMinAlpha = 0.1f;
+// Rows a band of the mesh-to-mesh bake rasterises at once.
+constexpr int kBandRows = 16;
+
+std::uint8_t to_byte(float value) {
+  return std::uint8_t(std::lround(std::clamp(value, 0.0f, 1.0f) * 255.0f));
+}
+
+// The median bounding radius of the clearly visible splats (of all when none is).
+float typical_radius(const std::vector<RaySplat>& splats) {
+  std::vector<float> radii;
+  for (const RaySplat& s : splats) {
+    if (s.alpha >= kFallbackMinAlpha) radii.push_back(s.radius);
+  }
+  if (radii.empty()) {
+    for (const RaySplat& s : splats) radii.push_back(s.radius);
+  }
+  const auto middle = radii.begin() + std::ptrdiff_t(radii.size() / 2);
+  std::nth_element(radii.begin(), middle, radii.end());
+  return *middle;
+}
+
+struct Hit {
+  float t;
+  float alpha;
+  std::uint32_t splat;
+};
+
+// What a ray needs of one splat to find its peak, copied next to its neighbours'.
+struct Shape {
+  float to_unit[9];
+  float cutoff;
+  float alpha;
+  std::uint32_t splat;
+};
+
+// The splats near one bucket of rays, laid out for the per-ray loops.
+struct Candidates {
+  std::vector<float> x, y, z, radius;  // bounding spheres, one array a coordinate
+  std::vector<Shape> shape;
+  std::vector<std::uint8_t> close;    // scratch: whether the ray passes a sphere
+  std::vector<std::uint32_t> near;    // scratch: the candidates whose sphere it passes
+  std::vector<std::uint64_t> order;   // scratch: the hits in compositing order
+
+  void gather(std::span<const std::uint32_t> ids, const std::vector<RaySplat>& splats) {
+    const std::size_t n = ids.size();
+    x.resize(n), y.resize(n), z.resize(n), radius.resize(n), shape.resize(n);
+    close.resize(n), near.resize(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      const RaySplat& s = splats[ids[k]];
+      x[k] = s.position.x, y[k] = s.position.y, z[k] = s.position.z, radius[k] = s.radius;
+      Shape& out = shape[k];
+      std::copy(s.to_unit, s.to_unit + 9, out.to_unit);
+      out.cutoff = s.cutoff;
+      out.alpha = s.alpha;
+      out.splat = ids[k];
+    }
+  }
+};
+
+// Colour (premultiplied sum) and alpha the splats composite to along origin + t dir,
+// t in [0, length], front to back.
+void composite(Vec3 origin, Vec3 dir, float ray_length, Candidates& candidates,
+               const std::vector<RaySplat>& splats, std::vector<Hit>& hits, Vec3& colour,
+               float& alpha) {
+  hits.clear();
+  // First the cheap test against each candidate's bounding sphere, as a loop the
+  // compiler vectorises, then the survivors listed.
+  const std::size_t n = candidates.x.size();
+  const float* cx = candidates.x.data();
+  const float* cy = candidates.y.data();
+  const float* cz = candidates.z.data();
+  const float* cr = candidates.radius.data();
+  std::uint8_t* close = candidates.close.data();
+  for (std::size_t k = 0; k < n; ++k) {
+    const float wx = cx[k] - origin.x, wy = cy[k] - origin.y, wz = cz[k] - origin.z;
+    const float r = cr[k];
+    const float along = wx * dir.x + wy * dir.y + wz * dir.z;
+    const float off_axis = wx * wx + wy * wy + wz * wz - along * along;
+    close[k] = (along >= -r) & (along <= ray_length + r) & (off_axis <= r * r);
+  }
+  std::uint32_t* near = candidates.near.data();
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    near[kept] = std::uint32_t(k);
+    kept += close[k];
+  }
+  for (std::size_t j = 0; j < kept; ++j) {
+    const std::uint32_t k = near[j];
+    const float wx = cx[k] - origin.x, wy = cy[k] - origin.y, wz = cz[k] - origin.z;
+    const Shape& s = candidates.shape[k];
+    const float* m = s.to_unit;
+    // The offset from the centre and the direction in the splat's unit frame.
+    const Vec3 o{-(m[0] * wx + m[1] * wy + m[2] * wz), -(m[3] * wx + m[4] * wy + m[5] * wz),
+                 -(m[6] * wx + m[7] * wy + m[8] * wz)};
+    const Vec3 v{m[0] * dir.x + m[1] * dir.y + m[2] * dir.z,
+                 m[3] * dir.x + m[4] * dir.y + m[5] * dir.z,
+                 m[6] * dir.x + m[7] * dir.y + m[8] * dir.z};
+    const float vv = dot(v, v);
+    if (!(vv > 0)) continue;
+    const float t = -dot(o, v) / vv;
+    if (!(t >= 0 && t <= ray_length)) continue;
+    // Squared Mahalanobis distance at the peak: |o x v|^2 / |v|^2, free of the
+    // cancellation |o|^2 - (o.v)^2 / |v|^2 suffers for thin splats.
+    const Vec3 c = cross(o, v);
+    const float squared = dot(c, c) / vv;
+    if (!(squared <= s.cutoff)) continue;
+    hits.push_back({t, s.alpha * std::exp(-0.5f * squared), s.splat});
+  }
+  // Sorted by (t, order found) packed in one integer (t >= 0, so its bits order like
+  // it), by insertion: a ray meets a few dozen splats.
+  std::vector<std::uint64_t>& order = candidates.order;
+  order.resize(hits.size());
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    order[i] = std::uint64_t(std::bit_cast<std::uint32_t>(hits[i].t)) << 32 | i;
+    std::size_t j = i;
+    for (; j > 0 && order[j - 1] > order[i]; --j) {
+    }
+    const std::uint64_t key = order[i];
+    std::copy_backward(order.begin() + std::ptrdiff_t(j), order.begin() + std::ptrdiff_t(i),
+                       order.begin() + std::ptrdiff_t(i) + 1);
+    order[j] = key;
+  }
+  colour = {};
+  alpha = 0;
+  float transmittance = 1;
+  for (const std::uint64_t key : order) {
+    const Hit& hit = hits[key & 0xffffffffu];
+    const float weight = transmittance * hit.alpha;
+    colour = colour + splats[hit.splat].colour * weight;
+    alpha += weight;
+    transmittance *= 1 - hit.alpha;
+    if (transmittance < kMinTransmittance) break;
+  }
+}
+
+// The covered texels of the atlas: where each is and which way the surface faces there.
+struct CoveredTexels {
+  std::vector<std::uint32_t> index;  // texel_index(size, x, y)
+  std::vector<Vec3> position, normal;
+};
+
+CoveredTexels covered_texels(const Primitive& low, int size, int threads) {
+  // Rasterised twice, counting and then writing, which costs less than growing and
+  // joining per-band arrays.
+  const int bands = (size + kBandRows - 1) / kBandRows;
+  std::vector<std::size_t> first(static_cast<std::size_t>(bands) + 1, 0);
+  parallel_for_index(bands, threads, [&](int band) {
+    const TexelSurface surface = rasterize_texel_rows(low, size, band * kBandRows, kBandRows);
+    first[std::size_t(band) + 1] = std::size_t(std::count_if(
+        surface.texels.begin(), surface.texels.end(),
+        [](const TexelSample& texel) { return texel.triangle >= 0; }));
+  });
+  for (int band = 0; band < bands; ++band) first[band + 1] += first[band];
+  CoveredTexels all;
+  all.index.resize(first.back());
+  all.position.resize(first.back());
+  all.normal.resize(first.back());
+  parallel_for_index(bands, threads, [&](int band) {
+    const TexelSurface surface = rasterize_texel_rows(low, size, band * kBandRows, kBandRows);
+    std::size_t k = first[std::size_t(band)];
+    for (int y = surface.first_row; y < surface.first_row + surface.rows; ++y) {
+      for (int x = 0; x < size; ++x) {
+        const TexelSample& texel = surface.at(x, y);
+        if (texel.triangle < 0) continue;
+        all.index[k] = std::uint32_t(texel_index(size, x, y));
+        all.position[k] = texel.position;
+        all.normal[k] = texel.normal;
+        ++k;
+      }
+    }
+  });
+  return all;
+}
+
+// Mean colour of the covered texels, alpha 0: what the atlas holds beyond its gutters,
+// so mipmaps of the atlas stay the object's colour.
+void fill_background(Image& image, const std::vector<std::uint8_t>& coverage, int dilation) {
+  std::uint64_t sum[3] = {0, 0, 0}, count = 0;
+  for (std::size_t i = 0; i < coverage.size(); ++i) {
+    if (!coverage[i]) continue;
+    for (int c = 0; c < 3; ++c) sum[c] += image.pixels[i * 4 + c];
+    ++count;
+  }
+  std::uint8_t background[4] = {0, 0, 0, 0};
+  for (int c = 0; c < 3 && count > 0; ++c) background[c] = std::uint8_t((sum[c] + count / 2) / count);
+  finish_texture(image, coverage, dilation, background);
+}
+
+}  // namespace
+
+Image bake_splat_colour(const Primitive& low, const SplatCloud& splats, const BakeOptions& options) {
+  const int size = options.texture_size;
+  if (!bakeable(low, size)) return {};
+  const std::vector<RaySplat> prepared = prepare_splats(splats, options.threads);
+  if (prepared.empty()) return {};
+  const CoveredTexels texels = covered_texels(low, size, options.threads);
+  const std::size_t count = texels.index.size();
+  if (count == 0) return {};
+
+  const float radius = std::max(typical_radius(prepared), 1e-6f);
+  const float outside = kOutsideRadii * radius, ray_length = outside + kInsideRadii * radius;
+  const SegmentBuckets buckets(texels.position, texels.normal, outside, outside - ray_length,
+                               kBucketRadii * radius);
+  const SplatGrid grid(prepared, kGridRadii * radius);
+  const NearestSplat nearest(prepared, kFallbackMinAlpha);
+  Image image(size, size, 4);
+  std::vector<std::uint8_t> coverage(std::size_t(size) * size, 0);
+  parallel_for_index(int(buckets.bucket_count()), options.threads, [&](int bucket) {
+    std::vector<std::uint32_t> ids;
+    grid.overlapping(buckets.box(std::size_t(bucket)), ids);
+    Candidates candidates;
+    candidates.gather(ids, prepared);
+    std::vector<Hit> hits;
+    for (std::uint32_t k : buckets.segments(std::size_t(bucket))) {
+      Vec3 colour;
+      float alpha = 0;
+      const Vec3 normal = texels.normal[k];
+      composite(texels.position[k] + normal * outside, normal * -1.0f, ray_length, candidates,
+                prepared, hits, colour, alpha);
+      if (alpha >= kMinCoverage) {
+        colour = colour * (1.0f / alpha);
+      } else {
+        const std::int64_t i = nearest.nearest(texels.position[k]);
+        colour = i >= 0 ? prepared[std::size_t(i)].colour : Vec3{};
+      }
+      std::uint8_t* pixel = image.pixels.data() + std::size_t(texels.index[k]) * 4;
+      pixel[0] = to_byte(colour.x), pixel[1] = to_byte(colour.y), pixel[2] = to_byte(colour.z);
+      pixel[3] = 255;
+      coverage[texels.index[k]] = 1;
+    }
+  });
+  fill_background(image, coverage, options.dilation_texels);
+  return image;
+}
+
+Image bake_mesh_colour(const Primitive& low, const Mesh& high, const BakeOptions& options) {
+  const int size = options.texture_size;
+  if (!bakeable(low, size)) return {};
+  const MeshSurface source(high);
+  if (source.empty()) return {};
+  const float max_distance = kSearchFraction * source.diagonal();
+  Image image(size, size, 4);
+  std::vector<std::uint8_t> coverage(std::size_t(size) * size, 0);
+  const int bands = (size + kBandRows - 1) / kBandRows;
+  parallel_for_index(bands, options.threads, [&](int band) {
+    const TexelSurface surface = rasterize_texel_rows(low, size, band * kBandRows, kBandRows);
+    for (int y = surface.first_row; y < surface.first_row + surface.rows; ++y) {
+      for (int x = 0; x < size; ++x) {
+        const TexelSample& texel = surface.at(x, y);
+        if (texel.triangle < 0) continue;
+        const SurfacePoint point = source.find(texel.position, texel.normal, max_distance, true);
+        if (!point.found) continue;
+        const Vec4 colour = base_colour_at(high, point);
+        std::uint8_t* pixel = image.at(x, y);
+        pixel[0] = render::linear_to_srgb(colour.x);
+        pixel[1] = render::linear_to_srgb(colour.y);
+        pixel[2] = render::linear_to_srgb(colour.z);
+        pixel[3] = 255;
+        coverage[texel_index(size, x, y)] = 1;
+      }
+    }
+  });
+  fill_background(image, coverage, options.dilation_texels);
+  return image;
+}
+
+}  // namespace atlas::bake

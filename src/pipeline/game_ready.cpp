@@ -1,0 +1,496 @@
+#include "pipeline/game_ready.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <variant>
+
+#include "asset/statistics.h"
+#include "bake/colour_bake.h"
+#include "bake/normal_bake.h"
+#include "core/file_io.h"
+#include "core/resource_usage.h"
+#include "core/sha256.h"
+#include "formats/asset_io.h"
+#include "formats/image_io.h"
+#include "formats/mesh_formats.h"
+#include "geometry/auto_transform.h"
+#include "geometry/merge.h"
+#include "geometry/mesh_cleanup.h"
+#include "geometry/simplify.h"
+#include "geometry/surface_extraction.h"
+#include "geometry/tangents.h"
+#include "geometry/uv_atlas.h"
+#include "pipeline/fidelity.h"
+#include "pipeline/preview.h"
+#include "render/texture_sampler.h"
+
+namespace atlas::pipeline {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Mean-over-views floors a level must reach before the report calls it faithful
+// (issue 3): IoU for every level, PSNR for LOD0.
+constexpr double kLodIouFloors[] = {0.93, 0.90, 0.85};
+constexpr double kLod0PsnrFloor = 22.0;
+constexpr int kGutterTexels = 4;
+constexpr int kDilationTexels = 8;
+
+// Times each step and records the process's peak memory during it.
+class StepClock {
+ public:
+  StepClock(const StepObserver& observer, std::vector<StepRecord>& records)
+      : observer_(observer), records_(records) {}
+
+  template <typename Body>
+  auto run(const std::string& name, Body&& body) {
+    if (observer_) observer_(name);
+    reset_peak_rss();
+    const auto start = std::chrono::steady_clock::now();
+    auto finish = [&] {
+      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+      records_.push_back({name, elapsed.count(), peak_rss_bytes()});
+    };
+    if constexpr (std::is_void_v<decltype(body())>) {
+      body();
+      finish();
+    } else {
+      auto value = body();
+      finish();
+      return value;
+    }
+  }
+
+ private:
+  const StepObserver& observer_;
+  std::vector<StepRecord>& records_;
+};
+
+Bytes encode_texture(const Image& image, const GameReadyOptions& options) {
+  return options.texture_format == TextureFormat::Jpeg ? encode_jpeg(image, options.jpeg_quality)
+                                                       : encode_png(image);
+}
+
+MeshImage texture_image(std::string name, const Image& pixels, const GameReadyOptions& options) {
+  MeshImage image;
+  image.name = std::move(name);
+  image.mime_type = options.texture_format == TextureFormat::Jpeg ? "image/jpeg" : "image/png";
+  image.encoded = encode_texture(pixels, options);
+  image.pixels = pixels;
+  return image;
+}
+
+// The textured material every level shares: the baked colour and normal maps.
+Material baked_material() {
+  Material material;
+  material.name = "baked";
+  material.base_color_texture.image = 0;
+  material.normal_texture.image = 1;
+  material.metallic_factor = 0;
+  material.roughness_factor = 0.9f;
+  return material;
+}
+
+Mesh level_mesh(const std::string& name, Primitive primitive) {
+  Mesh mesh;
+  mesh.name = name;
+  primitive.material = 0;
+  mesh.primitives.push_back(std::move(primitive));
+  return mesh;
+}
+
+// LOD0 with the baked colour sampled at each vertex and no textures, for engines and
+// viewers that want a single draw call without textures.
+Mesh vertex_colour_variant(const std::string& name, const Primitive& lod0, const Image& colour) {
+  Mesh mesh;
+  mesh.name = name;
+  Primitive primitive = lod0;
+  primitive.tangents.clear();
+  primitive.colors.resize(primitive.positions.size());
+  for (std::size_t i = 0; i < primitive.positions.size(); ++i) {
+    const Vec4 c = render::sample_texture(colour, Sampler{33071, 33071, 0, 0}, primitive.uv0[i]);
+    primitive.colors[i] = {c.x, c.y, c.z, 1};
+  }
+  primitive.uv0.clear();
+  primitive.material = -1;
+  mesh.primitives.push_back(std::move(primitive));
+  return mesh;
+}
+
+Json options_json(const GameReadyOptions& options) {
+  Json json = {{"triangles", options.triangles},
+               {"lod_ratios", options.lod_ratios},
+               {"texture_size", options.texture_size},
+               {"texture_format", options.texture_format == TextureFormat::Jpeg ? "jpeg" : "png"},
+               {"watertight", options.watertight},
+               {"vertex_color_variant", options.vertex_color_variant}};
+  if (options.height_metres) json["height_metres"] = *options.height_metres;
+  return json;
+}
+
+// 404's own hard rejections (the protocol doc) and other signs of a poor splat.
+std::vector<std::string> splat_input_warnings(const SplatCloud& cloud) {
+  std::vector<std::string> warnings;
+  if (cloud.size() < 7000)
+    warnings.push_back("only " + std::to_string(cloud.size()) +
+                       " splats (404 rejects fewer than 7,000)");
+  std::size_t faint = 0, identity = 0;
+  for (std::size_t i = 0; i < cloud.size(); ++i) {
+    if (sigmoid(cloud.opacity_logits[i]) < 0.001f) ++faint;
+    const Quat q = normalized(cloud.rotations[i]);
+    if (std::fabs(std::fabs(q.w) - 1) < 1e-6f) ++identity;
+  }
+  if (faint > cloud.size() * 8 / 10)
+    warnings.push_back("more than 80% of splats are nearly transparent (404 rejects this)");
+  if (identity == cloud.size() && !cloud.empty())
+    warnings.push_back("every splat rotation is the identity (404 rejects this)");
+  return warnings;
+}
+
+std::string format_double(double value, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+}  // namespace
+
+Status validate(const GameReadyOptions& options) {
+  if (options.triangles < 12 || options.triangles > 10'000'000)
+    return make_error("--triangles must be between 12 and 10,000,000");
+  if (options.lod_ratios.empty() || options.lod_ratios.front() != 1)
+    return make_error("--lods must start with 1 (LOD0 is the full budget)");
+  for (std::size_t i = 1; i < options.lod_ratios.size(); ++i) {
+    const float ratio = options.lod_ratios[i];
+    if (!(ratio > 0 && ratio < options.lod_ratios[i - 1]))
+      return make_error("--lods must be decreasing ratios in (0, 1]");
+  }
+  if (options.lod_ratios.size() > 8) return make_error("--lods takes at most 8 levels");
+  const int size = options.texture_size;
+  if (size < 64 || size > 8192 || (size & (size - 1)) != 0)
+    return make_error("--texture-size must be a power of two from 64 to 8192");
+  if (options.height_metres &&
+      !(*options.height_metres > 0 && std::isfinite(*options.height_metres)))
+    return make_error("--height must be a positive number of metres");
+  if (options.jpeg_quality < 1 || options.jpeg_quality > 100)
+    return make_error("--jpeg-quality must be between 1 and 100");
+  return Ok{};
+}
+
+Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
+                                       const std::filesystem::path& output_dir,
+                                       const GameReadyOptions& options,
+                                       const StepObserver& observer) {
+  if (Status valid = validate(options); !valid) return valid.error();
+  GameReadyResult result;
+  StepClock clock(observer, result.steps);
+  const auto started = std::chrono::steady_clock::now();
+  const std::string input_name = input.filename().string();
+
+  // Load: the source, its hash for provenance.
+  FormatDetails details;
+  std::string source_hash;
+  Result<Asset> loaded = clock.run("load", [&]() -> Result<Asset> {
+    Result<Bytes> bytes = read_file(input);
+    if (!bytes) return bytes.error();
+    source_hash = sha256_hex(*bytes);
+    return load_asset(input, &details);
+  });
+  if (!loaded) return loaded.error();
+  Asset& source = *loaded;
+  SplatCloud* cloud = std::get_if<SplatCloud>(&source);
+  Mesh* source_mesh = std::get_if<Mesh>(&source);
+  if (cloud) {
+    for (std::string& warning : splat_input_warnings(*cloud)) result.warnings.push_back(warning);
+  }
+
+  // Place: Y-up metres come from the readers; pivot at the bottom centre, optional height.
+  const geometry::Placement placement = clock.run("place", [&] {
+    const Bounds bounds = cloud ? cloud->bounds() : source_mesh->bounds();
+    const geometry::Placement chosen = geometry::placement_for(bounds, options.height_metres);
+    if (cloud) geometry::apply(chosen, *cloud);
+    if (source_mesh) geometry::apply(chosen, *source_mesh);
+    return chosen;
+  });
+
+  // Surface: extracted from splats, or the input mesh as one surface.
+  geometry::SurfaceStats surface_stats;
+  Result<Primitive> surface = clock.run("surface", [&]() -> Result<Primitive> {
+    if (source_mesh) return geometry::merge_primitives(*source_mesh);
+    geometry::SurfaceOptions surface_options;
+    surface_options.target_triangles = options.triangles;
+    surface_options.watertight = options.watertight;
+    surface_options.threads = options.threads;
+    return geometry::extract_surface(*cloud, surface_options, &surface_stats);
+  });
+  if (!surface) return with_context(input.string(), surface.error());
+  Primitive& dense = *surface;
+
+  const geometry::CleanupReport cleanup = clock.run("cleanup", [&] {
+    geometry::CleanupOptions cleanup_options;
+    if (source_mesh) {
+      // An authored or generated mesh's small parts (buttons, eyes) are meant to be there.
+      cleanup_options.min_component_area_ratio = 0;
+      cleanup_options.remove_interior_shells = false;
+    }
+    return geometry::clean_up(dense, cleanup_options);
+  });
+  if (dense.indices.empty()) return make_error(input.string() + ": no surface left after clean-up");
+
+  geometry::SimplifyResult lod0 =
+      clock.run("reduce", [&] { return geometry::simplify(dense, options.triangles); });
+
+  Result<geometry::UnwrapStats> unwrap = clock.run("unwrap", [&] {
+    geometry::UnwrapOptions unwrap_options;
+    unwrap_options.texture_size = options.texture_size;
+    unwrap_options.gutter_texels = kGutterTexels;
+    unwrap_options.threads = options.threads;
+    Result<geometry::UnwrapStats> stats = geometry::unwrap_uv_atlas(lod0.mesh, unwrap_options);
+    if (stats) geometry::compute_tangents(lod0.mesh);
+    return stats;
+  });
+  if (!unwrap) return with_context(input.string() + ": UV unwrap", unwrap.error());
+
+  // Bake: colour from what the source shows, normals from the dense surface.
+  Mesh dense_mesh;
+  if (cloud) dense_mesh.primitives.push_back(dense);
+  const Mesh& detail_source = source_mesh ? *source_mesh : dense_mesh;
+  const Image colour_map = clock.run("bake_color", [&] {
+    bake::BakeOptions bake_options;
+    bake_options.texture_size = options.texture_size;
+    bake_options.dilation_texels = kDilationTexels;
+    bake_options.threads = options.threads;
+    return cloud ? bake::bake_splat_colour(lod0.mesh, *cloud, bake_options)
+                 : bake::bake_mesh_colour(lod0.mesh, *source_mesh, bake_options);
+  });
+  const Image normal_map = clock.run("bake_normals", [&] {
+    bake::NormalBakeOptions bake_options;
+    bake_options.texture_size = options.texture_size;
+    bake_options.dilation_texels = kDilationTexels;
+    bake_options.threads = options.threads;
+    return bake::bake_normal_map(lod0.mesh, detail_source, bake_options);
+  });
+  if (colour_map.empty() || normal_map.empty())
+    return make_error(input.string() + ": baking produced no texture");
+
+  // LOD chain: each level reduced from LOD0, so every level shares its atlas and seams.
+  std::vector<geometry::SimplifyResult> levels;
+  clock.run("lod_chain", [&] {
+    const std::size_t lod0_triangles = lod0.mesh.triangle_count();
+    for (std::size_t i = 1; i < options.lod_ratios.size(); ++i) {
+      const auto target = static_cast<std::size_t>(
+          std::max(1.0, std::round(options.lod_ratios[i] * double(lod0_triangles))));
+      levels.push_back(geometry::simplify(lod0.mesh, target));
+    }
+  });
+  levels.insert(levels.begin(), std::move(lod0));
+
+  // Export: one GLB with every level (MSFT_lod), one GLB a level.
+  const std::string stem = input.stem().string().empty() ? "asset" : input.stem().string();
+  std::vector<Mesh> level_meshes;
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    level_meshes.push_back(level_mesh(stem + "_lod" + std::to_string(i), levels[i].mesh));
+  level_meshes[0].materials.push_back(baked_material());
+  level_meshes[0].images.push_back(texture_image("base_color", colour_map, options));
+  level_meshes[0].images.push_back(texture_image("normal", normal_map, options));
+
+  Json steps_names = Json::array();
+  for (const char* step : {"load", "place", "surface", "cleanup", "reduce", "unwrap", "bake_color",
+                           "bake_normals", "lod_chain", "export"})
+    steps_names.push_back(step);
+  Json provenance = {
+      {"powered_by", "404 (Bittensor subnet 17)"},
+      {"source", {{"file", input_name}, {"sha256", source_hash}, {"format", details.description}}},
+      {"pipeline", "game-ready"},
+      {"steps", steps_names},
+      {"parameters", options_json(options)}};
+  const std::string extras = Json{{"atlas", provenance}}.dump();
+
+  if (std::error_code error; !std::filesystem::create_directories(output_dir, error) && error)
+    return make_error(output_dir.string() + ": cannot create the folder: " + error.message());
+  std::vector<std::uint64_t> level_bytes(levels.size(), 0);
+  Status written = clock.run("export", [&]() -> Status {
+    std::vector<float> coverage;
+    for (std::size_t i = 0; i < levels.size(); ++i)
+      coverage.push_back(0.5f * std::pow(0.25f, float(i)));
+    GltfWriteOptions all_levels;
+    all_levels.asset_extras = extras;
+    all_levels.screen_coverage = coverage;
+    for (std::size_t i = 1; i < level_meshes.size(); ++i)
+      all_levels.lods.push_back(&level_meshes[i]);
+    std::vector<std::pair<std::string, Bytes>> files;
+    files.emplace_back(stem + ".glb", encode_gltf(level_meshes[0], stem, all_levels)[0].bytes);
+    GltfWriteOptions single;
+    single.asset_extras = extras;
+    for (std::size_t i = 0; i < level_meshes.size(); ++i) {
+      Mesh level = level_meshes[i];
+      level.materials = level_meshes[0].materials;
+      level.images = level_meshes[0].images;
+      Bytes bytes = encode_gltf(level, level.name, single)[0].bytes;
+      level_bytes[i] = bytes.size();
+      files.emplace_back(level.name + ".glb", std::move(bytes));
+    }
+    if (options.vertex_color_variant) {
+      const Mesh variant =
+          vertex_colour_variant(stem + "_vertex_colors", levels[0].mesh, colour_map);
+      files.emplace_back(variant.name + ".glb",
+                         encode_gltf(variant, variant.name, single)[0].bytes);
+    }
+    if (options.write_dense_surface) {
+      Mesh dense_export;
+      dense_export.name = stem + "_dense";
+      dense_export.primitives.push_back(dense);
+      files.emplace_back(dense_export.name + ".glb",
+                         encode_gltf(dense_export, dense_export.name, single)[0].bytes);
+    }
+    for (const auto& [name, bytes] : files) {
+      if (Status status = write_file_atomic(output_dir / name, bytes); !status) return status;
+    }
+    return Ok{};
+  });
+  if (!written) return written.error();
+
+  // Fidelity: the source and every level from the same cameras and framing.
+  const std::vector<render::OrbitCamera> cameras = fidelity_cameras(options.fidelity_size);
+  const render::Framing framing =
+      render::fit_framing(cloud ? cloud->bounds() : source_mesh->bounds());
+  std::vector<Image> reference;
+  std::vector<std::vector<Image>> level_renders(levels.size());
+  std::vector<Fidelity> fidelity(levels.size());
+  clock.run("fidelity", [&] {
+    reference =
+        render_source(cloud ? SourceAsset{cloud} : SourceAsset{source_mesh}, cameras, framing);
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      Mesh level = level_meshes[i];
+      level.materials = level_meshes[0].materials;
+      level.images = level_meshes[0].images;
+      fidelity[i] = measure_fidelity(reference, cameras, framing, level, &level_renders[i]);
+    }
+  });
+
+  Status preview = clock.run("preview", [&] {
+    return write_preview(output_dir / "preview.png", reference, level_renders);
+  });
+  if (!preview) return preview.error();
+
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    LodRecord record;
+    record.triangles = levels[i].mesh.triangle_count();
+    record.vertices = levels[i].mesh.positions.size();
+    record.file = level_meshes[i].name + ".glb";
+    record.file_bytes = level_bytes[i];
+    record.mean_iou = fidelity[i].mean_iou;
+    record.min_iou = fidelity[i].min_iou;
+    record.mean_psnr = fidelity[i].mean_psnr;
+    record.mean_ssim = fidelity[i].mean_ssim;
+    record.geometric_error_metres = levels[i].error_metres;
+    result.lods.push_back(record);
+    const double iou_floor = kLodIouFloors[std::min<std::size_t>(i, 2)];
+    if (record.mean_iou < iou_floor)
+      result.warnings.push_back(
+          "LOD" + std::to_string(i) + " silhouette IoU " + format_double(record.mean_iou, 3) +
+          " is under " + format_double(iou_floor, 2) + ": the asset does not match its source");
+    if (i == 0 && record.mean_psnr < kLod0PsnrFloor)
+      result.warnings.push_back("LOD0 colour PSNR " + format_double(record.mean_psnr, 1) +
+                                " dB is under " + format_double(kLod0PsnrFloor, 0) + " dB");
+  }
+
+  // The report.
+  const std::chrono::duration<double> total = std::chrono::steady_clock::now() - started;
+  Json lods = Json::array();
+  for (std::size_t i = 0; i < result.lods.size(); ++i) {
+    const LodRecord& lod = result.lods[i];
+    Json views = Json::array();
+    for (std::size_t v = 0; v < fidelity[i].views.size(); ++v) {
+      views.push_back({{"azimuth", cameras[v].azimuth_degrees},
+                       {"elevation", cameras[v].elevation_degrees},
+                       {"iou", fidelity[i].views[v].iou},
+                       {"psnr", fidelity[i].views[v].psnr},
+                       {"ssim", fidelity[i].views[v].ssim}});
+    }
+    lods.push_back(
+        {{"level", i},
+         {"file", lod.file},
+         {"file_bytes", lod.file_bytes},
+         {"triangles", lod.triangles},
+         {"vertices", lod.vertices},
+         {"textures",
+          {{{"name", "base_color"}, {"width", colour_map.width}, {"height", colour_map.height}},
+           {{"name", "normal"}, {"width", normal_map.width}, {"height", normal_map.height}}}},
+         {"geometric_error_metres", lod.geometric_error_metres},
+         {"fidelity",
+          {{"mean_iou", lod.mean_iou},
+           {"min_iou", lod.min_iou},
+           {"mean_psnr", lod.mean_psnr},
+           {"mean_ssim", lod.mean_ssim},
+           {"views", views}}}});
+  }
+  Json steps = Json::array();
+  for (const StepRecord& step : result.steps)
+    steps.push_back(
+        {{"name", step.name}, {"seconds", step.seconds}, {"peak_rss_bytes", step.peak_rss_bytes}});
+  Json source_json = {
+      {"file", input_name}, {"sha256", source_hash}, {"format", details.description}};
+  if (cloud) {
+    source_json["kind"] = "splats";
+    source_json["splats"] = cloud->size();
+    source_json["sh_degree"] = cloud->sh_degree;
+  } else {
+    source_json["kind"] = "mesh";
+    source_json["triangles"] = source_mesh->triangle_count();
+  }
+  Json report = {{"generator", "Atlas"},
+                 {"powered_by", "404 (Bittensor subnet 17)"},
+                 {"pipeline", "game-ready"},
+                 {"source", source_json},
+                 {"parameters", options_json(options)},
+                 {"placement",
+                  {{"pivot", {placement.pivot.x, placement.pivot.y, placement.pivot.z}},
+                   {"scale", placement.scale},
+                   {"units", "metres"},
+                   {"up", "+Y"}}},
+                 {"surface",
+                  {{"triangles", dense.triangle_count()},
+                   {"vertices", dense.positions.size()},
+                   {"grid_resolution", surface_stats.resolution},
+                   {"iso_level", surface_stats.iso_level}}},
+                 {"cleanup",
+                  {{"welded_vertices", cleanup.welded_vertices},
+                   {"degenerate_faces", cleanup.degenerate_faces},
+                   {"duplicate_faces", cleanup.duplicate_faces},
+                   {"floater_components", cleanup.floater_components},
+                   {"floater_faces", cleanup.floater_faces},
+                   {"interior_components", cleanup.interior_components},
+                   {"holes_filled", cleanup.holes_filled},
+                   {"components_kept", cleanup.components_kept}}},
+                 {"uv_atlas",
+                  {{"charts", unwrap->charts},
+                   {"packing_efficiency", unwrap->packing_efficiency},
+                   {"mean_stretch", unwrap->mean_stretch},
+                   {"max_chart_stretch", unwrap->max_chart_stretch},
+                   {"gutter_texels", kGutterTexels}}},
+                 {"fidelity_protocol",
+                  {{"views", cameras.size()},
+                   {"azimuths", "0..315 step 45"},
+                   {"elevations", {15, -15}},
+                   {"size", options.fidelity_size},
+                   {"background", "white"},
+                   {"mesh_shading", "unlit"}}},
+                 {"lods", lods},
+                 {"steps", steps},
+                 {"total_seconds", total.count()},
+                 {"warnings", result.warnings}};
+  result.report_path = output_dir / "report.json";
+  const std::string text = report.dump(2) + "\n";
+  if (Status status = write_file_atomic(
+          result.report_path,
+          ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+      !status)
+    return status.error();
+  return result;
+}
+
+}  // namespace atlas::pipeline
