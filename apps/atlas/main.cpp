@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // CLI11 prints the problem; every usage error exits with 2, help and version with 0.
+    return app.exit(error) == 0 ? 0 : 2;
   }
   return run();
 }

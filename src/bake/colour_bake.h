@@ -17,8 +17,9 @@ struct BakeOptions {
 };
 
 // Base colour of `low` (positions, uv0; normals, or face normals without them) from
-// what the splats show: for each texel, a ray along the surface normal from a couple of
-// typical splat radii outside the surface to as far inside meets each nearby Gaussian
+// what the splats show: for each texel, a ray along the surface normal from 0.75 typical
+// splat radii outside the surface to 1.75 inside (the splats' opacity lies mostly just
+// inside a surface extracted from them) meets each nearby Gaussian
 // at its peak along the ray (alpha = opacity x exp(-d^2 / 2), d the Mahalanobis
 // distance there, 3DGS's 1/255 cut-off and 0.99 cap); the splats are composited front
 // to back by that peak, the colour a camera looking straight at the surface would see,

@@ -68,9 +68,8 @@ SurfacePoint MeshSurface::locate(const geometry::RayHit& hit) const {
 
 SurfacePoint MeshSurface::find(Vec3 position, Vec3 normal, float max_distance,
                                bool closest_when_missed) const {
-  const geometry::RayHit out = bvh_.intersect(position, normal, 0, max_distance);
-  const geometry::RayHit in = bvh_.intersect(position, normal * -1.0f, 0, max_distance);
-  if (out.hit || in.hit) return locate(out.hit && (!in.hit || out.distance <= in.distance) ? out : in);
+  const geometry::RayHit hit = bvh_.nearest_on_line(position, normal, max_distance);
+  if (hit.hit) return locate(hit);
   if (!closest_when_missed) return {};
   return locate(bvh_.closest_point(position, std::numeric_limits<float>::infinity()));
 }
@@ -131,8 +130,8 @@ bool bakeable(const Primitive& low, int size) {
          !low.positions.empty() && low.uv0.size() == low.positions.size();
 }
 
-void finish_texture(Image& image, const std::vector<std::uint8_t>& coverage,
-                    int dilation_texels, const std::uint8_t background[4]) {
+void finish_texture(Image& image, const std::vector<std::uint8_t>& coverage, int dilation_texels,
+                    const std::uint8_t background[4]) {
   dilate(image, coverage, dilation_texels);
   for (std::size_t i = 0; i < coverage.size(); ++i) {
     std::uint8_t* pixel = image.pixels.data() + i * 4;

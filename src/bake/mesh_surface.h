@@ -37,8 +37,7 @@ class MeshSurface {
   // The surface point a texel at `position` with normal `normal` shows: the nearest hit
   // of the line through it along the normal, either way, within max_distance; when the
   // line misses, the closest surface point if `closest_when_missed`.
-  SurfacePoint find(Vec3 position, Vec3 normal, float max_distance,
-                    bool closest_when_missed) const;
+  SurfacePoint find(Vec3 position, Vec3 normal, float max_distance, bool closest_when_missed) const;
 
  private:
   struct Merged {
@@ -78,7 +77,7 @@ inline std::size_t texel_index(int size, int x, int y) { return std::size_t(y) *
 // For an RGBA image whose covered texels (coverage != 0) have alpha 255 and the rest
 // alpha 0: dilates the covered texels by `dilation_texels` rings, then gives every
 // texel still at alpha 0 `background`.
-void finish_texture(Image& image, const std::vector<std::uint8_t>& coverage,
-                    int dilation_texels, const std::uint8_t background[4]);
+void finish_texture(Image& image, const std::vector<std::uint8_t>& coverage, int dilation_texels,
+                    const std::uint8_t background[4]);
 
 }  // namespace atlas::bake

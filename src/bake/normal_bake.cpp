@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <tbb/enumerable_thread_specific.h>
+
 #include "bake/mesh_surface.h"
 #include "bake/parallel_for.h"
 #include "bake/texel_surface.h"
@@ -43,8 +45,10 @@ Image bake_normal_map(const Primitive& low, const Mesh& high, const NormalBakeOp
   Image image(size, size, 4);
   std::vector<std::uint8_t> coverage(std::size_t(size) * size, 0);
   const int bands = (size + kBandRows - 1) / kBandRows;
+  tbb::enumerable_thread_specific<TexelSurface> surfaces;  // one band a thread, reused
   parallel_for_index(bands, options.threads, [&](int band) {
-    const TexelSurface surface = rasterize_texel_rows(*target, size, band * kBandRows, kBandRows);
+    TexelSurface& surface = surfaces.local();
+    rasterize_texel_rows(*target, size, band * kBandRows, kBandRows, surface);
     for (int y = surface.first_row; y < surface.first_row + surface.rows; ++y) {
       for (int x = 0; x < size; ++x) {
         const TexelSample& texel = surface.at(x, y);

@@ -17,12 +17,27 @@ constexpr float kMaxAlpha = 0.99f;
 constexpr float kMinScale = 1e-7f;
 constexpr float kMaxScale = 1e6f;
 constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
-constexpr int kMaxNearestDims = 256;
+float squared_distance_to_box(Vec3 p, const Bounds& b) {
+  const float dx = std::max(std::max(b.min.x - p.x, 0.0f), p.x - b.max.x);
+  const float dy = std::max(std::max(b.min.y - p.y, 0.0f), p.y - b.max.y);
+  const float dz = std::max(std::max(b.min.z - p.z, 0.0f), p.z - b.max.z);
+  return dx * dx + dy * dy + dz * dz;
+}
+
+// Points a leaf of the nearest-splat tree holds.
+constexpr std::size_t kNearestLeaf = 8;
 constexpr std::size_t kPrepareChunk = 8192;
 
 bool finite(Vec3 v) { return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z); }
 
 float component(Vec3 v, int axis) { return axis == 0 ? v.x : axis == 1 ? v.y : v.z; }
+
+// Bounds::extend without fmin/fmax's NaN handling (the inputs are finite), which
+// compilers turn into library calls.
+void grow(Bounds& box, Vec3 p) {
+  box.min = {std::min(box.min.x, p.x), std::min(box.min.y, p.y), std::min(box.min.z, p.z)};
+  box.max = {std::max(box.max.x, p.x), std::max(box.max.y, p.y), std::max(box.max.z, p.z)};
+}
 
 // Cell index range [lo, hi] along one axis covered by [from, to], clamped to [0, n - 1];
 // false when it lies outside the grid.
@@ -100,8 +115,8 @@ std::vector<RaySplat> prepare_splats(const SplatCloud& cloud, int threads) {
 
 SplatGrid::SplatGrid(const std::vector<RaySplat>& splats, float cell) : splats_(splats) {
   for (const RaySplat& s : splats) {
-    bounds_.extend(s.position - s.half_extent);
-    bounds_.extend(s.position + s.half_extent);
+    grow(bounds_, s.position - s.half_extent);
+    grow(bounds_, s.position + s.half_extent);
   }
   if (bounds_.empty() || !(cell > 0)) return;
   const Vec3 size = bounds_.size();
@@ -139,7 +154,8 @@ SplatGrid::SplatGrid(const std::vector<RaySplat>& splats, float cell) : splats_(
   ids_.resize(start_[total]);
   std::vector<std::uint32_t> cursor(start_.begin(), start_.end() - 1);
   for (std::size_t i = 0; i < splats.size(); ++i) {
-    for_each_cell(i, [&](std::size_t cell_index) { ids_[cursor[cell_index]++] = std::uint32_t(i); });
+    for_each_cell(i,
+                  [&](std::size_t cell_index) { ids_[cursor[cell_index]++] = std::uint32_t(i); });
     const RaySplat& s = splats[i];
     for (int k = 0; k < 3; ++k) {
       int lo = 0, hi = 0;
@@ -193,7 +209,7 @@ SegmentBuckets::SegmentBuckets(const std::vector<Vec3>& points, const std::vecto
   for (std::size_t i = 0; i < count; ++i) {
     if (!finite(start(i)) || !finite(end(i))) continue;
     valid[i] = 1;
-    bounds.extend((start(i) + end(i)) * 0.5f);
+    grow(bounds, (start(i) + end(i)) * 0.5f);
   }
   if (bounds.empty() || !(cell > 0)) return;
   const Vec3 size = bounds.size();
@@ -235,8 +251,8 @@ SegmentBuckets::SegmentBuckets(const std::vector<Vec3>& points, const std::vecto
       bucket = std::uint32_t(boxes_.size());
       boxes_.emplace_back();
     }
-    boxes_[bucket].extend(start(i));
-    boxes_[bucket].extend(end(i));
+    grow(boxes_[bucket], start(i));
+    grow(boxes_[bucket], end(i));
     bucket_of[i] = bucket;
   }
   const std::size_t buckets = boxes_.size();
@@ -252,85 +268,83 @@ SegmentBuckets::SegmentBuckets(const std::vector<Vec3>& points, const std::vecto
   }
 }
 
-NearestSplat::NearestSplat(const std::vector<RaySplat>& splats, float min_alpha) : splats_(splats) {
-  std::vector<std::uint32_t> chosen;
+NearestSplat::NearestSplat(const std::vector<RaySplat>& splats, float min_alpha) {
   for (std::size_t i = 0; i < splats.size(); ++i) {
-    if (splats[i].alpha >= min_alpha) chosen.push_back(std::uint32_t(i));
+    if (splats[i].alpha >= min_alpha) ids_.push_back(std::uint32_t(i));
   }
-  if (chosen.empty()) {
-    for (std::size_t i = 0; i < splats.size(); ++i) chosen.push_back(std::uint32_t(i));
+  if (ids_.empty()) {
+    for (std::size_t i = 0; i < splats.size(); ++i) ids_.push_back(std::uint32_t(i));
   }
-  if (chosen.empty()) return;
-  for (std::uint32_t i : chosen) bounds_.extend(splats[i].position);
-  const Vec3 size = bounds_.size();
-  // About two centres a cell in a volume-filling cloud; flat clouds get fewer cells.
-  const float volume = std::max(size.x, 1e-6f) * std::max(size.y, 1e-6f) * std::max(size.z, 1e-6f);
-  cell_ = std::cbrt(volume / (0.5f * float(chosen.size())));
-  cell_ = std::max({cell_, bounds_.longest_side() / kMaxNearestDims, 1e-9f});
-  for (int k = 0; k < 3; ++k)
-    dims_[k] = std::clamp(int(std::ceil(component(size, k) / cell_)), 1, kMaxNearestDims);
-  const std::size_t total = std::size_t(dims_[0]) * dims_[1] * dims_[2];
-  std::vector<std::uint32_t> cell_ids(chosen.size());
-  start_.assign(total + 1, 0);
-  for (std::size_t c = 0; c < chosen.size(); ++c) {
-    const Vec3 p = splats[chosen[c]].position;
-    std::size_t index = 0, stride = 1;
-    for (int k = 0; k < 3; ++k) {
-      const float f = (component(p, k) - component(bounds_.min, k)) / cell_;
-      index += stride * std::size_t(std::clamp(int(f), 0, dims_[k] - 1));
-      stride *= std::size_t(dims_[k]);
+  points_.reserve(ids_.size());
+  for (std::uint32_t i : ids_) points_.push_back(splats[i].position);
+  axis_.assign(ids_.size(), 0);
+  boxes_.resize(ids_.size());
+  build(0, ids_.size());
+}
+
+void NearestSplat::build(std::size_t begin, std::size_t end) {
+  if (end - begin <= kNearestLeaf) return;
+  Bounds bounds;
+  for (std::size_t i = begin; i < end; ++i) grow(bounds, points_[i]);
+  const Vec3 extent = bounds.size();
+  int axis = 0;
+  if (extent.y > component(extent, axis)) axis = 1;
+  if (extent.z > component(extent, axis)) axis = 2;
+  const std::size_t middle = begin + (end - begin) / 2;
+  // Points and their ids move together: sort an index range, then apply it.
+  std::vector<std::uint32_t> order(end - begin);
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = std::uint32_t(begin + i);
+  std::nth_element(order.begin(), order.begin() + std::ptrdiff_t(middle - begin), order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) {
+                     return component(points_[a], axis) < component(points_[b], axis);
+                   });
+  std::vector<Vec3> points(order.size());
+  std::vector<std::uint32_t> ids(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    points[i] = points_[order[i]];
+    ids[i] = ids_[order[i]];
+  }
+  std::copy(points.begin(), points.end(), points_.begin() + std::ptrdiff_t(begin));
+  std::copy(ids.begin(), ids.end(), ids_.begin() + std::ptrdiff_t(begin));
+  axis_[middle] = std::uint8_t(axis);
+  boxes_[middle] = bounds;
+  build(begin, middle);
+  build(middle + 1, end);
+}
+
+void NearestSplat::search(std::size_t begin, std::size_t end, Vec3 point, std::uint32_t& best,
+                          float& best_squared) const {
+  if (end - begin <= kNearestLeaf) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const Vec3 d = points_[i] - point;
+      const float squared = dot(d, d);
+      if (squared < best_squared) best_squared = squared, best = std::uint32_t(i);
     }
-    cell_ids[c] = std::uint32_t(index);
-    ++start_[index + 1];
+    return;
   }
-  for (std::size_t i = 0; i < total; ++i) start_[i + 1] += start_[i];
-  ids_.resize(chosen.size());
-  std::vector<std::uint32_t> cursor(start_.begin(), start_.end() - 1);
-  for (std::size_t c = 0; c < chosen.size(); ++c) ids_[cursor[cell_ids[c]]++] = chosen[c];
+  const std::size_t middle = begin + (end - begin) / 2;
+  // The whole subtree lies in its box: nothing in it is nearer than the box.
+  if (!(squared_distance_to_box(point, boxes_[middle]) < best_squared)) return;
+  const Vec3 d = points_[middle] - point;
+  const float squared = dot(d, d);
+  if (squared < best_squared) best_squared = squared, best = std::uint32_t(middle);
+  const int axis = axis_[middle];
+  const bool before = component(point, axis) < component(points_[middle], axis);
+  if (before) {
+    search(begin, middle, point, best, best_squared);
+    search(middle + 1, end, point, best, best_squared);
+  } else {
+    search(middle + 1, end, point, best, best_squared);
+    search(begin, middle, point, best, best_squared);
+  }
 }
 
 std::int64_t NearestSplat::nearest(Vec3 point) const {
   if (ids_.empty() || !finite(point)) return -1;
-  // The clamped point is no farther from any centre than the point itself is, so ring
-  // distances measured from it are lower bounds for the point too.
-  const Vec3 q{std::clamp(point.x, bounds_.min.x, bounds_.max.x),
-               std::clamp(point.y, bounds_.min.y, bounds_.max.y),
-               std::clamp(point.z, bounds_.min.z, bounds_.max.z)};
-  int home[3];
-  for (int k = 0; k < 3; ++k) {
-    const float f = (component(q, k) - component(bounds_.min, k)) / cell_;
-    home[k] = std::clamp(int(f), 0, dims_[k] - 1);
-  }
-  std::int64_t best = -1;
+  std::uint32_t best = 0;
   float best_squared = std::numeric_limits<float>::infinity();
-  const int max_ring = std::max({dims_[0], dims_[1], dims_[2]});
-  for (int ring = 0; ring <= max_ring; ++ring) {
-    if (best >= 0) {
-      const float gap = float(ring - 1) * cell_;
-      if (gap > 0 && gap * gap > best_squared) break;
-    }
-    auto visit = [&](int x, int y, int z) {
-      const std::size_t cell = (std::size_t(z) * dims_[1] + std::size_t(y)) * dims_[0] + std::size_t(x);
-      for (std::uint32_t i = start_[cell]; i < start_[cell + 1]; ++i) {
-        const Vec3 d = splats_[ids_[i]].position - point;
-        const float squared = dot(d, d);
-        if (squared < best_squared) best_squared = squared, best = ids_[i];
-      }
-    };
-    for (int z = std::max(0, home[2] - ring); z <= std::min(dims_[2] - 1, home[2] + ring); ++z) {
-      for (int y = std::max(0, home[1] - ring); y <= std::min(dims_[1] - 1, home[1] + ring); ++y) {
-        if (std::abs(z - home[2]) < ring && std::abs(y - home[1]) < ring) {
-          // Inside the shell only its two x faces belong to this ring.
-          if (home[0] - ring >= 0) visit(home[0] - ring, y, z);
-          if (home[0] + ring < dims_[0]) visit(home[0] + ring, y, z);
-          continue;
-        }
-        for (int x = std::max(0, home[0] - ring); x <= std::min(dims_[0] - 1, home[0] + ring); ++x)
-          visit(x, y, z);
-      }
-    }
-  }
-  return best;
+  search(0, ids_.size(), point, best, best_squared);
+  return ids_[best];
 }
 
 }  // namespace atlas::bake

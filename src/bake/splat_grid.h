@@ -77,21 +77,28 @@ class SegmentBuckets {
   std::vector<Bounds> boxes_;
 };
 
-// The splat whose centre is nearest to a point, over a grid of splat centres.
+// The splat whose centre is nearest to a point: a k-d tree over the splat centres, so
+// points far from every splat (a surface beside the cloud) cost no more than near ones.
 class NearestSplat {
  public:
   // Indexes the splats with alpha >= min_alpha (every splat when none has).
   NearestSplat(const std::vector<RaySplat>& splats, float min_alpha);
 
-  // Index into the splats, or -1 when there are none.
+  // Index into the splats, or -1 when there are none or the point is not finite.
   std::int64_t nearest(Vec3 point) const;
 
  private:
-  const std::vector<RaySplat>& splats_;
-  Bounds bounds_;
-  float cell_ = 1;
-  int dims_[3] = {0, 0, 0};
-  std::vector<std::uint32_t> start_, ids_;
+  void build(std::size_t begin, std::size_t end);
+  void search(std::size_t begin, std::size_t end, Vec3 point, std::uint32_t& best,
+              float& best_squared) const;
+
+  // The tree is implicit: the node over [begin, end) is split at its middle element,
+  // whose split axis is axis_[middle] (smaller coordinates lie before it) and whose
+  // boxes_[middle] bounds the whole range, so far-away points prune whole subtrees.
+  std::vector<Vec3> points_;
+  std::vector<std::uint32_t> ids_;  // splat index of each point
+  std::vector<std::uint8_t> axis_;
+  std::vector<Bounds> boxes_;
 };
 
 }  // namespace atlas::bake

@@ -11,6 +11,8 @@ namespace atlas::bake {
 namespace {
 
 constexpr int kBandRows = 32;
+// Barycentric weight given to each corner of a point taken on a triangle's border.
+constexpr float kInside = 1e-3f;
 
 bool finite(Vec3 v) { return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z); }
 
@@ -127,6 +129,9 @@ void rasterize_band(const Primitive& mesh, int size, int first_row, int rows, Te
               l[(k + 2) % 3] = 0;
             }
           }
+          // A hair inside, so the point belongs to this triangle and not also to the
+          // neighbour across the edge (which may carry other normals or UVs).
+          for (float& weight : l) weight = weight * (1 - 3 * kInside) + kInside;
         }
         const std::size_t index = std::size_t(y - first_row) * size + x;
         if (!(squared < nearest[index])) continue;
@@ -141,9 +146,11 @@ void rasterize_band(const Primitive& mesh, int size, int first_row, int rows, Te
 
 }  // namespace
 
-TexelSurface rasterize_texel_rows(const Primitive& mesh, int size, int first_row, int rows) {
-  TexelSurface surface;
-  if (!usable(mesh, size)) return surface;
+void rasterize_texel_rows(const Primitive& mesh, int size, int first_row, int rows,
+                          TexelSurface& surface) {
+  surface.size = surface.first_row = surface.rows = 0;
+  surface.texels.clear();
+  if (!usable(mesh, size)) return;
   const int begin = std::clamp(first_row, 0, size);
   const int end = std::clamp(first_row + std::max(rows, 0), begin, size);
   surface.size = size;
@@ -151,6 +158,11 @@ TexelSurface rasterize_texel_rows(const Primitive& mesh, int size, int first_row
   surface.rows = end - begin;
   surface.texels.resize(std::size_t(size) * surface.rows);
   if (surface.rows > 0) rasterize_band(mesh, size, begin, surface.rows, surface.texels.data());
+}
+
+TexelSurface rasterize_texel_rows(const Primitive& mesh, int size, int first_row, int rows) {
+  TexelSurface surface;
+  rasterize_texel_rows(mesh, size, first_row, rows, surface);
   return surface;
 }
 

@@ -33,9 +33,10 @@ struct TexelSurface {
 // Rasterises every triangle of `mesh` into a size x size grid (texel (x, y) covers
 // u in [x, x + 1) / size, v in [y, y + 1) / size). A texel whose centre lies in a
 // triangle shows that triangle's point under the centre; a texel that a triangle only
-// touches (a chart border crossing it) shows the triangle's point nearest the centre,
-// so bilinear lookups along seams read surface colour. Where triangles overlap in UV
-// the lowest-numbered one containing the centre (else the nearest) wins. Triangles
+// touches (a chart border crossing it) shows the triangle's point nearest the centre
+// (moved a hair, 0.1 % of the way to each corner, inside the triangle so it is not on
+// the neighbour's border too), so bilinear lookups along seams read surface colour. Where triangles
+// overlap in UV the lowest-numbered one containing the centre (else the nearest) wins. Triangles
 // with an index out of range, a non-finite position or UV, or no UV area are skipped.
 // Returns size 0 when size is outside 1..kMaxTextureSize or uv0 does not match the
 // positions. threads: 0 all hardware threads.
@@ -44,5 +45,9 @@ TexelSurface rasterize_texels(const Primitive& mesh, int size, int threads = 0);
 // The same for atlas rows [first_row, first_row + rows) only (clipped to the atlas), so
 // a bake can go through a large atlas band by band. Single-threaded.
 TexelSurface rasterize_texel_rows(const Primitive& mesh, int size, int first_row, int rows);
+
+// The same into `surface`, reusing its storage (a bake's thread goes through many bands).
+void rasterize_texel_rows(const Primitive& mesh, int size, int first_row, int rows,
+                          TexelSurface& surface);
 
 }  // namespace atlas::bake

@@ -13,9 +13,9 @@
 namespace atlas::geometry {
 namespace {
 
-std::vector<Vec3> chart_points(const ChartSurface& surface, const ChartMesh& mesh) {
+std::vector<Vec3> chart_points(const std::vector<Vec3>& surface_points, const ChartMesh& mesh) {
   std::vector<Vec3> points(mesh.vertex_points.size());
-  for (std::size_t v = 0; v < points.size(); ++v) points[v] = surface.points[mesh.vertex_points[v]];
+  for (std::size_t v = 0; v < points.size(); ++v) points[v] = surface_points[mesh.vertex_points[v]];
   return points;
 }
 
@@ -27,8 +27,8 @@ std::optional<FlatChart> try_flatten(const ChartSurface& surface,
   FlatChart chart;
   chart.mesh = build_chart_mesh(surface, triangles);
   if (!chart.mesh.disc) return std::nullopt;
-  const std::vector<Vec3> points = chart_points(surface, chart.mesh);
-  chart.uv = parametrise_chart(points, chart.mesh.corners);
+  const std::vector<Vec3> points = chart_points(surface.points, chart.mesh);
+  chart.uv = parametrise_chart(points, chart.mesh.corners, max_stretch);
   if (chart.uv.empty()) return std::nullopt;
   chart.stretch = l2_stretch(points, chart.mesh.corners, chart.uv);
   if (triangles.size() > 1 &&
@@ -40,8 +40,6 @@ std::optional<FlatChart> try_flatten(const ChartSurface& surface,
 
 }  // namespace
 
-// Flattens every chart, splitting those that are not discs, fold over themselves or
-// stretch more than allowed, until every piece passes.
 std::vector<FlatChart> flatten_charts(const ChartSurface& surface,
                                       std::vector<std::vector<std::uint32_t>> pending,
                                       double max_stretch) {
@@ -63,12 +61,15 @@ std::vector<FlatChart> flatten_charts(const ChartSurface& surface,
   return done;
 }
 
-// Merges neighbouring charts whose union still flattens within the limits, pairs with
-// the longest shared border (relative to their outlines) first: every merge removes a
-// seam and the gutters on both sides of it. Rounds of disjoint pairs run in parallel.
+// Pairs with the longest shared border (relative to the smaller outline) go first; each
+// round tries disjoint pairs in parallel.
 void merge_small_charts(const ChartSurface& surface, std::vector<FlatChart>& charts,
                         double max_stretch, double small_share) {
-  constexpr int kRounds = 12;
+  // Later rounds merge little (a few charts) for as much work as the first.
+  constexpr int kRounds = 4;
+  // Re-flattening a large chart for every small neighbour costs more than it saves.
+  constexpr std::size_t kMaxMergedFaces = 3000;
+  // Pairs sharing less of the smaller chart's outline gain too little from merging.
   constexpr double kMinShare = 0.05;
   std::vector<std::uint32_t> id(charts.size());
   std::iota(id.begin(), id.end(), 0u);
@@ -105,9 +106,13 @@ void merge_small_charts(const ChartSurface& surface, std::vector<FlatChart>& cha
     std::vector<std::tuple<double, std::uint32_t, std::uint32_t>> candidates;
     for (const auto& [key, l] : shared) {
       const auto a = static_cast<std::uint32_t>(key >> 32), b = static_cast<std::uint32_t>(key);
-      if (std::min(area[a], area[b]) > small_area) continue;
+      if (std::min(area[a], area[b]) > small_area ||
+          charts[a].mesh.triangles.size() + charts[b].mesh.triangles.size() > kMaxMergedFaces) {
+        continue;
+      }
       const double share = l / std::min(perimeter[a], perimeter[b]);
-      const std::uint64_t pair = std::uint64_t{std::min(id[a], id[b])} << 32 | std::max(id[a], id[b]);
+      const std::uint64_t pair =
+          std::uint64_t{std::min(id[a], id[b])} << 32 | std::max(id[a], id[b]);
       if (share >= kMinShare && !failed.count(pair)) candidates.push_back({-share, a, b});
     }
     std::sort(candidates.begin(), candidates.end());
@@ -163,7 +168,8 @@ using Edge = std::array<std::uint32_t, 2>;
 // meets target's face `other`. Returns false, changing nothing, when the edge is not on
 // target's border or the glued faces would overlap target.
 bool glue(const ChartSurface& surface, FlatChart& target, std::vector<Edge>& target_border,
-          const FlatChart& small, std::uint32_t face, int k, std::uint32_t other_local) {
+          StretchSums& target_sums, const FlatChart& small, const StretchSums& small_sums,
+          double max_stretch, std::uint32_t face, int k, std::uint32_t other_local) {
   const auto& tri = surface.triangles[small.mesh.triangles[face]];
   const std::uint32_t p = tri[k], q = tri[(k + 1) % 3];
   const auto& other = surface.triangles[target.mesh.triangles[other_local]];
@@ -174,7 +180,8 @@ bool glue(const ChartSurface& surface, FlatChart& target, std::vector<Edge>& tar
   if (ko < 0) return false;
   const std::uint32_t target_p = target.mesh.corners[3 * other_local + (ko + 1) % 3];
   const std::uint32_t target_q = target.mesh.corners[3 * other_local + ko];
-  const auto shared = std::find(target_border.begin(), target_border.end(), Edge{target_q, target_p});
+  const auto shared =
+      std::find(target_border.begin(), target_border.end(), Edge{target_q, target_p});
   if (shared == target_border.end()) return false;
   const std::uint32_t small_p = small.mesh.corners[3 * face + k];
   const std::uint32_t small_q = small.mesh.corners[3 * face + (k + 1) % 3];
@@ -186,12 +193,20 @@ bool glue(const ChartSurface& surface, FlatChart& target, std::vector<Edge>& tar
   const double norm = ex * ex + ey * ey;
   if (!(norm > 0)) return false;
   const double ar = (fx * ex + fy * ey) / norm, ai = (fy * ex - fx * ey) / norm;
-  const double scale = std::sqrt(ar * ar + ai * ai);
-  if (!(scale > 0.25 && scale < 4)) return false;
+  // Scaling the small chart changes its texel density: the union must stay within the
+  // stretch limit.
+  const double scale2 = ar * ar + ai * ai;
+  if (!(scale2 > 0)) return false;
+  StretchSums sums = target_sums;
+  sums.weighted += small_sums.weighted / scale2;
+  sums.area_3d += small_sums.area_3d;
+  sums.area_uv += small_sums.area_uv * scale2;
+  if (!(sums.value() <= max_stretch)) return false;
 
   const auto base = static_cast<std::uint32_t>(target.uv.size());
   std::vector<std::uint32_t> renumber(small.uv.size());
-  std::vector<UvPoint> uv = target.uv;
+  // The small chart's new vertices go after the target's, removed again on failure.
+  std::vector<UvPoint>& uv = target.uv;
   for (std::uint32_t v = 0; v < small.uv.size(); ++v) {
     if (v == small_p) {
       renumber[v] = target_p;
@@ -211,12 +226,15 @@ bool glue(const ChartSurface& surface, FlatChart& target, std::vector<Edge>& tar
   for (const Edge& e : added) {
     for (const Edge& f : target_border) {
       if (f == *shared) continue;
-      if (border_edges_meet(e, f, uv)) return false;
+      if (border_edges_meet(e, f, uv)) {
+        uv.resize(base);
+        return false;
+      }
     }
   }
+  target_sums = sums;
   target_border.erase(shared);
   target_border.insert(target_border.end(), added.begin(), added.end());
-  target.uv = std::move(uv);
   for (std::uint32_t v = 0; v < small.uv.size(); ++v) {
     if (renumber[v] >= base) target.mesh.vertex_points.push_back(small.mesh.vertex_points[v]);
   }
@@ -229,7 +247,7 @@ bool glue(const ChartSurface& surface, FlatChart& target, std::vector<Edge>& tar
 }  // namespace
 
 void attach_tiny_charts(const ChartSurface& surface, std::vector<FlatChart>& charts,
-                        std::size_t max_faces) {
+                        std::size_t max_faces, double max_stretch) {
   std::vector<std::uint32_t> chart_of(surface.triangle_count(), kNoTriangle);
   std::vector<std::uint32_t> local_of(surface.triangle_count(), kNoTriangle);
   for (std::uint32_t c = 0; c < charts.size(); ++c) {
@@ -238,7 +256,11 @@ void attach_tiny_charts(const ChartSurface& surface, std::vector<FlatChart>& cha
       local_of[charts[c].mesh.triangles[i]] = i;
     }
   }
+  auto sums_of = [&](const FlatChart& chart) {
+    return stretch_sums(chart_points(surface.points, chart.mesh), chart.mesh.corners, chart.uv);
+  };
   std::vector<std::vector<Edge>> borders(charts.size());
+  std::vector<StretchSums> sums(charts.size());
   std::vector<std::uint8_t> have_border(charts.size(), 0), gone(charts.size(), 0),
       grown(charts.size(), 0);
   for (std::uint32_t c = 0; c < charts.size(); ++c) {
@@ -258,16 +280,21 @@ void attach_tiny_charts(const ChartSurface& surface, std::vector<FlatChart>& cha
         }
       }
     }
+    const StretchSums small_sums = sums_of(small);
     std::sort(options.begin(), options.end(), [](const auto& a, const auto& b) {
       return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b) : a < b;
     });
     for (const auto& [size, d, i, k, other_local] : options) {
       if (!have_border[d]) {
         borders[d] = border_edges(charts[d].mesh.corners);
+        sums[d] = sums_of(charts[d]);
         have_border[d] = 1;
       }
       const auto first = static_cast<std::uint32_t>(charts[d].mesh.triangles.size());
-      if (!glue(surface, charts[d], borders[d], small, i, k, other_local)) continue;
+      if (!glue(surface, charts[d], borders[d], sums[d], small, small_sums, max_stretch, i, k,
+                other_local)) {
+        continue;
+      }
       for (std::uint32_t j = 0; j < small.mesh.triangles.size(); ++j) {
         chart_of[small.mesh.triangles[j]] = d;
         local_of[small.mesh.triangles[j]] = first + j;
@@ -280,13 +307,7 @@ void attach_tiny_charts(const ChartSurface& surface, std::vector<FlatChart>& cha
   std::size_t kept = 0;
   for (std::size_t c = 0; c < charts.size(); ++c) {
     if (gone[c]) continue;
-    if (grown[c]) {
-      std::vector<Vec3> points(charts[c].mesh.vertex_points.size());
-      for (std::size_t v = 0; v < points.size(); ++v) {
-        points[v] = surface.points[charts[c].mesh.vertex_points[v]];
-      }
-      charts[c].stretch = l2_stretch(points, charts[c].mesh.corners, charts[c].uv);
-    }
+    if (grown[c]) charts[c].stretch = sums[c].value();
     if (kept != c) charts[kept] = std::move(charts[c]);
     ++kept;
   }

@@ -33,9 +33,9 @@ void merge_small_charts(const ChartSurface& surface, std::vector<FlatChart>& cha
 
 // Glues each chart of at most max_faces faces onto a neighbouring chart across an edge
 // they share (a neighbour or a fold), turning and scaling it so the edge matches, when
-// it overlaps nothing there: a lone face costs a whole gutter ring in the atlas.
-// Recomputes the stretch of the charts that grew.
+// it overlaps nothing there and the union's stretch stays within max_stretch: a lone
+// face costs a whole gutter ring in the atlas. Updates the stretch of charts that grew.
 void attach_tiny_charts(const ChartSurface& surface, std::vector<FlatChart>& charts,
-                        std::size_t max_faces);
+                        std::size_t max_faces, double max_stretch);
 
 }  // namespace atlas::geometry

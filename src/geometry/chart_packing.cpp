@@ -6,13 +6,10 @@
 #include <array>
 #include <atomic>
 #include <bit>
-#include <deque>
-#include <chrono>
 #include <cmath>
+#include <deque>
 #include <numeric>
 #include <string>
-#include <cstdio>
-#include <cstdlib>
 
 namespace atlas::geometry {
 namespace {
@@ -23,6 +20,11 @@ constexpr double kRasterMargin = 0.01;
 // Where a chart's bounding box starts inside its bitmap (more than the margin, so no
 // triangle touches a texel left of or below the bitmap).
 constexpr double kOrigin = 0.02;
+// Charts are cut before packing while a cut wastes less than this share of what the
+// uncut chart's convex hull wastes.
+constexpr double kPrecutGain = 0.8;
+// The share of the atlas the first packing attempt aims at.
+constexpr double kFirstEfficiency = 0.68;
 
 double cross(UvPoint o, UvPoint a, UvPoint b) {
   return (a.u - o.u) * (b.v - o.v) - (a.v - o.v) * (b.u - o.u);
@@ -53,7 +55,7 @@ void orient(std::vector<UvPoint>& uv) {
   double best_area = INFINITY, best_c = 1, best_s = 0;
   for (std::size_t i = 0; i < hull.size(); ++i) {
     const UvPoint a = hull[i], b = hull[(i + 1) % hull.size()];
-    const double len = std::hypot(b.u - a.u, b.v - a.v);
+    const double len = std::sqrt((b.u - a.u) * (b.u - a.u) + (b.v - a.v) * (b.v - a.v));
     if (!(len > 0)) continue;
     const double c = (b.u - a.u) / len, s = (b.v - a.v) / len;
     double lo_u = INFINITY, hi_u = -INFINITY, lo_v = INFINITY, hi_v = -INFINITY;
@@ -223,8 +225,8 @@ struct Piece {
 double piece_area(const Piece& piece) {
   double area = 0;
   for (std::size_t c = 0; c + 2 < piece.corners.size(); c += 3) {
-    area += std::abs(
-        uv_area(piece.uv[piece.corners[c]], piece.uv[piece.corners[c + 1]], piece.uv[piece.corners[c + 2]]));
+    area += std::abs(uv_area(piece.uv[piece.corners[c]], piece.uv[piece.corners[c + 1]],
+                             piece.uv[piece.corners[c + 2]]));
   }
   return area;
 }
@@ -246,16 +248,14 @@ Piece whole_chart(const PackingChart& chart, std::size_t index) {
 double hull_area(std::vector<UvPoint> points) {
   const std::vector<UvPoint> hull = convex_hull(std::move(points));
   double area = 0;
-  for (std::size_t k = 0; k + 2 < hull.size() + 1 && hull.size() >= 3; ++k) {
-    area += cross(hull[0], hull[k], hull[(k + 1) % hull.size()]);
-  }
-  return 0.5 * std::abs(area);
+  for (std::size_t k = 1; k + 1 < hull.size(); ++k) area += cross(hull[0], hull[k], hull[k + 1]);
+  return 0.5 * area;
 }
 
 // The piece's interior edges: the two faces on either side and the edge's UV length.
 struct InnerEdge {
-  std::uint32_t a, b;    // faces
-  std::uint32_t p, q;    // vertices
+  std::uint32_t a, b;  // faces
+  std::uint32_t p, q;  // vertices
   double length;
 };
 
@@ -274,7 +274,7 @@ std::vector<InnerEdge> inner_edges(const Piece& piece) {
     const auto q = static_cast<std::uint32_t>(half_edges[i].first & 0xffffffffu);
     const UvPoint a = piece.uv[p], b = piece.uv[q];
     edges.push_back({half_edges[i - 1].second, half_edges[i].second, p, q,
-                     std::hypot(b.u - a.u, b.v - a.v)});
+                     std::sqrt((b.u - a.u) * (b.u - a.u) + (b.v - a.v) * (b.v - a.v))});
   }
   return edges;
 }
@@ -342,8 +342,7 @@ struct Cut {
 
 // The straight cut (four directions, five area quantiles) that wastes least: what the
 // parts' hulls leave empty plus a gutter on both sides of the cut, in texels at `scale`.
-Cut best_cut(const Piece& piece, const std::vector<InnerEdge>& edges, double scale,
-             int gutter) {
+Cut best_cut(const Piece& piece, const std::vector<InnerEdge>& edges, double scale, int gutter) {
   const std::size_t m = piece.triangles.size();
   std::vector<UvPoint> centre(m);
   std::vector<double> area(m);
@@ -375,7 +374,8 @@ Cut best_cut(const Piece& piece, const std::vector<InnerEdge>& edges, double sca
     const double du = std::cos(angle), dv = std::sin(angle);
     for (std::size_t t = 0; t < m; ++t) key[t] = centre[t].u * du + centre[t].v * dv;
     std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return key[a] < key[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return key[a] < key[b]; });
     for (double quantile : {0.25, 0.35, 0.5, 0.65, 0.75}) {
       std::vector<std::uint8_t> side(m, 1);
       double sum = 0;
@@ -402,9 +402,10 @@ Cut best_cut(const Piece& piece, const std::vector<InnerEdge>& edges, double sca
         }
       }
       for (const InnerEdge& e : edges) on_cut[e.p] = on_cut[e.q] = 0;
-      const double waste = (hull_area(points[0]) - side_area[0] + hull_area(points[1]) -
-                            side_area[1]) * scale * scale +
-                           2.0 * gutter * cut_length * scale;
+      const double waste =
+          (hull_area(points[0]) - side_area[0] + hull_area(points[1]) - side_area[1]) * scale *
+              scale +
+          2.0 * gutter * cut_length * scale;
       if (waste < best.waste) {
         best.waste = waste;
         best.side = std::move(side);
@@ -429,15 +430,15 @@ std::vector<Piece> precut(Piece piece, double scale, int gutter, int depth) {
   if (depth == 0 || piece.triangles.size() < 8) return {std::move(piece)};
   const std::vector<InnerEdge> edges = inner_edges(piece);
   const Cut cut = best_cut(piece, edges, scale, gutter);
-  static const double precut_ratio = std::getenv("UVPCR") ? std::atof(std::getenv("UVPCR")) : 0.8;
-  if (cut.side.empty() || !(cut.waste < precut_ratio * hull_waste(piece, scale))) return {std::move(piece)};
+  if (cut.side.empty() || !(cut.waste < kPrecutGain * hull_waste(piece, scale)))
+    return {std::move(piece)};
   std::vector<Piece> result;
   for (Piece& part : split_by_side(piece, cut.side, edges)) {
-    for (Piece& p : precut(std::move(part), scale, gutter, depth - 1)) result.push_back(std::move(p));
+    for (Piece& p : precut(std::move(part), scale, gutter, depth - 1))
+      result.push_back(std::move(p));
   }
   return result;
 }
-
 
 std::array<Footprint, 4> footprints(const Piece& chart, double scale) {
   double max_u = 0, max_v = 0;
@@ -542,7 +543,6 @@ class AtlasBitmap {
     return false;
   }
 
-  bool reserved(int x, int y) const { return bits_.get(x, y); }
   void reserve(const Footprint& f, int x, int y) {
     for (const Span& s : f.spans) {
       const int left = std::max(0, x + s.left - gutter_);
@@ -631,7 +631,6 @@ Probe probe(const std::vector<Piece>& pieces, double total_area, double scale,
       result.placed_area += piece.area / total_area;
       continue;
     }
-    if (std::getenv("UVDBG4")) std::fprintf(stderr, "fail piece %zu tris %zu w %d h %d spans %zu area %g\n", id, piece.triangles.size(), turns[0].width, turns[0].height, turns[0].spans.size(), piece.area);
     if (cuts_left <= 0 || piece.triangles.size() < 2) return result;
     std::vector<Piece> parts = cut_piece(piece, scale, options.gutter);
     if (parts.size() < 2) return result;
@@ -643,19 +642,6 @@ Probe probe(const std::vector<Piece>& pieces, double total_area, double scale,
     }
   }
   result.fits = true;
-  if (std::getenv("UVDBG3")) {
-    double fp = 0, area = 0; for (auto& [id, pl] : result.placed) { for (auto& sp : prints[id][0].spans) fp += sp.right - sp.left + 1; area += (id < pieces.size() ? pieces[id] : result.cut[id - pieces.size()]).area; }
-    double reserved = 0; for (int y = 0; y < options.size; ++y) for (int x = 0; x < options.size; ++x) reserved += atlas.reserved(x, y);
-    double n = double(options.size) * options.size;
-    std::fprintf(stderr, "probe area %.3f footprint %.3f reserved %.3f\n", area * scale * scale / n, fp / n, reserved / n);
-    if (FILE* f = std::fopen("/tmp/unwrap/atlas.pgm", "wb")) {
-      std::fprintf(f, "P5 %d %d 255\n", options.size, options.size);
-      std::vector<unsigned char> img(options.size * options.size);
-      for (int y = 0; y < options.size; ++y) for (int x = 0; x < options.size; ++x) img[(options.size - 1 - y) * options.size + x] = atlas.reserved(x, y) ? 128 : 255;
-      for (auto& [id, pl] : result.placed) { for (auto& sp : prints[id][pl.turn].spans) for (int x = sp.left; x <= sp.right; ++x) img[(options.size - 1 - (pl.y + sp.row)) * options.size + pl.x + x] = id >= pieces.size() ? 60 : 0; }
-      std::fwrite(img.data(), 1, img.size(), f); std::fclose(f);
-    }
-  }
   return result;
 }
 
@@ -671,8 +657,8 @@ Result<PackingResult> pack_charts(const std::vector<PackingChart>& charts,
   // Each chart takes at least one texel and its gutter.
   const double usable = options.size - 2.0 * options.gutter;
   const double cell = options.gutter + 1.0;
-  if (static_cast<double>(charts.size()) * cell * cell > (usable + options.gutter) *
-                                                             (usable + options.gutter)) {
+  if (static_cast<double>(charts.size()) * cell * cell >
+      (usable + options.gutter) * (usable + options.gutter)) {
     return make_error(std::to_string(charts.size()) + " charts do not fit a " +
                       std::to_string(options.size) + "-texel atlas with " +
                       std::to_string(options.gutter) + "-texel gutters");
@@ -685,9 +671,8 @@ Result<PackingResult> pack_charts(const std::vector<PackingChart>& charts,
   for (const Piece& piece : whole) chart_area += piece.area;
   const double expected_scale = options.size * std::sqrt(0.65 / chart_area);
   std::vector<std::vector<Piece>> precuts(whole.size());
-  static const int precut_depth = std::getenv("UVPRECUT") ? std::atoi(std::getenv("UVPRECUT")) : 3;
   tbb::parallel_for(std::size_t{0}, whole.size(), [&](std::size_t i) {
-    precuts[i] = precut(std::move(whole[i]), expected_scale, options.gutter, precut_depth);
+    precuts[i] = precut(std::move(whole[i]), expected_scale, options.gutter, options.precut_depth);
   });
   std::vector<Piece> pieces;
   for (auto& list : precuts) {
@@ -706,19 +691,17 @@ Result<PackingResult> pack_charts(const std::vector<PackingChart>& charts,
   const double side = options.size;
   auto scale_for = [&](double efficiency) { return side * std::sqrt(efficiency / total_area); };
   double fits = 0, fails = 1.0;
-  double efficiency = 0.68;
+  double efficiency = kFirstEfficiency;
   Probe best;
   for (int attempt = 0; attempt < 48; ++attempt) {
-    auto tp0 = std::chrono::steady_clock::now();
     Probe p = probe(pieces, total_area, scale_for(efficiency), options);
-    if (std::getenv("UVDBG")) std::fprintf(stderr, "  probe eff %.4f fits %d cuts %zu %.1f ms\n", efficiency, p.fits, p.cut.size(), std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now()-tp0).count());
     if (p.fits) {
       fits = efficiency;
       best = std::move(p);
     } else {
       fails = efficiency;
     }
-    if (fits > 0 && fails < 1.02 * fits) break;
+    if (fits > 0 && fails < 1.01 * fits) break;
     if (fits > 0 && fails < 1) {
       efficiency = std::sqrt(fits * fails);
     } else if (fits > 0) {
@@ -741,8 +724,8 @@ Result<PackingResult> pack_charts(const std::vector<PackingChart>& charts,
     const int width = at.turn % 2 ? at.height : at.width;
     const int height = at.turn % 2 ? at.width : at.height;
     for (UvPoint& p : piece.uv) {
-      const UvPoint local = turn_point(at.turn, {p.u * scale + kOrigin, p.v * scale + kOrigin},
-                                       width, height);
+      const UvPoint local =
+          turn_point(at.turn, {p.u * scale + kOrigin, p.v * scale + kOrigin}, width, height);
       p = {local.u + at.x, local.v + at.y};
     }
     result.pieces.push_back({piece.chart, std::move(piece.triangles), std::move(piece.vertices),

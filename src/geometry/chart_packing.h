@@ -3,8 +3,11 @@
 // scaled by the same factor (one texel density for the whole atlas), turned to its
 // minimum-area bounding rectangle, rasterised conservatively (every texel a triangle
 // touches), and placed bottom-left first-fit on a bitmap of the atlas in the best of
-// four quarter turns, largest charts first, so small charts fill the gaps left by big
-// ones. The common scale is the largest a search over scales finds that fits.
+// four quarter turns, largest first, so small pieces fill the gaps left by big ones.
+// Charts may be cut into pieces along straight lines, each cut a seam: branching charts
+// before packing, and charts that fit nowhere while packing. The common scale is the
+// largest a search over scales finds that fits (first-fit is not monotonic in scale,
+// so not necessarily the largest that could).
 
 #include <cstdint>
 #include <span>
@@ -16,7 +19,7 @@
 namespace atlas::geometry {
 
 struct PackingChart {
-  std::vector<UvPoint> uv;                  // one common unit for all charts
+  std::vector<UvPoint> uv;                 // one common unit for all charts
   std::span<const std::uint32_t> corners;  // 3 uv indices per triangle
 };
 
@@ -26,6 +29,9 @@ struct PackingOptions {
   // How many times a chart that fits nowhere may be cut in two to fill the gaps left
   // between bigger ones (each cut is a seam more).
   int max_cuts = 0;
+  // Before packing, branching or hollow charts are cut (up to this many times over, 0
+  // for never) where a straight cut saves more atlas space than its gutters cost.
+  int precut_depth = 0;
 };
 
 // A chart, or a piece of one, placed in the atlas.
@@ -43,11 +49,11 @@ struct PackingResult {
   std::vector<PackedPiece> pieces;
 };
 
-// Places every chart's triangles, as one piece or (up to max_cuts times) cut into
-// pieces: texels covered by two pieces' triangles are at least gutter + 1 apart
-// (Chebyshev), and no covered texel is within `gutter` texels of the border. Pieces
-// are turned, never mirrored. An error when the charts cannot fit at any scale (too
-// many for the atlas's size).
+// Places every chart's triangles, whole or cut into pieces: texels covered by two
+// pieces' triangles are at least gutter + 1 apart (Chebyshev), and no covered texel is
+// within `gutter` texels of the border. Pieces are turned, never mirrored, so faces keep
+// their winding. An error when the charts cannot fit at any scale (too many for the
+// atlas's size).
 Result<PackingResult> pack_charts(const std::vector<PackingChart>& charts,
                                   const PackingOptions& options);
 

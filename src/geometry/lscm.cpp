@@ -118,7 +118,6 @@ std::vector<UvPoint> solve_lscm(const std::vector<Vec3>& points,
   return uv;
 }
 
-
 using BorderEdges = std::vector<std::array<std::uint32_t, 2>>;
 
 // The chart's border: the half-edges whose twin is missing, as (from, to) vertex pairs.
@@ -190,14 +189,13 @@ bool self_intersects(const BorderEdges& border, const std::vector<UvPoint>& uv) 
     min_v = std::min({min_v, a.v, b.v});
     max_u = std::max({max_u, a.u, b.u});
     max_v = std::max({max_v, a.v, b.v});
-    total += std::hypot(b.u - a.u, b.v - a.v);
+    total += std::sqrt((b.u - a.u) * (b.u - a.u) + (b.v - a.v) * (b.v - a.v));
   }
   // A uniform grid of about one cell an edge, and not many more cells than edges.
   const double extent = std::max(max_u - min_u, max_v - min_v);
-  const double cell =
-      std::max(total / static_cast<double>(border.size()),
-               extent / (2 * std::sqrt(static_cast<double>(border.size())) + 1)) +
-      1e-300;
+  const double cell = std::max(total / static_cast<double>(border.size()),
+                               extent / (2 * std::sqrt(static_cast<double>(border.size())) + 1)) +
+                      1e-300;
   const auto cols = static_cast<std::size_t>((max_u - min_u) / cell) + 1;
   const auto rows = static_cast<std::size_t>((max_v - min_v) / cell) + 1;
   std::vector<std::vector<std::uint32_t>> grid(cols * rows);
@@ -291,8 +289,8 @@ std::vector<UvPoint> solve_tutte(const std::vector<Vec3>& points,
 // hold; stops when even a short step fails. Returns the last valid iterate.
 template <typename Valid>
 std::vector<UvPoint> refine_arap(const std::vector<std::uint32_t>& corners,
-                                 const std::vector<LocalTriangle>& local,
-                                 std::vector<UvPoint> uv, int iterations, Valid&& valid) {
+                                 const std::vector<LocalTriangle>& local, std::vector<UvPoint> uv,
+                                 int iterations, Valid&& valid) {
   const std::size_t n = uv.size();
   if (iterations <= 0 || n < 3) return uv;
   // cot[3t+k]: the cotangent of the angle at corner k, the weight of the opposite edge.
@@ -345,8 +343,9 @@ std::vector<UvPoint> refine_arap(const std::vector<std::uint32_t>& corners,
         s10 += w * dv * dx;
         s11 += w * dv * dy;
       }
-      const double angle = std::atan2(s10 - s01, s00 + s11);
-      const double c = std::cos(angle), s = std::sin(angle);
+      // The closest rotation to the covariance: angle atan2(s10 - s01, s00 + s11).
+      const double rc = s00 + s11, rs = s10 - s01, r = std::sqrt(rc * rc + rs * rs);
+      const double c = r > 0 ? rc / r : 1, s = r > 0 ? rs / r : 0;
       for (int k = 0; k < 3; ++k) {
         const int i = (k + 1) % 3, j = (k + 2) % 3;
         const double dx = lt.x[i] - lt.x[j], dy = lt.y[i] - lt.y[j];
@@ -386,7 +385,8 @@ std::vector<UvPoint> refine_arap(const std::vector<std::uint32_t>& corners,
     bool moved = valid(uv);
     for (double step = 0.5; !moved && step > 0.1; step *= 0.5) {
       for (std::uint32_t v = 0; v < n; ++v) {
-        uv[v] = {best[v].u + step * (uv[v].u - best[v].u), best[v].v + step * (uv[v].v - best[v].v)};
+        uv[v] = {best[v].u + step * (uv[v].u - best[v].u),
+                 best[v].v + step * (uv[v].v - best[v].v)};
       }
       moved = valid(uv);
     }
@@ -404,7 +404,7 @@ double uv_area(UvPoint a, UvPoint b, UvPoint c) {
 
 std::vector<UvPoint> parametrise_chart(const std::vector<Vec3>& points,
                                        const std::vector<std::uint32_t>& corners,
-                                       int arap_iterations) {
+                                       double target_stretch, int arap_iterations) {
   if (points.size() < 3 || corners.size() < 3) return {};
   const std::vector<LocalTriangle> local = local_triangles(points, corners);
   if (points.size() == 3 && corners.size() == 3) {
@@ -413,12 +413,24 @@ std::vector<UvPoint> parametrise_chart(const std::vector<Vec3>& points,
     return uv;
   }
   const BorderEdges border = collect_border(corners);
-  // ARAP lowers area distortion in general but not always the L2 stretch.
-  auto less_stretched = [&](std::vector<UvPoint> a, std::vector<UvPoint> b) {
-    return l2_stretch(points, corners, a) <= l2_stretch(points, corners, b) ? a : b;
-  };
   auto valid = [&](const std::vector<UvPoint>& uv) {
     return !any_flipped(corners, uv) && !self_intersects(border, uv);
+  };
+  auto anything = [](const std::vector<UvPoint>&) { return true; };
+  // Candidates, in order: the conformal map's ARAP refinement (kept valid at every step)
+  // and the conformal map itself, or when that folds a free ARAP run from it (ARAP often
+  // unfolds what LSCM folded); then the same from Tutte's embedding. The least stretched
+  // valid one wins; the search stops at the first within target_stretch.
+  std::vector<UvPoint> best;
+  double best_stretch = INFINITY;
+  auto consider = [&](std::vector<UvPoint> uv) {
+    if (uv.empty() || !valid(uv)) return false;
+    const double stretch = l2_stretch(points, corners, uv);
+    if (stretch < best_stretch) {
+      best_stretch = stretch;
+      best = std::move(uv);
+    }
+    return best_stretch <= target_stretch;
   };
   std::vector<UvPoint> uv = solve_lscm(points, corners, local);
   if (!uv.empty()) {
@@ -429,41 +441,62 @@ std::vector<UvPoint> parametrise_chart(const std::vector<Vec3>& points,
     if (signed_area < 0) {
       for (UvPoint& p : uv) p.v = -p.v;
     }
-    if (valid(uv)) return less_stretched(refine_arap(corners, local, uv, arap_iterations, valid), uv);
+    if (valid(uv)) {
+      if (consider(refine_arap(corners, local, uv, arap_iterations, valid))) return best;
+      if (consider(uv)) return best;
+    } else if (consider(refine_arap(corners, local, uv, 2 * arap_iterations, anything))) {
+      return best;
+    }
   }
-  uv = solve_tutte(points, corners, border);
-  if (uv.empty() || !valid(uv)) return uv;
-  return less_stretched(refine_arap(corners, local, uv, 3 * arap_iterations, valid), uv);
+  std::vector<UvPoint> tutte = solve_tutte(points, corners, border);
+  if (!tutte.empty() && valid(tutte)) {
+    if (consider(refine_arap(corners, local, tutte, 3 * arap_iterations, anything))) return best;
+    consider(refine_arap(corners, local, tutte, 3 * arap_iterations, valid));
+  }
+  if (best.empty()) return uv.empty() ? tutte : uv;
+  return best;
 }
 
-double l2_stretch(const std::vector<Vec3>& points, const std::vector<std::uint32_t>& corners,
-                  const std::vector<UvPoint>& uv) {
-  double weighted = 0, area_3d = 0, area_uv = 0;
+double StretchSums::value() const {
+  if (folded || !(area_3d > 0)) return INFINITY;
+  return std::sqrt(weighted / area_3d) * std::sqrt(area_uv / area_3d);
+}
+
+StretchSums stretch_sums(const std::vector<Vec3>& points, const std::vector<std::uint32_t>& corners,
+                         const std::vector<UvPoint>& uv) {
+  StretchSums sums;
   for (std::size_t c = 0; c < corners.size(); c += 3) {
     const UvPoint q0 = uv[corners[c]], q1 = uv[corners[c + 1]], q2 = uv[corners[c + 2]];
     const double a2 = uv_area(q0, q1, q2);
-    if (!(a2 > 0)) return INFINITY;
+    if (!(a2 > 0)) {
+      sums.folded = true;
+      continue;
+    }
     const Vec3 p0 = points[corners[c]], p1 = points[corners[c + 1]], p2 = points[corners[c + 2]];
     const double inv = 1.0 / (2 * a2);
     double ss = 0, st = 0;
     const double p[3][3] = {{p0.x, p0.y, p0.z}, {p1.x, p1.y, p1.z}, {p2.x, p2.y, p2.z}};
     for (int axis = 0; axis < 3; ++axis) {
-      const double ds = (p[0][axis] * (q1.v - q2.v) + p[1][axis] * (q2.v - q0.v) +
-                         p[2][axis] * (q0.v - q1.v)) *
-                        inv;
-      const double dt = (p[0][axis] * (q2.u - q1.u) + p[1][axis] * (q0.u - q2.u) +
-                         p[2][axis] * (q1.u - q0.u)) *
-                        inv;
+      const double ds =
+          (p[0][axis] * (q1.v - q2.v) + p[1][axis] * (q2.v - q0.v) + p[2][axis] * (q0.v - q1.v)) *
+          inv;
+      const double dt =
+          (p[0][axis] * (q2.u - q1.u) + p[1][axis] * (q0.u - q2.u) + p[2][axis] * (q1.u - q0.u)) *
+          inv;
       ss += ds * ds;
       st += dt * dt;
     }
     const double a3 = 0.5 * length(cross(p1 - p0, p2 - p0));
-    weighted += a3 * 0.5 * (ss + st);
-    area_3d += a3;
-    area_uv += a2;
+    sums.weighted += a3 * 0.5 * (ss + st);
+    sums.area_3d += a3;
+    sums.area_uv += a2;
   }
-  if (!(area_3d > 0)) return INFINITY;
-  return std::sqrt(weighted / area_3d) * std::sqrt(area_uv / area_3d);
+  return sums;
+}
+
+double l2_stretch(const std::vector<Vec3>& points, const std::vector<std::uint32_t>& corners,
+                  const std::vector<UvPoint>& uv) {
+  return stretch_sums(points, corners, uv).value();
 }
 
 std::vector<std::array<std::uint32_t, 2>> border_edges(const std::vector<std::uint32_t>& corners) {

@@ -18,15 +18,30 @@ struct UvPoint {
 };
 
 // `points` are the chart's vertices, `corners` 3 vertex ids per triangle (a connected
-// disc, no degenerate triangle). Returns a UV per vertex whose faces keep the 3D
-// winding (counter-clockwise stays counter-clockwise), at roughly the 3D scale; the
-// ARAP refinement is kept only when it flips no face. Empty when the solver fails.
+// disc, no degenerate triangle). Returns a UV per vertex, at roughly the 3D scale, whose
+// faces keep the 3D winding (counter-clockwise stays counter-clockwise) and whose border
+// does not cross itself, when one is found: the least stretched of LSCM, its ARAP
+// refinement and (when those fold) ARAP from Tutte's embedding, the search stopping at
+// the first within target_stretch. Otherwise a folded map (callers check), or empty when
+// the solver fails.
 std::vector<UvPoint> parametrise_chart(const std::vector<Vec3>& points,
                                        const std::vector<std::uint32_t>& corners,
-                                       int arap_iterations = 8);
+                                       double target_stretch = 1, int arap_iterations = 8);
 
 // Signed area of a UV triangle (positive counter-clockwise).
 double uv_area(UvPoint a, UvPoint b, UvPoint c);
+
+// The sums L2 stretch is made of, which add up over disjoint sets of faces.
+struct StretchSums {
+  double weighted = 0;  // sum of 3D area times squared L2 stretch of each face
+  double area_3d = 0;
+  double area_uv = 0;
+  bool folded = false;  // a face has no positive UV area
+  // Area-weighted L2 stretch normalised by the ratio of total UV to total 3D area.
+  double value() const;
+};
+StretchSums stretch_sums(const std::vector<Vec3>& points, const std::vector<std::uint32_t>& corners,
+                         const std::vector<UvPoint>& uv);
 
 // Area-weighted L2 stretch (Sander et al. 2001) of the map from UV to 3D, normalised by
 // the ratio of total UV to total 3D area so that 1 means isometric up to one global

@@ -1,12 +1,13 @@
 #include "geometry/mesh_cleanup.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
-#include <set>
-#include <unordered_map>
 
 #include "geometry/triangle_bvh.h"
 
@@ -14,6 +15,7 @@ namespace atlas::geometry {
 namespace {
 
 using Triangle = std::array<std::uint32_t, 3>;
+constexpr std::uint32_t kNone = UINT32_MAX;
 
 template <typename T>
 void keep_vertices(std::vector<T>& values, const std::vector<std::uint32_t>& remap,
@@ -21,12 +23,12 @@ void keep_vertices(std::vector<T>& values, const std::vector<std::uint32_t>& rem
   if (values.empty()) return;
   std::vector<T> out(count);
   for (std::size_t i = 0; i < remap.size(); ++i) {
-    if (remap[i] != UINT32_MAX) out[remap[i]] = values[i];
+    if (remap[i] != kNone) out[remap[i]] = values[i];
   }
   values = std::move(out);
 }
 
-// Applies an old -> new vertex map (UINT32_MAX: dropped) to every attribute.
+// Applies an old -> new vertex map (kNone: dropped) to every attribute.
 void remap_vertices(Primitive& mesh, const std::vector<std::uint32_t>& remap, std::size_t count) {
   keep_vertices(mesh.positions, remap, count);
   keep_vertices(mesh.normals, remap, count);
@@ -36,263 +38,462 @@ void remap_vertices(Primitive& mesh, const std::vector<std::uint32_t>& remap, st
   keep_vertices(mesh.colors, remap, count);
 }
 
-std::vector<Triangle> triangles_of(const Primitive& mesh) {
-  std::vector<Triangle> triangles;
-  const std::size_t n = mesh.positions.size();
-  for (std::size_t i = 0; i + 2 < mesh.indices.size(); i += 3) {
-    const Triangle t{mesh.indices[i], mesh.indices[i + 1], mesh.indices[i + 2]};
-    if (t[0] < n && t[1] < n && t[2] < n) triangles.push_back(t);
-  }
-  return triangles;
+template <typename T>
+void drop_if_mismatched(std::vector<T>& values, std::size_t count) {
+  if (values.size() != count) values.clear();
 }
 
-float triangle_area(const Primitive& mesh, const Triangle& t) {
-  const Vec3 a = mesh.positions[t[0]];
-  return 0.5f * length(cross(mesh.positions[t[1]] - a, mesh.positions[t[2]] - a));
+bool finite(Vec3 v) { return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z); }
+
+float triangle_area(const std::vector<Vec3>& positions, const Triangle& t) {
+  const Vec3 a = positions[t[0]];
+  return 0.5f * length(cross(positions[t[1]] - a, positions[t[2]] - a));
 }
 
-// Merges vertices that fall in the same cell of a grid `tolerance` wide.
-std::size_t weld(Primitive& mesh, std::vector<Triangle>& triangles, float tolerance) {
+// Merges vertices whose positions round to the same point of a grid `tolerance` wide,
+// twice, the second grid offset by half a step so that pairs straddling a rounding
+// boundary of the first still meet. Returns the number of vertices merged away.
+std::size_t weld(const std::vector<Vec3>& positions, std::vector<Triangle>& triangles,
+                 float tolerance) {
+  const std::size_t n = positions.size();
+  std::vector<std::uint32_t> target(n);
+  std::iota(target.begin(), target.end(), 0u);
   if (!(tolerance > 0)) return 0;
-  struct KeyHash {
-    std::size_t operator()(const std::array<std::int64_t, 3>& k) const {
-      return std::size_t(k[0] * 73856093) ^ std::size_t(k[1] * 19349663) ^
-             std::size_t(k[2] * 83492791);
+  struct Keyed {
+    std::array<std::int64_t, 3> key;
+    std::uint32_t vertex;
+    bool operator<(const Keyed& other) const {
+      return key != other.key ? key < other.key : vertex < other.vertex;
     }
   };
-  std::unordered_map<std::array<std::int64_t, 3>, std::uint32_t, KeyHash> first;
-  first.reserve(mesh.positions.size());
-  std::vector<std::uint32_t> target(mesh.positions.size());
-  std::size_t welded = 0;
-  for (std::size_t i = 0; i < mesh.positions.size(); ++i) {
-    const Vec3 p = mesh.positions[i];
-    const std::array<std::int64_t, 3> key{std::llround(p.x / tolerance),
-                                          std::llround(p.y / tolerance),
-                                          std::llround(p.z / tolerance)};
-    auto [it, inserted] = first.emplace(key, static_cast<std::uint32_t>(i));
-    target[i] = it->second;
-    welded += !inserted;
+  std::vector<Keyed> keyed(n);
+  for (const float offset : {0.0f, 0.5f}) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const Vec3 p = positions[target[i]];
+      keyed[i] = {{std::llround(double(p.x) / tolerance + offset),
+                   std::llround(double(p.y) / tolerance + offset),
+                   std::llround(double(p.z) / tolerance + offset)},
+                  static_cast<std::uint32_t>(i)};
+    }
+    std::sort(keyed.begin(), keyed.end());
+    for (std::size_t i = 1; i < n; ++i) {
+      if (keyed[i].key != keyed[i - 1].key) continue;
+      // Every member of a run joins the run's first (lowest-numbered) vertex's target.
+      std::size_t first = i - 1;
+      while (first > 0 && keyed[first - 1].key == keyed[i].key) --first;
+      target[keyed[i].vertex] = target[keyed[first].vertex];
+    }
   }
+  std::size_t welded = 0;
+  for (std::size_t i = 0; i < n; ++i) welded += target[i] != i;
   for (Triangle& t : triangles) {
     for (std::uint32_t& v : t) v = target[v];
   }
   return welded;
 }
 
-struct Components {
-  std::vector<std::uint32_t> of_triangle;
-  std::size_t count = 0;
+// Directed edges grouped by their start vertex, to find each edge's twins.
+struct EdgeIndex {
+  std::vector<std::uint32_t> first;    // a vertex's outgoing corners: [first[v], first[v + 1])
+  std::vector<std::uint32_t> corners;  // face * 3 + k: the edge t[k] -> t[k + 1]
 };
 
-// Triangles sharing a vertex belong to one component.
-Components connected_components(const std::vector<Triangle>& triangles, std::size_t vertices) {
+EdgeIndex index_edges(const std::vector<Triangle>& triangles, std::size_t vertices) {
+  EdgeIndex index;
+  index.first.assign(vertices + 1, 0);
+  for (const Triangle& t : triangles) {
+    for (std::uint32_t v : t) ++index.first[v + 1];
+  }
+  std::partial_sum(index.first.begin(), index.first.end(), index.first.begin());
+  index.corners.resize(triangles.size() * 3);
+  std::vector<std::uint32_t> fill(index.first.begin(), index.first.end() - 1);
+  for (std::size_t f = 0; f < triangles.size(); ++f) {
+    for (int k = 0; k < 3; ++k)
+      index.corners[fill[triangles[f][k]]++] = static_cast<std::uint32_t>(f * 3 + k);
+  }
+  return index;
+}
+
+std::uint32_t edge_end(const std::vector<Triangle>& triangles, std::uint32_t corner) {
+  return triangles[corner / 3][(corner % 3 + 1) % 3];
+}
+
+// How the edge of `corner` (a -> b) is shared: the one other corner using it, when
+// exactly one other face does; `same_direction` tells whether that face also runs a -> b
+// (inconsistent winding). Returns kNone for a boundary or non-manifold edge, and sets
+// `boundary` when no other face uses the edge at all.
+std::uint32_t edge_twin(const std::vector<Triangle>& triangles, const EdgeIndex& index,
+                        std::uint32_t corner, bool& same_direction, bool& boundary) {
+  const std::uint32_t a = triangles[corner / 3][corner % 3];
+  const std::uint32_t b = edge_end(triangles, corner);
+  std::uint32_t twin = kNone;
+  int uses = 0;
+  for (std::uint32_t i = index.first[a]; i < index.first[a + 1]; ++i) {
+    const std::uint32_t other = index.corners[i];
+    if (other != corner && edge_end(triangles, other) == b) {
+      twin = other;
+      same_direction = true;
+      ++uses;
+    }
+  }
+  for (std::uint32_t i = index.first[b]; i < index.first[b + 1]; ++i) {
+    const std::uint32_t other = index.corners[i];
+    if (edge_end(triangles, other) == a) {
+      twin = other;
+      same_direction = false;
+      ++uses;
+    }
+  }
+  boundary = uses == 0;
+  return uses == 1 ? twin : kNone;
+}
+
+void flip(Triangle& t) { std::swap(t[1], t[2]); }
+
+// Six times the volume `faces` enclose as oriented (with `flipped` applied), about
+// their centroid: positive when their normals face out.
+double signed_volume(const std::vector<Vec3>& positions, const std::vector<Triangle>& triangles,
+                     const std::vector<std::uint8_t>& flipped,
+                     const std::vector<std::uint32_t>& faces) {
+  Vec3 centre{0, 0, 0};
+  for (std::uint32_t face : faces) {
+    for (std::uint32_t v : triangles[face]) centre = centre + positions[v];
+  }
+  centre = centre * (1.0f / float(3 * faces.size()));
+  double volume = 0;
+  for (std::uint32_t face : faces) {
+    Triangle t = triangles[face];
+    if (flipped[face]) flip(t);
+    volume += dot(positions[t[0]] - centre,
+                  cross(positions[t[1]] - centre, positions[t[2]] - centre));
+  }
+  return volume;
+}
+
+// Makes winding agree across every manifold edge (breadth first from each piece's
+// first face). A closed piece (every edge shared with exactly one other face of it) is
+// then turned to enclose positive volume; an open one, whose volume sign means little,
+// keeps the winding most of its faces had. Returns the number of faces flipped.
+std::size_t orient(const std::vector<Vec3>& positions, std::vector<Triangle>& triangles) {
+  const EdgeIndex index = index_edges(triangles, positions.size());
+  std::vector<std::uint32_t> piece(triangles.size(), kNone);
+  std::vector<std::uint8_t> flipped(triangles.size(), 0);
+  std::vector<std::uint32_t> queue;
+  std::size_t count = 0;
+  for (std::size_t seed = 0; seed < triangles.size(); ++seed) {
+    if (piece[seed] != kNone) continue;
+    const auto id = static_cast<std::uint32_t>(seed);
+    piece[seed] = id;
+    queue.assign(1, id);
+    bool closed = true;
+    for (std::size_t q = 0; q < queue.size(); ++q) {
+      const std::uint32_t face = queue[q];
+      for (int k = 0; k < 3; ++k) {
+        bool same = false, boundary = false;
+        const std::uint32_t twin = edge_twin(triangles, index, face * 3 + k, same, boundary);
+        if (twin == kNone) {
+          closed = false;
+          continue;
+        }
+        const std::uint32_t other = twin / 3;
+        if (piece[other] != kNone) continue;
+        piece[other] = id;
+        // Same direction in the original winding means opposite orientations.
+        flipped[other] = flipped[face] ^ static_cast<std::uint8_t>(same);
+        queue.push_back(other);
+      }
+    }
+    std::uint8_t turn = 0;
+    if (!closed) {
+      std::size_t against = 0;
+      for (std::uint32_t face : queue) against += flipped[face];
+      turn = 2 * against > queue.size();
+    } else {
+      turn = signed_volume(positions, triangles, flipped, queue) < 0;
+    }
+    for (std::uint32_t face : queue) {
+      flipped[face] ^= turn;
+      if (flipped[face]) {
+        flip(triangles[face]);
+        ++count;
+      }
+    }
+  }
+  return count;
+}
+
+// Components: faces connected through shared vertices.
+std::vector<std::uint32_t> connected_components(const std::vector<Triangle>& triangles,
+                                                std::size_t vertices, std::size_t& count) {
   std::vector<std::uint32_t> parent(vertices);
   std::iota(parent.begin(), parent.end(), 0u);
   auto find = [&](std::uint32_t v) {
     while (parent[v] != v) v = parent[v] = parent[parent[v]];
     return v;
   };
+  auto unite = [&](std::uint32_t a, std::uint32_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) parent[b] = a;
+  };
   for (const Triangle& t : triangles) {
-    const std::uint32_t a = find(t[0]);
-    parent[find(t[1])] = a;
-    parent[find(t[2])] = a;
+    unite(t[0], t[1]);
+    unite(t[0], t[2]);
   }
-  Components components;
-  std::unordered_map<std::uint32_t, std::uint32_t> label;
-  for (const Triangle& t : triangles) {
-    auto [it, inserted] = label.emplace(find(t[0]), static_cast<std::uint32_t>(label.size()));
-    components.of_triangle.push_back(it->second);
+  std::vector<std::uint32_t> label(vertices, kNone);
+  std::vector<std::uint32_t> of_face(triangles.size());
+  count = 0;
+  for (std::size_t f = 0; f < triangles.size(); ++f) {
+    const std::uint32_t root = find(triangles[f][0]);
+    if (label[root] == kNone) label[root] = static_cast<std::uint32_t>(count++);
+    of_face[f] = label[root];
   }
-  components.count = label.size();
-  return components;
+  return of_face;
 }
 
-// Whether `point` is inside the closed surface of `bvh`: crossings of three rays, the
-// majority of their parities decides (one ray can graze an edge).
-bool enclosed(const TriangleBvh& bvh, Vec3 point, float extent) {
+// Whether `point` is inside the surfaces of `bvh` other than faces of component `self`:
+// the parity of crossings along three skewed rays, by majority (one ray can graze an
+// edge).
+bool enclosed(const TriangleBvh& bvh, const std::vector<std::uint32_t>& component_of,
+              std::uint32_t self, Vec3 point, float extent) {
   const Vec3 directions[3] = {{1, 0.013f, 0.007f}, {-0.011f, 1, 0.017f}, {0.005f, -0.019f, -1}};
   int inside_votes = 0;
   for (const Vec3& direction : directions) {
     int crossings = 0;
     float t_min = 0;
-    for (int guard = 0; guard < 256; ++guard) {
+    for (int guard = 0; guard < 4096; ++guard) {
       const RayHit hit = bvh.intersect(point, direction, t_min, 4 * extent);
       if (!hit.hit) break;
-      ++crossings;
-      t_min = hit.distance + 1e-5f * extent;
+      crossings += component_of[hit.triangle] != self;
+      t_min = hit.distance + 1e-6f * extent;
     }
     inside_votes += crossings % 2;
   }
   return inside_votes >= 2;
 }
 
-// Fills boundary loops of at most max_edges edges with a fan around a new centre vertex.
+// Fills boundary loops of at most max_edges edges: a triangle, or a fan around a new
+// centre vertex.
 std::size_t fill_holes(Primitive& mesh, std::vector<Triangle>& triangles, int max_edges) {
-  auto key = [](std::uint32_t a, std::uint32_t b) { return std::uint64_t(a) << 32 | b; };
-  std::vector<std::uint64_t> edges;
-  edges.reserve(triangles.size() * 3);
-  for (const Triangle& t : triangles) {
-    for (int e = 0; e < 3; ++e) edges.push_back(key(t[e], t[(e + 1) % 3]));
-  }
-  std::sort(edges.begin(), edges.end());
-  auto uses = [&](std::uint64_t edge) {
-    const auto range = std::equal_range(edges.begin(), edges.end(), edge);
-    return range.second - range.first;
-  };
-  // A boundary edge a->b is used once and has no twin b->a; the hole's loop runs b->a.
-  std::unordered_map<std::uint32_t, std::uint32_t> next;
-  std::set<std::uint32_t> ambiguous;
-  for (std::size_t i = 0; i < edges.size(); ++i) {
-    if ((i > 0 && edges[i] == edges[i - 1]) || (i + 1 < edges.size() && edges[i] == edges[i + 1]))
-      continue;
-    const auto a = static_cast<std::uint32_t>(edges[i] >> 32);
-    const auto b = static_cast<std::uint32_t>(edges[i] & 0xffffffffu);
-    if (uses(key(b, a)) != 0) continue;
-    if (!next.emplace(b, a).second) ambiguous.insert(b);
+  const EdgeIndex index = index_edges(triangles, mesh.positions.size());
+  // A boundary edge a -> b is the only use of its edge; the hole's loop runs b -> a.
+  std::vector<std::uint32_t> next(mesh.positions.size(), kNone);
+  std::vector<std::uint8_t> ambiguous(mesh.positions.size(), 0);
+  for (std::uint32_t corner = 0; corner < triangles.size() * 3; ++corner) {
+    bool same = false, boundary = false;
+    edge_twin(triangles, index, corner, same, boundary);
+    if (!boundary) continue;
+    const std::uint32_t a = triangles[corner / 3][corner % 3];
+    const std::uint32_t b = edge_end(triangles, corner);
+    if (next[b] != kNone) ambiguous[b] = 1;
+    next[b] = a;
   }
   std::size_t filled = 0;
-  std::set<std::uint32_t> visited;
-  for (const auto& [start, unused] : next) {
-    if (visited.count(start) || ambiguous.count(start)) continue;
-    std::vector<std::uint32_t> loop;
+  std::vector<std::uint8_t> visited(mesh.positions.size(), 0);
+  std::vector<std::uint32_t> loop;
+  const std::size_t original_vertices = mesh.positions.size();
+  for (std::uint32_t start = 0; start < original_vertices; ++start) {
+    if (next[start] == kNone || visited[start] || ambiguous[start]) continue;
+    loop.clear();
     std::uint32_t v = start;
     bool closed = false;
     while (static_cast<int>(loop.size()) <= max_edges) {
-      if (visited.count(v) || ambiguous.count(v)) break;
-      visited.insert(v);
+      if (visited[v] || ambiguous[v] || next[v] == kNone) break;
+      visited[v] = 1;
       loop.push_back(v);
-      auto it = next.find(v);
-      if (it == next.end()) break;
-      v = it->second;
+      v = next[v];
       if (v == start) {
         closed = true;
         break;
       }
     }
-    if (!closed || loop.size() < 3) continue;
+    if (!closed || loop.size() < 3 || static_cast<int>(loop.size()) > max_edges) continue;
+    ++filled;
+    if (loop.size() == 3) {
+      triangles.push_back({loop[0], loop[1], loop[2]});
+      continue;
+    }
     Vec3 centre{0, 0, 0};
     Vec4 colour{0, 0, 0, 0};
+    Vec3 normal{0, 0, 0};
     for (std::uint32_t corner : loop) {
       centre = centre + mesh.positions[corner];
       if (!mesh.colors.empty()) {
         const Vec4 c = mesh.colors[corner];
         colour = {colour.x + c.x, colour.y + c.y, colour.z + c.z, colour.w + c.w};
       }
+      if (!mesh.normals.empty()) normal = normal + mesh.normals[corner];
     }
-    const float share = 1.0f / loop.size();
+    const float share = 1.0f / float(loop.size());
     const auto centre_index = static_cast<std::uint32_t>(mesh.positions.size());
     mesh.positions.push_back(centre * share);
-    if (!mesh.normals.empty()) mesh.normals.push_back({0, 1, 0});
-    if (!mesh.tangents.empty()) mesh.tangents.push_back({1, 0, 0, 1});
+    if (!mesh.normals.empty()) mesh.normals.push_back(normalize(normal));
+    if (!mesh.tangents.empty()) mesh.tangents.push_back(mesh.tangents[loop[0]]);
     if (!mesh.uv0.empty()) mesh.uv0.push_back(mesh.uv0[loop[0]]);
     if (!mesh.uv1.empty()) mesh.uv1.push_back(mesh.uv1[loop[0]]);
     if (!mesh.colors.empty())
       mesh.colors.push_back({colour.x * share, colour.y * share, colour.z * share, colour.w * share});
     for (std::size_t i = 0; i < loop.size(); ++i)
       triangles.push_back({loop[i], loop[(i + 1) % loop.size()], centre_index});
-    ++filled;
   }
   return filled;
+}
+
+// A few points spread over a component's faces (face centroids), to test enclosure.
+std::vector<Vec3> sample_points(const std::vector<Vec3>& positions,
+                                const std::vector<Triangle>& triangles,
+                                const std::vector<std::uint32_t>& faces) {
+  constexpr std::size_t kSamples = 7;
+  std::vector<Vec3> points;
+  const std::size_t step = std::max<std::size_t>(1, faces.size() / kSamples);
+  for (std::size_t i = step / 2; i < faces.size() && points.size() < kSamples; i += step) {
+    const Triangle& t = triangles[faces[i]];
+    points.push_back((positions[t[0]] + positions[t[1]] + positions[t[2]]) * (1.0f / 3));
+  }
+  return points;
 }
 
 }  // namespace
 
 CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
   CleanupReport report;
-  std::vector<Triangle> triangles = triangles_of(mesh);
-  const Bounds bounds = Mesh{"", {mesh}, {}, {}}.bounds();
+  const std::size_t n = mesh.positions.size();
+  drop_if_mismatched(mesh.normals, n);
+  drop_if_mismatched(mesh.tangents, n);
+  drop_if_mismatched(mesh.uv0, n);
+  drop_if_mismatched(mesh.uv1, n);
+  drop_if_mismatched(mesh.colors, n);
+
+  std::vector<Triangle> triangles;
+  triangles.reserve(mesh.indices.size() / 3);
+  Bounds bounds;
+  for (std::size_t i = 0; i + 2 < mesh.indices.size(); i += 3) {
+    const Triangle t{mesh.indices[i], mesh.indices[i + 1], mesh.indices[i + 2]};
+    if (t[0] >= n || t[1] >= n || t[2] >= n || !finite(mesh.positions[t[0]]) ||
+        !finite(mesh.positions[t[1]]) || !finite(mesh.positions[t[2]])) {
+      ++report.degenerate_faces;
+      continue;
+    }
+    triangles.push_back(t);
+    for (std::uint32_t v : t) bounds.extend(mesh.positions[v]);
+  }
   const float diagonal = length(bounds.size());
   if (triangles.empty() || !(diagonal > 0) || !std::isfinite(diagonal)) {
     mesh.indices.clear();
-    remap_vertices(mesh, std::vector<std::uint32_t>(mesh.positions.size(), UINT32_MAX), 0);
+    remap_vertices(mesh, std::vector<std::uint32_t>(n, kNone), 0);
     return report;
   }
-  report.welded_vertices = weld(mesh, triangles, options.weld_tolerance * diagonal);
+  report.welded_vertices = weld(mesh.positions, triangles, options.weld_tolerance * diagonal);
 
   // Degenerate (repeated corner or no area) and duplicate (same corners) faces.
   const float min_area = 1e-12f * diagonal * diagonal;
-  std::vector<std::pair<Triangle, std::uint32_t>> keyed;
+  struct Keyed {
+    Triangle key;
+    std::uint32_t face;
+    bool operator<(const Keyed& other) const {
+      return key != other.key ? key < other.key : face < other.face;
+    }
+  };
+  std::vector<Keyed> keyed;
   keyed.reserve(triangles.size());
-  for (std::size_t i = 0; i < triangles.size(); ++i) {
-    const Triangle& t = triangles[i];
-    if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2] || !(triangle_area(mesh, t) > min_area)) {
+  for (std::size_t f = 0; f < triangles.size(); ++f) {
+    const Triangle& t = triangles[f];
+    if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2] ||
+        !(triangle_area(mesh.positions, t) > min_area)) {
       ++report.degenerate_faces;
       continue;
     }
     Triangle key = t;
     std::sort(key.begin(), key.end());
-    keyed.push_back({key, static_cast<std::uint32_t>(i)});
+    keyed.push_back({key, static_cast<std::uint32_t>(f)});
   }
   std::sort(keyed.begin(), keyed.end());
-  std::vector<bool> keep(triangles.size(), false);
+  std::vector<std::uint8_t> keep(triangles.size(), 0);
   for (std::size_t i = 0; i < keyed.size(); ++i) {
-    if (i > 0 && keyed[i].first == keyed[i - 1].first) {
+    if (i > 0 && keyed[i].key == keyed[i - 1].key) {
       ++report.duplicate_faces;
     } else {
-      keep[keyed[i].second] = true;
+      keep[keyed[i].face] = 1;
     }
   }
   std::vector<Triangle> kept;
-  for (std::size_t i = 0; i < triangles.size(); ++i) {
-    if (keep[i]) kept.push_back(triangles[i]);
+  kept.reserve(keyed.size());
+  for (std::size_t f = 0; f < triangles.size(); ++f) {
+    if (keep[f]) kept.push_back(triangles[f]);
   }
   triangles = std::move(kept);
 
+  if (options.orient_outward) report.flipped_faces = orient(mesh.positions, triangles);
+
   // Floaters and interior shells, by connected component.
-  const Components components = connected_components(triangles, mesh.positions.size());
-  std::vector<double> area(components.count, 0);
-  for (std::size_t i = 0; i < triangles.size(); ++i)
-    area[components.of_triangle[i]] += triangle_area(mesh, triangles[i]);
-  const std::size_t largest =
-      std::max_element(area.begin(), area.end()) - area.begin();
-  std::vector<bool> removed(components.count, false);
-  for (std::size_t c = 0; c < components.count; ++c) {
-    if (area[c] < options.min_component_area_ratio * area[largest]) {
-      removed[c] = true;
-      ++report.floater_components;
-    }
+  std::size_t component_count = 0;
+  const std::vector<std::uint32_t> component =
+      connected_components(triangles, mesh.positions.size(), component_count);
+  std::vector<double> area(component_count, 0);
+  std::vector<std::vector<std::uint32_t>> faces_of(component_count);
+  for (std::size_t f = 0; f < triangles.size(); ++f) {
+    area[component[f]] += triangle_area(mesh.positions, triangles[f]);
+    faces_of[component[f]].push_back(static_cast<std::uint32_t>(f));
   }
-  const bool other_components =
-      std::count(removed.begin(), removed.end(), false) > 1;
-  if (options.remove_interior_shells && other_components) {
-    std::vector<std::uint32_t> shell;
-    std::vector<std::uint32_t> sample_vertex(components.count, UINT32_MAX);
-    for (std::size_t i = 0; i < triangles.size(); ++i) {
-      if (components.of_triangle[i] == largest) shell.insert(shell.end(), triangles[i].begin(), triangles[i].end());
-      sample_vertex[components.of_triangle[i]] = triangles[i][0];
+  const double largest = *std::max_element(area.begin(), area.end());
+  enum class Fate : std::uint8_t { Kept, Floater, Interior };
+  std::vector<Fate> fate(component_count, Fate::Kept);
+  for (std::size_t c = 0; c < component_count; ++c) {
+    if (area[c] < double(options.min_component_area_ratio) * largest) fate[c] = Fate::Floater;
+  }
+  const auto survivors = std::count(fate.begin(), fate.end(), Fate::Kept);
+  if (options.remove_interior_shells && survivors > 1) {
+    // Enclosure is tested against the components that survived the floater pass.
+    std::vector<std::uint32_t> indices;
+    std::vector<std::uint32_t> component_of;
+    for (std::size_t f = 0; f < triangles.size(); ++f) {
+      if (fate[component[f]] != Fate::Kept) continue;
+      indices.insert(indices.end(), triangles[f].begin(), triangles[f].end());
+      component_of.push_back(component[f]);
     }
-    const TriangleBvh bvh(mesh.positions, shell);
-    for (std::size_t c = 0; c < components.count; ++c) {
-      if (c == largest || removed[c]) continue;
-      if (enclosed(bvh, mesh.positions[sample_vertex[c]], diagonal)) {
-        removed[c] = true;
-        ++report.interior_components;
-      }
+    const TriangleBvh bvh(mesh.positions, indices);
+    std::vector<Fate> decided = fate;
+    for (std::size_t c = 0; c < component_count; ++c) {
+      if (fate[c] != Fate::Kept) continue;
+      const std::vector<Vec3> samples = sample_points(mesh.positions, triangles, faces_of[c]);
+      std::size_t inside = 0;
+      for (const Vec3& p : samples)
+        inside += enclosed(bvh, component_of, static_cast<std::uint32_t>(c), p, diagonal);
+      if (2 * inside > samples.size()) decided[c] = Fate::Interior;
     }
+    // The largest component is never hidden inside a smaller one.
+    decided[std::max_element(area.begin(), area.end()) - area.begin()] = Fate::Kept;
+    fate = decided;
   }
   kept.clear();
-  for (std::size_t i = 0; i < triangles.size(); ++i) {
-    if (removed[components.of_triangle[i]]) {
+  for (std::size_t f = 0; f < triangles.size(); ++f) {
+    const Fate what = fate[component[f]];
+    if (what == Fate::Kept) {
+      kept.push_back(triangles[f]);
+    } else if (what == Fate::Floater) {
       ++report.floater_faces;
     } else {
-      kept.push_back(triangles[i]);
+      ++report.interior_faces;
     }
   }
-  report.components_kept =
-      components.count - std::count(removed.begin(), removed.end(), true);
+  for (Fate what : fate) {
+    report.floater_components += what == Fate::Floater;
+    report.interior_components += what == Fate::Interior;
+    report.components_kept += what == Fate::Kept;
+  }
   triangles = std::move(kept);
 
   if (options.max_hole_edges >= 3)
     report.holes_filled = fill_holes(mesh, triangles, options.max_hole_edges);
 
   // Drop vertices no triangle uses, keep the rest in order.
-  std::vector<std::uint32_t> remap(mesh.positions.size(), UINT32_MAX);
+  std::vector<std::uint32_t> remap(mesh.positions.size(), kNone);
   for (const Triangle& t : triangles) {
     for (std::uint32_t v : t) remap[v] = 0;
   }
   std::uint32_t count = 0;
   for (std::uint32_t& v : remap) {
-    if (v != UINT32_MAX) v = count++;
+    if (v != kNone) v = count++;
   }
   remap_vertices(mesh, remap, count);
   mesh.indices.clear();
@@ -305,20 +506,34 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
 }
 
 void compute_smooth_normals(Primitive& mesh) {
-  std::vector<Vec3> sums(mesh.positions.size(), Vec3{0, 0, 0});
   const std::size_t n = mesh.positions.size();
-  for (std::size_t i = 0; i + 2 < mesh.indices.size(); i += 3) {
-    const std::uint32_t corners[3] = {mesh.indices[i], mesh.indices[i + 1], mesh.indices[i + 2]};
-    if (corners[0] >= n || corners[1] >= n || corners[2] >= n) continue;
-    const Vec3 p[3] = {mesh.positions[corners[0]], mesh.positions[corners[1]],
-                       mesh.positions[corners[2]]};
-    const Vec3 face = normalize(cross(p[1] - p[0], p[2] - p[0]));
-    for (int c = 0; c < 3; ++c) {
-      const Vec3 e1 = normalize(p[(c + 1) % 3] - p[c]);
-      const Vec3 e2 = normalize(p[(c + 2) % 3] - p[c]);
-      const float angle = std::acos(std::clamp(dot(e1, e2), -1.0f, 1.0f));
-      sums[corners[c]] = sums[corners[c]] + face * angle;
-    }
+  const std::size_t faces = mesh.indices.size() / 3;
+  // Each corner's weighted face normal, in parallel; then summed per vertex in order.
+  std::vector<Vec3> corner_normal(faces * 3);
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, faces, 4096),
+      [&](const tbb::blocked_range<std::size_t>& range) {
+        for (std::size_t f = range.begin(); f != range.end(); ++f) {
+          const std::uint32_t* corners = mesh.indices.data() + 3 * f;
+          if (corners[0] >= n || corners[1] >= n || corners[2] >= n) {
+            for (int c = 0; c < 3; ++c) corner_normal[3 * f + c] = Vec3{};
+            continue;
+          }
+          const Vec3 p[3] = {mesh.positions[corners[0]], mesh.positions[corners[1]],
+                             mesh.positions[corners[2]]};
+          const Vec3 face = normalize(cross(p[1] - p[0], p[2] - p[0]));
+          for (int c = 0; c < 3; ++c) {
+            const Vec3 e1 = normalize(p[(c + 1) % 3] - p[c]);
+            const Vec3 e2 = normalize(p[(c + 2) % 3] - p[c]);
+            const float angle = std::acos(std::clamp(dot(e1, e2), -1.0f, 1.0f));
+            corner_normal[3 * f + c] = face * angle;
+          }
+        }
+      });
+  std::vector<Vec3> sums(n, Vec3{0, 0, 0});
+  for (std::size_t i = 0; i < faces * 3; ++i) {
+    const std::uint32_t v = mesh.indices[i];
+    if (v < n) sums[v] = sums[v] + corner_normal[i];
   }
   mesh.normals.resize(n);
   for (std::size_t i = 0; i < n; ++i) {

@@ -1,8 +1,10 @@
 #pragma once
 // Cleaning a raw triangle surface (from extraction or from a generator) before
-// reduction: welding, degenerate and duplicate faces, floaters, interior shells, small
-// holes, smooth normals. Operates on one primitive; attributes other than positions
-// (normals, colours, UVs) are carried along where vertices survive.
+// reduction: welding, degenerate and duplicate faces, consistent outward winding,
+// floaters, interior shells, small holes, smooth normals. Operates on one primitive;
+// attributes other than positions (normals, colours, UVs) are carried along where
+// vertices survive: welded copies take the attributes of the copy they merge into, so
+// UV seams are welded shut (the game-ready pipeline unwraps again after reduction).
 
 #include <cstddef>
 
@@ -16,28 +18,39 @@ struct CleanupOptions {
   // A connected component whose surface area is below this share of the largest
   // component's area is a floater and removed.
   float min_component_area_ratio = 0.02f;
-  // Remove components entirely enclosed by another component (hidden inner shells).
+  // Remove components entirely enclosed by another component (hidden inner shells):
+  // a component is enclosed when most of its sample points are inside the other
+  // components by ray parity.
   bool remove_interior_shells = true;
+  // Make winding consistent across every edge two faces share, then turn each
+  // edge-connected piece so that it encloses positive volume (its normals face out).
+  bool orient_outward = true;
   // Boundary loops of at most this many edges are filled (fan around their centroid).
   int max_hole_edges = 64;
 };
 
 struct CleanupReport {
   std::size_t welded_vertices = 0;
-  std::size_t degenerate_faces = 0;
-  std::size_t duplicate_faces = 0;
+  std::size_t degenerate_faces = 0;  // repeated corner, no area or a bad index
+  std::size_t duplicate_faces = 0;   // same three corners as an earlier face, either winding
+  std::size_t flipped_faces = 0;
   std::size_t floater_components = 0;
   std::size_t floater_faces = 0;
   std::size_t interior_components = 0;
+  std::size_t interior_faces = 0;
   std::size_t holes_filled = 0;
   std::size_t components_kept = 0;
 };
 
 // Cleans `mesh` in place and recomputes its normals with compute_smooth_normals.
-// Unused vertices are removed; triangle order is otherwise kept.
+// Unused vertices are removed; triangle order is otherwise kept (fills are appended).
+// Attribute arrays whose length does not match the positions are dropped. A mesh with
+// no valid triangle comes out empty.
 CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options = {});
 
-// Area- and angle-weighted vertex normals from the faces; vertices of no face get +Y.
+// Angle-weighted vertex normals (each face's unit normal weighted by its angle at the
+// vertex, so the result does not depend on how the surface is tessellated); vertices of
+// no face get +Y.
 void compute_smooth_normals(Primitive& mesh);
 
 }  // namespace atlas::geometry

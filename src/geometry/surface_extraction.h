@@ -35,9 +35,9 @@ struct SurfaceOptions {
 };
 
 struct SurfaceStats {
-  int resolution = 0;       // cells along the longest side
-  float cell_size = 0;      // metres
-  float iso_level = 0;      // the level used
+  int resolution = 0;           // cells along the longest side
+  float cell_size = 0;          // metres
+  float iso_level = 0;          // the level used
   std::size_t grid_points = 0;  // density samples evaluated
 };
 

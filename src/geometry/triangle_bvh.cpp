@@ -33,16 +33,24 @@ float half_area(const Bounds& b) {
   return s.x * s.y + s.y * s.z + s.z * s.x;
 }
 
-void merge_into(Bounds& into, const Bounds& other) {
-  if (other.empty()) return;
-  into.extend(other.min);
-  into.extend(other.max);
+// Bounds::extend without fmin/fmax's NaN handling (the inputs are finite), which
+// compilers turn into library calls.
+void grow(Bounds& box, Vec3 p) {
+  box.min = {std::min(box.min.x, p.x), std::min(box.min.y, p.y), std::min(box.min.z, p.z)};
+  box.max = {std::max(box.max.x, p.x), std::max(box.max.y, p.y), std::max(box.max.z, p.z)};
 }
 
-float squared_distance_to_box(Vec3 p, const Bounds& b) {
-  const float dx = std::fmax(std::fmax(b.min.x - p.x, 0.0f), p.x - b.max.x);
-  const float dy = std::fmax(std::fmax(b.min.y - p.y, 0.0f), p.y - b.max.y);
-  const float dz = std::fmax(std::fmax(b.min.z - p.z, 0.0f), p.z - b.max.z);
+void merge_into(Bounds& into, const Bounds& other) {
+  if (other.empty()) return;
+  grow(into, other.min);
+  grow(into, other.max);
+}
+
+template <typename Node>
+float squared_distance_to_box(Vec3 p, const Node& b) {
+  const float dx = std::max(std::max(b.min[0] - p.x, 0.0f), p.x - b.max[0]);
+  const float dy = std::max(std::max(b.min[1] - p.y, 0.0f), p.y - b.max[1]);
+  const float dz = std::max(std::max(b.min[2] - p.z, 0.0f), p.z - b.max[2]);
   return dx * dx + dy * dy + dz * dz;
 }
 
@@ -52,13 +60,15 @@ struct Ray {
 };
 
 // Entry parameter of the ray into the box, or infinity when it misses [t_min, t_max].
-float enter_box(const Ray& ray, const Bounds& b, float t_min, float t_max) {
-  const float x0 = (b.min.x - ray.origin.x) * ray.inverse.x;
-  const float x1 = (b.max.x - ray.origin.x) * ray.inverse.x;
-  const float y0 = (b.min.y - ray.origin.y) * ray.inverse.y;
-  const float y1 = (b.max.y - ray.origin.y) * ray.inverse.y;
-  const float z0 = (b.min.z - ray.origin.z) * ray.inverse.z;
-  const float z1 = (b.max.z - ray.origin.z) * ray.inverse.z;
+template <typename Node>
+[[gnu::always_inline]] inline float enter_box(const Ray& ray, const Node& b, float t_min,
+                                              float t_max) {
+  const float x0 = (b.min[0] - ray.origin.x) * ray.inverse.x;
+  const float x1 = (b.max[0] - ray.origin.x) * ray.inverse.x;
+  const float y0 = (b.min[1] - ray.origin.y) * ray.inverse.y;
+  const float y1 = (b.max[1] - ray.origin.y) * ray.inverse.y;
+  const float z0 = (b.min[2] - ray.origin.z) * ray.inverse.z;
+  const float z1 = (b.max[2] - ray.origin.z) * ray.inverse.z;
   const float near = std::max({std::min(x0, x1), std::min(y0, y1), std::min(z0, z1), t_min});
   const float far = std::min({std::max(x0, x1), std::max(y0, y1), std::max(z0, z1), t_max});
   return near <= far ? near : std::numeric_limits<float>::infinity();
@@ -116,20 +126,19 @@ void closest_on_triangle(Vec3 p, Vec3 a, Vec3 ab, Vec3 ac, float& u, float& v) {
 
 struct BuildRef {
   Bounds box;
-  Vec3 centroid;
-  std::uint32_t triangle = 0;  // index into the kept triangles
+  Vec3 centroid;               // of the box
+  std::uint32_t triangle = 0;  // index in the input
 };
 
+template <typename Node>
 struct Builder {
   std::vector<BuildRef>& refs;
-  std::vector<Bounds>& boxes;      // per node
-  std::vector<std::uint32_t>& first;  // per node
-  std::vector<std::uint32_t>& count;  // per node
+  Node* nodes;  // room for 2 refs.size() nodes
   std::atomic<std::uint32_t> next_node{1};
 
   void leaf(std::uint32_t node, std::uint32_t begin, std::uint32_t end) {
-    first[node] = begin;
-    count[node] = end - begin;
+    nodes[node].first = begin;
+    nodes[node].count = end - begin;
   }
 
   // Where to split [begin, end) so both halves are non-empty, or `begin` for a leaf.
@@ -153,46 +162,40 @@ struct Builder {
     if (component(extent, axis) <= 0) return n > kMaxLeafSize ? by_count() : begin;
     if (depth >= kMaxSahDepth) return by_count();
 
-    float best_cost = std::numeric_limits<float>::infinity();
-    int best_axis = -1, best_bin = 0;
-    for (int k = 0; k < 3; ++k) {
-      const float lo = component(centroids.min, k), span = component(extent, k);
-      if (!(span > 0)) continue;
-      const float scale = kBins / span;
-      std::array<Bounds, kBins> bin_box;
-      std::array<std::uint32_t, kBins> bin_count{};
-      for (std::uint32_t i = begin; i < end; ++i) {
-        const int b = std::min(kBins - 1, int((component(refs[i].centroid, k) - lo) * scale));
-        ++bin_count[b];
-        merge_into(bin_box[b], refs[i].box);
-      }
-      std::array<float, kBins> right_cost{};
-      Bounds right;
-      std::uint32_t right_count = 0;
-      for (int b = kBins - 1; b > 0; --b) {
-        merge_into(right, bin_box[b]);
-        right_count += bin_count[b];
-        right_cost[b] = half_area(right) * float(right_count);
-      }
-      Bounds left;
-      std::uint32_t left_count = 0;
-      for (int b = 1; b < kBins; ++b) {
-        merge_into(left, bin_box[b - 1]);
-        left_count += bin_count[b - 1];
-        const float cost = half_area(left) * float(left_count) + right_cost[b];
-        if (left_count > 0 && left_count < n && cost < best_cost) {
-          best_cost = cost, best_axis = k, best_bin = b;
-        }
-      }
+    // Binned SAH along the centroids' longest axis (binning all three costs three
+    // times as much for trees barely better).
+    std::array<Bounds, kBins> bin_box;
+    std::array<std::uint32_t, kBins> bin_count{};
+    const float lo = component(centroids.min, axis);
+    const float scale = kBins / component(extent, axis);
+    for (std::uint32_t i = begin; i < end; ++i) {
+      const int b = std::min(kBins - 1, int((component(refs[i].centroid, axis) - lo) * scale));
+      ++bin_count[b];
+      merge_into(bin_box[b], refs[i].box);
     }
-    if (best_axis < 0) return by_count();
+    std::array<float, kBins> right_cost{};
+    Bounds right;
+    std::uint32_t right_count = 0;
+    for (int b = kBins - 1; b > 0; --b) {
+      merge_into(right, bin_box[b]);
+      right_count += bin_count[b];
+      right_cost[b] = half_area(right) * float(right_count);
+    }
+    float best_cost = std::numeric_limits<float>::infinity();
+    int best_bin = 0;
+    Bounds left;
+    std::uint32_t left_count = 0;
+    for (int b = 1; b < kBins; ++b) {
+      merge_into(left, bin_box[b - 1]);
+      left_count += bin_count[b - 1];
+      const float cost = half_area(left) * float(left_count) + right_cost[b];
+      if (left_count > 0 && left_count < n && cost < best_cost) best_cost = cost, best_bin = b;
+    }
+    if (best_bin == 0) return by_count();
     if (best_cost >= half_area(box) * float(n) && n <= kMaxLeafSize) return begin;
-    const float lo = component(centroids.min, best_axis);
-    const float scale = kBins / component(extent, best_axis);
     const auto middle =
         std::partition(refs.begin() + begin, refs.begin() + end, [&](const BuildRef& r) {
-          return std::min(kBins - 1, int((component(r.centroid, best_axis) - lo) * scale)) <
-                 best_bin;
+          return std::min(kBins - 1, int((component(r.centroid, axis) - lo) * scale)) < best_bin;
         });
     const auto mid = std::uint32_t(middle - refs.begin());
     return mid == begin || mid == end ? by_count() : mid;
@@ -202,15 +205,16 @@ struct Builder {
     Bounds box, centroids;
     for (std::uint32_t i = begin; i < end; ++i) {
       merge_into(box, refs[i].box);
-      centroids.extend(refs[i].centroid);
+      grow(centroids, refs[i].centroid);
     }
-    boxes[node] = box;
+    nodes[node].min[0] = box.min.x, nodes[node].min[1] = box.min.y, nodes[node].min[2] = box.min.z;
+    nodes[node].max[0] = box.max.x, nodes[node].max[1] = box.max.y, nodes[node].max[2] = box.max.z;
     if (end - begin <= kLeafSize) return leaf(node, begin, end);
     const std::uint32_t mid = split(box, centroids, begin, end, depth);
     if (mid == begin) return leaf(node, begin, end);
     const std::uint32_t left = next_node.fetch_add(2);
-    first[node] = left;
-    count[node] = 0;
+    nodes[node].first = left;
+    nodes[node].count = 0;
     if (end - begin >= kParallelBuild) {
       tbb::parallel_invoke([&] { build(left, begin, mid, depth + 1); },
                            [&] { build(left + 1, mid, end, depth + 1); });
@@ -226,56 +230,73 @@ struct Builder {
 TriangleBvh::TriangleBvh(const std::vector<Vec3>& positions,
                          const std::vector<std::uint32_t>& indices)
     : input_triangles_(indices.size() / 3) {
-  std::vector<Triangle> kept;
+  auto corners = [&](std::size_t t, Vec3& a, Vec3& b, Vec3& c) {
+    a = positions[indices[3 * t]], b = positions[indices[3 * t + 1]];
+    c = positions[indices[3 * t + 2]];
+  };
   std::vector<BuildRef> refs;
+  refs.reserve(input_triangles_);
   for (std::size_t t = 0; t < input_triangles_; ++t) {
     const std::uint32_t i0 = indices[3 * t], i1 = indices[3 * t + 1], i2 = indices[3 * t + 2];
     if (i0 >= positions.size() || i1 >= positions.size() || i2 >= positions.size()) continue;
-    const Vec3 a = positions[i0], b = positions[i1], c = positions[i2];
+    Vec3 a, b, c;
+    corners(t, a, b, c);
     if (!finite(a) || !finite(b) || !finite(c)) continue;
     const Vec3 n = cross(b - a, c - a);
     if (!(dot(n, n) > 0) || !std::isfinite(dot(n, n))) continue;
     BuildRef ref;
-    ref.box.extend(a);
-    ref.box.extend(b);
-    ref.box.extend(c);
-    ref.centroid = (a + b + c) * (1.0f / 3.0f);
-    ref.triangle = std::uint32_t(kept.size());
+    grow(ref.box, a);
+    grow(ref.box, b);
+    grow(ref.box, c);
+    ref.centroid = (ref.box.min + ref.box.max) * 0.5f;
+    ref.triangle = std::uint32_t(t);
     refs.push_back(ref);
-    kept.push_back({a, b - a, c - a, std::uint32_t(t)});
   }
   if (refs.empty()) return;
 
-  const std::size_t max_nodes = 2 * refs.size();
-  std::vector<Bounds> boxes(max_nodes);
-  std::vector<std::uint32_t> first(max_nodes), count(max_nodes);
-  Builder builder{refs, boxes, first, count};
+  // Room for the largest possible tree; pages never written cost nothing.
+  nodes_.reset(new Node[2 * refs.size()]);
+  Builder<Node> builder{refs, nodes_.get()};
   builder.build(0, 0, std::uint32_t(refs.size()), 0);
-
-  const std::uint32_t node_count = builder.next_node.load();
-  nodes_.resize(node_count);
-  for (std::uint32_t i = 0; i < node_count; ++i) nodes_[i] = {boxes[i], first[i], count[i]};
+  node_count_ = builder.next_node.load();
   triangles_.reserve(refs.size());
-  for (const BuildRef& ref : refs) triangles_.push_back(kept[ref.triangle]);
+  for (const BuildRef& ref : refs) {
+    Vec3 a, b, c;
+    corners(ref.triangle, a, b, c);
+    triangles_.push_back({a, b - a, c - a, ref.triangle});
+  }
 }
 
-RayHit TriangleBvh::intersect(Vec3 origin, Vec3 direction, float t_min, float t_max) const {
+namespace {
+
+// The ray traversal both queries share. kNearestToOrigin: the hit with the least |t|
+// for t in [-limit, limit]; otherwise the least t in [t_min, t_max].
+template <bool kNearestToOrigin, typename Node, typename Triangle>
+RayHit cast(const Node* nodes, const Triangle* triangles, Vec3 origin, Vec3 direction, float t_min,
+            float t_max) {
   RayHit best;
-  if (nodes_.empty() || !finite(origin) || !finite(direction) || !(dot(direction, direction) > 0))
-    return best;
+  if (!finite(origin) || !finite(direction) || !(dot(direction, direction) > 0)) return best;
   if (!(t_min <= t_max)) return best;
-  const Ray ray{origin, {safe_inverse(direction.x), safe_inverse(direction.y),
-                         safe_inverse(direction.z)}};
-  float best_t = t_max;
+  const Ray ray{origin,
+                {safe_inverse(direction.x), safe_inverse(direction.y), safe_inverse(direction.z)}};
+  // The part of the line still worth searching, and how near a box's part of it comes.
+  float lo = t_min, hi = t_max;
+  auto key = [&](const Node& box) {
+    const float near = enter_box(ray, box, lo, hi);
+    if (!kNearestToOrigin || !std::isfinite(near)) return near;
+    if (near >= 0) return near;
+    const float far = -enter_box(Ray{origin, ray.inverse * -1.0f}, box, -hi, -lo);
+    return far <= 0 ? -far : 0.0f;
+  };
   std::array<std::uint32_t, kStackSize> stack;
   int top = 0;
   std::uint32_t node = 0;
-  if (!std::isfinite(enter_box(ray, nodes_[0].box, t_min, best_t))) return best;
+  if (!std::isfinite(key(nodes[0]))) return best;
   for (;;) {
-    const Node& n = nodes_[node];
+    const Node& n = nodes[node];
     if (n.count > 0) {
       for (std::uint32_t i = n.first; i < n.first + n.count; ++i) {
-        const Triangle& tri = triangles_[i];
+        const Triangle& tri = triangles[i];
         const Vec3 p = cross(direction, tri.edge2);
         const float det = dot(tri.edge1, p);
         if (det == 0) continue;
@@ -287,8 +308,12 @@ RayHit TriangleBvh::intersect(Vec3 origin, Vec3 direction, float t_min, float t_
         const float v = dot(direction, q) * inverse_det;
         if (v < -kEdgeSlack || u + v > 1 + kEdgeSlack) continue;
         const float t = dot(tri.edge2, q) * inverse_det;
-        if (!(t >= t_min && t <= best_t)) continue;
-        best_t = t;
+        if (!(t >= lo && t <= hi)) continue;
+        if (kNearestToOrigin) {
+          lo = -std::fabs(t), hi = std::fabs(t);
+        } else {
+          hi = t;
+        }
         best.hit = true;
         best.distance = t;
         best.triangle = tri.id;
@@ -296,8 +321,8 @@ RayHit TriangleBvh::intersect(Vec3 origin, Vec3 direction, float t_min, float t_
         best.v = std::clamp(v, 0.0f, 1.0f - best.u);
       }
     } else {
-      const float left = enter_box(ray, nodes_[n.first].box, t_min, best_t);
-      const float right = enter_box(ray, nodes_[n.first + 1].box, t_min, best_t);
+      const float left = key(nodes[n.first]);
+      const float right = key(nodes[n.first + 1]);
       const bool hit_left = std::isfinite(left), hit_right = std::isfinite(right);
       if (hit_left && hit_right) {
         const bool left_first = left <= right;
@@ -310,18 +335,31 @@ RayHit TriangleBvh::intersect(Vec3 origin, Vec3 direction, float t_min, float t_
         continue;
       }
     }
-    // Pop, skipping subtrees the nearer hits found since made unreachable.
+    // Pop, skipping subtrees the hits found since have put out of reach.
     for (;;) {
       if (top == 0) return best;
       node = stack[--top];
-      if (std::isfinite(enter_box(ray, nodes_[node].box, t_min, best_t))) break;
+      if (std::isfinite(key(nodes[node]))) break;
     }
   }
 }
 
+}  // namespace
+
+RayHit TriangleBvh::intersect(Vec3 origin, Vec3 direction, float t_min, float t_max) const {
+  if (node_count_ == 0) return {};
+  return cast<false>(nodes_.get(), triangles_.data(), origin, direction, t_min, t_max);
+}
+
+RayHit TriangleBvh::nearest_on_line(Vec3 origin, Vec3 direction, float max_distance) const {
+  if (node_count_ == 0 || !(max_distance >= 0)) return {};
+  return cast<true>(nodes_.get(), triangles_.data(), origin, direction, -max_distance,
+                    max_distance);
+}
+
 RayHit TriangleBvh::closest_point(Vec3 point, float max_distance) const {
   RayHit best;
-  if (nodes_.empty() || !finite(point) || !(max_distance >= 0)) return best;
+  if (node_count_ == 0 || !finite(point) || !(max_distance >= 0)) return best;
   float best_squared = max_distance * max_distance;
   struct Entry {
     std::uint32_t node;
@@ -329,7 +367,7 @@ RayHit TriangleBvh::closest_point(Vec3 point, float max_distance) const {
   };
   std::array<Entry, kStackSize> stack;
   int top = 0;
-  const float root = squared_distance_to_box(point, nodes_[0].box);
+  const float root = squared_distance_to_box(point, nodes_[0]);
   if (!(root <= best_squared)) return best;
   stack[top++] = {0, root};
   while (top > 0) {
@@ -355,8 +393,8 @@ RayHit TriangleBvh::closest_point(Vec3 point, float max_distance) const {
         }
         break;
       }
-      const float left = squared_distance_to_box(point, nodes_[n.first].box);
-      const float right = squared_distance_to_box(point, nodes_[n.first + 1].box);
+      const float left = squared_distance_to_box(point, nodes_[n.first]);
+      const float right = squared_distance_to_box(point, nodes_[n.first + 1]);
       const bool left_first = left <= right;
       const float near = left_first ? left : right, far = left_first ? right : left;
       if (far <= best_squared) stack[top++] = {left_first ? n.first + 1 : n.first, far};

@@ -3,6 +3,7 @@
 // used to transfer detail from a dense surface onto its reduced version.
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "asset/math.h"
@@ -28,6 +29,11 @@ class TriangleBvh {
   // No hit for a zero or non-finite direction or origin.
   RayHit intersect(Vec3 origin, Vec3 direction, float t_min, float t_max) const;
 
+  // The intersection of the whole line origin + t * direction nearest to the origin,
+  // |t| <= max_distance, both faces; distance is t, negative behind the origin. One
+  // traversal instead of two rays for "the surface nearest along this normal".
+  RayHit nearest_on_line(Vec3 origin, Vec3 direction, float max_distance) const;
+
   // Nearest point on the surface to `point` within max_distance (hit = false when none;
   // max_distance may be infinite). distance is the Euclidean distance.
   RayHit closest_point(Vec3 point, float max_distance) const;
@@ -36,10 +42,12 @@ class TriangleBvh {
   std::size_t triangle_count() const { return input_triangles_; }
 
  private:
+  // Left uninitialised on allocation: the tree is allocated for its largest possible
+  // size, and pages of it never written cost no memory.
   struct Node {
-    Bounds box;
-    std::uint32_t first = 0;  // leaf: first triangle in triangles_; inner: left child
-    std::uint32_t count = 0;  // leaf: number of triangles; inner: 0 (right = left + 1)
+    float min[3], max[3];  // the box
+    std::uint32_t first;   // leaf: first triangle in triangles_; inner: left child
+    std::uint32_t count;   // leaf: number of triangles; inner: 0 (right = left + 1)
   };
   // A kept triangle in leaf order, as the intersection test wants it.
   struct Triangle {
@@ -48,7 +56,8 @@ class TriangleBvh {
   };
   std::size_t input_triangles_ = 0;
   std::vector<Triangle> triangles_;
-  std::vector<Node> nodes_;
+  std::unique_ptr<Node[]> nodes_;
+  std::uint32_t node_count_ = 0;
 };
 
 }  // namespace atlas::geometry

@@ -6,14 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <numeric>
-#include <optional>
-#include <tuple>
 #include <unordered_map>
-#include <unordered_set>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 
 #include "geometry/chart_flattening.h"
 #include "geometry/chart_packing.h"
@@ -27,6 +20,10 @@ namespace {
 // union flattens well; charts of at most this many faces are glued onto a neighbour.
 constexpr double kSmallChartShare = 0.01;
 constexpr std::size_t kTinyChartFaces = 4;
+// Packing may cut a chart into pieces (each cut a seam) to fill the atlas: branching
+// charts before packing, up to this many cuts deep, and then a quarter of the charts'
+// count more where nothing else fits.
+constexpr int kPrecutDepth = 5;
 
 std::string check_input(const Primitive& mesh, const UnwrapOptions& options) {
   if (options.texture_size < 16 || options.texture_size > 16384) {
@@ -93,31 +90,21 @@ Result<UnwrapStats> unwrap_uv_atlas(Primitive& mesh, const UnwrapOptions& option
   for (std::uint32_t t = 0; t < triangle_count; ++t) usable += !surface.degenerate(t);
   if (usable == 0) return make_error("UV unwrap: every triangle is degenerate");
 
-  tbb::task_arena arena(options.threads > 0 ? options.threads
-                                            : tbb::task_arena::automatic);
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   std::vector<FlatChart> charts;
   Result<PackingResult> packed = PackingResult{};
   arena.execute([&] {
-    auto t0 = std::chrono::steady_clock::now();
     charts = flatten_charts(surface, grow_charts(surface), options.max_stretch);
-    auto t1 = std::chrono::steady_clock::now();
-    std::size_t n1 = charts.size();
     merge_small_charts(surface, charts, options.max_stretch, kSmallChartShare);
-    std::size_t n2 = charts.size();
-    attach_tiny_charts(surface, charts, kTinyChartFaces);
-    auto t2 = std::chrono::steady_clock::now();
-    if (std::getenv("UVDBG")) std::fprintf(stderr, "flatten %zu %.1f ms merge %zu attach %zu %.1f ms\n", n1, std::chrono::duration<double, std::milli>(t1-t0).count(), n2, charts.size(), std::chrono::duration<double, std::milli>(t2-t1).count());
+    attach_tiny_charts(surface, charts, kTinyChartFaces, options.max_stretch);
     equalise_density(surface, charts);
     std::vector<PackingChart> packing(charts.size());
     for (std::size_t i = 0; i < charts.size(); ++i) {
       packing[i].uv = charts[i].uv;
       packing[i].corners = charts[i].mesh.corners;
     }
-    PackingOptions packing_options{options.texture_size, options.gutter_texels,
-                                   static_cast<int>(charts.size() / 4) + 8};
-    if (std::getenv("UVCUTS")) packing_options.max_cuts = std::atoi(std::getenv("UVCUTS"));
-    packed = pack_charts(packing, packing_options);
-    if (std::getenv("UVDBG")) std::fprintf(stderr, "pack %.1f ms\n", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now()-t2).count());
+    packed = pack_charts(packing, {options.texture_size, options.gutter_texels,
+                                   static_cast<int>(charts.size() / 4) + 8, kPrecutDepth});
   });
   if (!packed.ok()) return with_context("UV unwrap", packed.error());
   const std::vector<PackedPiece>& pieces = packed->pieces;
@@ -167,13 +154,9 @@ Result<UnwrapStats> unwrap_uv_atlas(Primitive& mesh, const UnwrapOptions& option
   std::vector<std::uint32_t> indices(mesh.indices.size());
   std::vector<std::uint32_t> all_corners;
   all_corners.reserve(3 * usable);
-  double max_piece_stretch = 0;
   for (std::size_t c = 0; c < pieces.size(); ++c) {
     const PackedPiece& piece = pieces[c];
     const ChartMesh& chart = charts[piece.chart].mesh;
-    std::vector<Vec3> points(piece.uv.size());
-    for (std::size_t v = 0; v < points.size(); ++v) points[v] = class_points[class_offset[c] + v];
-    max_piece_stretch = std::max(max_piece_stretch, l2_stretch(points, piece.corners, piece.uv));
     for (std::size_t i = 0; i < piece.triangles.size(); ++i) {
       const std::uint32_t t = chart.triangles[piece.triangles[i]];
       for (int k = 0; k < 3; ++k) {
@@ -205,7 +188,6 @@ Result<UnwrapStats> unwrap_uv_atlas(Primitive& mesh, const UnwrapOptions& option
   for (const FlatChart& chart : charts) {
     stats.max_chart_stretch = std::max(stats.max_chart_stretch, chart.stretch);
   }
-  if (std::getenv("UVDBG")) std::fprintf(stderr, "max piece stretch %.3f\n", max_piece_stretch);
 
   mesh.indices = std::move(indices);
   append_copies(mesh.positions, sources);

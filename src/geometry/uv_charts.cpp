@@ -6,8 +6,6 @@
 #include <numeric>
 #include <queue>
 #include <tuple>
-#include <cstdio>
-#include <cstdlib>
 
 namespace atlas::geometry {
 namespace {
@@ -20,7 +18,9 @@ constexpr double kThinTriangle = 1e-7;
 constexpr double kNormalCost = 4;
 // Faces folded against each other further than this (cosine of the angle between their
 // normals) never share a chart: no flattening can open such a fold without distortion.
-static double kCrease = std::getenv("UVCREASE") ? std::atof(std::getenv("UVCREASE")) : -0.2;
+constexpr double kCrease = -0.2;
+// Small charts dissolve into neighbours whose mean normal is within 90 degrees.
+constexpr double kAbsorbCos = 0;
 
 std::uint32_t float_bits(float value) {
   value += 0.0f;  // -0 and +0 weld
@@ -107,7 +107,6 @@ class ChartGrower {
   void run(int relocation_rounds) {
     seed_leftovers();
     absorb_small_charts();
-    if (std::getenv("UVDBG")) std::fprintf(stderr, "initial seeds %zu\n", seeds_.size());
     for (int round = 0; round < relocation_rounds; ++round) {
       relocate_seeds();
       std::fill(chart_of_.begin(), chart_of_.end(), kNoTriangle);
@@ -116,9 +115,8 @@ class ChartGrower {
       grow(queue, cos_limit_);
       seed_leftovers();
       absorb_small_charts();
-      if (std::getenv("UVDBG")) std::fprintf(stderr, "round %d seeds %zu\n", round, seeds_.size());
     }
-    if (!std::getenv("UVNOARMS")) remove_arms();
+    remove_arms();
     smooth_borders();
   }
 
@@ -134,27 +132,37 @@ class ChartGrower {
   }
 
  private:
-  // Face normals averaged over the faces around each corner: scanned and generated
-  // surfaces are noisy, and single faces that stick out would each start a chart.
+  // Face normals averaged with those of the faces around their corners that turn less
+  // than 60 degrees from them: scanned and generated surfaces are noisy, and single
+  // faces that stick out would each start a chart; real creases stay sharp.
   static std::vector<Vec3> smoothed_normals(const ChartSurface& surface) {
-    std::vector<Vec3d> at_point(surface.points.size(), Vec3d{0, 0, 0});
-    for (std::size_t t = 0; t < surface.triangle_count(); ++t) {
-      const Vec3 n = surface.normals[t];
-      const double a = surface.areas[t];
-      for (std::uint32_t p : surface.triangles[t]) {
-        at_point[p] = {at_point[p].x + n.x * a, at_point[p].y + n.y * a, at_point[p].z + n.z * a};
-      }
+    const std::size_t n = surface.triangle_count();
+    std::vector<std::uint32_t> start(surface.points.size() + 1, 0);
+    for (const auto& tri : surface.triangles) {
+      for (std::uint32_t p : tri) ++start[p + 1];
     }
-    std::vector<Vec3> normals(surface.triangle_count());
-    for (std::size_t t = 0; t < surface.triangle_count(); ++t) {
+    for (std::size_t p = 0; p < surface.points.size(); ++p) start[p + 1] += start[p];
+    std::vector<std::uint32_t> faces(start.back()), fill(start.begin(), start.end() - 1);
+    for (std::uint32_t t = 0; t < n; ++t) {
+      for (std::uint32_t p : surface.triangles[t]) faces[fill[p]++] = t;
+    }
+    std::vector<Vec3> normals(n);
+    for (std::uint32_t t = 0; t < n; ++t) {
+      const Vec3 own = surface.normals[t];
       Vec3d sum{0, 0, 0};
       for (std::uint32_t p : surface.triangles[t]) {
-        sum = {sum.x + at_point[p].x, sum.y + at_point[p].y, sum.z + at_point[p].z};
+        for (std::uint32_t k = start[p]; k < start[p + 1]; ++k) {
+          const std::uint32_t u = faces[k];
+          const Vec3 other = surface.normals[u];
+          if (dot(own, other) < 0.5f) continue;
+          const double a = surface.areas[u];
+          sum = {sum.x + other.x * a, sum.y + other.y * a, sum.z + other.z * a};
+        }
       }
       const double l = std::sqrt(dot(sum, sum));
       normals[t] = l > 0 ? Vec3{static_cast<float>(sum.x / l), static_cast<float>(sum.y / l),
                                 static_cast<float>(sum.z / l)}
-                         : surface.normals[t];
+                         : own;
     }
     return normals;
   }
@@ -224,7 +232,7 @@ class ChartGrower {
         }
       }
     }
-    grow(queue, std::min(cos_limit_, 0.0));
+    grow(queue, kAbsorbCos);
     // Small charts nothing reached keep their faces.
     for (std::uint32_t t = 0; t < chart_of_.size(); ++t) {
       if (chart_of_[t] == kNoTriangle) chart_of_[t] = before[t];
@@ -259,9 +267,14 @@ class ChartGrower {
         }
       }
     }
-    // Keep the interior (depth >= 1) and the faces next to it.
-    std::vector<std::uint8_t> keep(n, 0);
+    // Keep the interior (depth >= 1) and the faces next to it; charts without interior
+    // (all of them a strip) stay as they are.
+    std::vector<std::uint8_t> keep(n, 0), has_core(seeds_.size(), 0);
     for (std::uint32_t t = 0; t < n; ++t) {
+      if (depth[t] >= 1) has_core[chart_of_[t]] = 1;
+    }
+    for (std::uint32_t t = 0; t < n; ++t) {
+      if (chart_of_[t] != kNoTriangle && !has_core[chart_of_[t]]) keep[t] = 1;
       if (depth[t] < 1) continue;
       keep[t] = 1;
       for (std::uint32_t next : surface_.neighbours[t]) {
@@ -281,7 +294,7 @@ class ChartGrower {
         }
       }
     }
-    grow(queue, std::min(cos_limit_, 0.0));
+    grow(queue, kAbsorbCos);
     seed_leftovers();
     compact();
   }
@@ -347,7 +360,8 @@ class ChartGrower {
       std::uint32_t next = kNoTriangle;
       for (int k = 0; k < 3; ++k) {
         const bool touches = c[k] == corner || c[(k + 1) % 3] == corner;
-        if (touches && surface_.neighbours[current][k] != previous) next = surface_.neighbours[current][k];
+        if (touches && surface_.neighbours[current][k] != previous)
+          next = surface_.neighbours[current][k];
       }
       previous = current;
       current = next;
@@ -459,7 +473,8 @@ std::vector<double> distances_in_chart(const ChartSurface& surface,
 std::uint32_t furthest(const std::vector<double>& dist, std::uint32_t other_than) {
   std::uint32_t best = other_than == 0 ? 1 : 0;
   for (std::uint32_t i = 0; i < dist.size(); ++i) {
-    if (i != other_than && std::isfinite(dist[i]) && (dist[i] > dist[best] || !std::isfinite(dist[best]))) {
+    if (i != other_than && std::isfinite(dist[i]) &&
+        (dist[i] > dist[best] || !std::isfinite(dist[best]))) {
       best = i;
     }
   }
@@ -540,7 +555,9 @@ ChartSurface build_chart_surface(const std::vector<Vec3>& positions,
     }
     std::sort(candidates.begin(), candidates.end());
     used.clear();
-    auto taken = [&](std::uint32_t h) { return std::find(used.begin(), used.end(), h) != used.end(); };
+    auto taken = [&](std::uint32_t h) {
+      return std::find(used.begin(), used.end(), h) != used.end();
+    };
     for (const auto& [score, h1, h2] : candidates) {
       if (-score <= kCrease || taken(h1) || taken(h2)) continue;
       used.push_back(h1);
@@ -590,8 +607,7 @@ std::vector<std::vector<std::uint32_t>> split_chart(const ChartSurface& surface,
       if (local == kNoTriangle || part[local] != kNoTriangle) continue;
       const double deviation = 1.0 - dot(surface.normals[next], proxy);
       const double length = distance(surface.centroids[t], surface.centroids[next]);
-      queue.push({step.cost + length * (1 + kNormalCost * deviation) + 1e-12, local,
-                  step.chart});
+      queue.push({step.cost + length * (1 + kNormalCost * deviation) + 1e-12, local, step.chart});
     }
   }
   // Faces neither seed reached (the input was not connected) form parts of their own,
@@ -726,8 +742,7 @@ void cut_to_disc(ChartTopology& topology, const ChartMesh& mesh) {
   const std::size_t m = mesh.triangles.size();
   std::vector<std::uint32_t> border_faces;
   for (std::uint32_t h = 0; h < 3 * m; ++h) {
-    if (topology.twin[h] == kNoTriangle &&
-        (border_faces.empty() || border_faces.back() != h / 3)) {
+    if (topology.twin[h] == kNoTriangle && (border_faces.empty() || border_faces.back() != h / 3)) {
       border_faces.push_back(h / 3);
     }
   }

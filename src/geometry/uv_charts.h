@@ -17,8 +17,8 @@ inline constexpr std::uint32_t kNoTriangle = 0xffffffffu;
 // positions are one point, so attribute seams in the input do not cut charts).
 struct ChartSurface {
   std::vector<Vec3> points;
-  std::vector<std::uint32_t> vertex_point;                 // input vertex -> point
-  std::vector<std::array<std::uint32_t, 3>> triangles;     // point ids, input order
+  std::vector<std::uint32_t> vertex_point;              // input vertex -> point
+  std::vector<std::array<std::uint32_t, 3>> triangles;  // point ids, input order
   // The triangle across edge (corner k, corner k+1), or kNoTriangle when that edge is a
   // border, a sharp fold, or joins faces of opposite winding. At an edge of more than two
   // faces the flattest pairs are neighbours.

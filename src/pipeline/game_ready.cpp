@@ -97,6 +97,8 @@ Material baked_material() {
 Mesh level_mesh(const std::string& name, Primitive primitive) {
   Mesh mesh;
   mesh.name = name;
+  // The baked texture replaces the surface's vertex colours; glTF would multiply them.
+  primitive.colors.clear();
   primitive.material = 0;
   mesh.primitives.push_back(std::move(primitive));
   return mesh;

@@ -31,7 +31,8 @@ void add_layer(SplatCloud& cloud, float z, float alpha, ColourAt colour) {
       cloud.log_scales.push_back({std::log(0.012f), std::log(0.012f), std::log(0.001f)});
       cloud.rotations.push_back({});
       cloud.opacity_logits.push_back(logit(alpha));
-      cloud.sh_dc.push_back({sh_dc_from_colour(c.x), sh_dc_from_colour(c.y), sh_dc_from_colour(c.z)});
+      cloud.sh_dc.push_back(
+          {sh_dc_from_colour(c.x), sh_dc_from_colour(c.y), sh_dc_from_colour(c.z)});
     }
   }
 }
@@ -92,6 +93,31 @@ TEST(SplatColourBake, PlanarCloudBakesToTheSplatColours) {
     }
   }
   EXPECT_GT(checked, 3000);
+}
+
+TEST(SplatColourBake, LargeAtlasesAreBakedInSlabs) {
+  // At 2048^2 the atlas is baked in two slabs of rows; a chart across their border.
+  SplatCloud cloud;
+  add_layer(cloud, 0, 0.9f, quadrant_colour);
+  Primitive chart = quad(-0.4f, 0.4f, 0);
+  for (Vec2& uv : chart.uv0) uv = {0.45f + 0.1f * uv.x, 0.45f + 0.1f * uv.y};
+  const Image image = bake_splat_colour(chart, cloud, options(2048));
+  ASSERT_EQ(image.width, 2048);
+  int checked = 0;
+  for (int y = 924; y < 1124; y += 3) {
+    for (int x = 924; x < 1124; x += 3) {
+      // Texel centre -> chart uv -> plane point.
+      const float u = ((float(x) + 0.5f) / 2048 - 0.45f) / 0.1f;
+      const float v = ((float(y) + 0.5f) / 2048 - 0.45f) / 0.1f;
+      const Vec2 p{-0.4f + 0.8f * u, -0.4f + 0.8f * (1 - v)};
+      if (std::fabs(p.x) < 0.05f || std::fabs(p.y) < 0.05f) continue;
+      const Vec3 expected = quadrant_colour(p.x, p.y);
+      ASSERT_NEAR(image.at(x, y)[0], byte(expected.x), 1) << x << "," << y;
+      ASSERT_NEAR(image.at(x, y)[2], byte(expected.z), 1) << x << "," << y;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 2000);
 }
 
 TEST(SplatColourBake, CompositesFrontToBackFromOutsideAlongTheNormal) {
@@ -169,7 +195,7 @@ TEST(SplatColourBake, RealCloudOnAShellAroundIt) {
   Result<SplatCloud> hamburger = load_splats(test::testdata("splats/404-hamburger.ply"));
   ASSERT_TRUE(hamburger.ok()) << hamburger.error().message;
   // The shell's charts fill part of the atlas, leaving a border to dilate into.
-  const Primitive shell = test::star_surface(*hamburger, 48, 96, {0.1f, 0.1f, 0.9f, 0.85f});
+  const Primitive shell = test::star_surface(*hamburger, 28, {0.1f, 0.1f, 0.9f, 0.85f});
   BakeOptions o = options(256);
   o.dilation_texels = 4;
   const Image image = bake_splat_colour(shell, *hamburger, o);
@@ -183,7 +209,8 @@ TEST(SplatColourBake, RealCloudOnAShellAroundIt) {
       for (int dy = -4; dy <= 4 && !near_covered; ++dy) {
         for (int dx = -4; dx <= 4 && !near_covered; ++dx) {
           const int nx = x + dx, ny = y + dy;
-          near_covered = nx >= 0 && ny >= 0 && nx < 256 && ny < 256 && surface.at(nx, ny).triangle >= 0;
+          near_covered =
+              nx >= 0 && ny >= 0 && nx < 256 && ny < 256 && surface.at(nx, ny).triangle >= 0;
         }
       }
       ASSERT_EQ(image.at(x, y)[3], near_covered ? 255 : 0) << x << "," << y;
@@ -195,7 +222,7 @@ TEST(SplatColourBake, RealCloudOnAShellAroundIt) {
   const std::uint8_t* mean = image.at(2, 2);  // the background holds the mean colour
   double baked_error = 0, mean_error = 0;
   int samples = 0;
-  for (std::size_t i = 0; i < surface.texels.size(); i += 23) {
+  for (std::size_t i = 0; i < surface.texels.size(); i += 47) {
     const TexelSample& texel = surface.texels[i];
     if (texel.triangle < 0) continue;
     float best = INFINITY;
@@ -219,23 +246,28 @@ TEST(SplatColourBake, RealCloudOnAShellAroundIt) {
   }
   baked_error /= 3.0 * samples;
   mean_error /= 3.0 * samples;
-  // And renders of the shell wearing the texture look like the splats.
+  // And renders of the shell wearing the texture look like the splats, clearly more
+  // than the shell in the mean colour does (the shell's geometry limits both).
   double iou = 0;
   const double psnr = mean_render_psnr(*hamburger, shell, image, &iou);
+  Image flat = image;
+  for (std::size_t i = 0; i < flat.pixels.size(); i += 4)
+    std::copy(mean, mean + 3, &flat.pixels[i]);
+  const double flat_psnr = mean_render_psnr(*hamburger, shell, flat);
   std::printf(
       "hamburger shell: mean error to the nearest splat %.1f levels (mean colour %.1f); "
-      "renders IoU %.3f, PSNR %.2f dB\n",
-      baked_error, mean_error, iou, psnr);
-  EXPECT_GT(samples, 1000);
-  EXPECT_LT(baked_error, 0.5 * mean_error);
-  EXPECT_GT(iou, 0.9);
-  EXPECT_GT(psnr, 14.5);
+      "renders IoU %.3f, PSNR %.2f dB (mean colour %.2f dB)\n",
+      baked_error, mean_error, iou, psnr, flat_psnr);
+  EXPECT_GT(samples, 500);
+  EXPECT_LT(baked_error, 0.4 * mean_error);
+  EXPECT_GT(iou, 0.85);
+  EXPECT_GT(psnr, flat_psnr + 1.5);
 }
 
 TEST(SplatColourBake, SameResultOnAnyNumberOfThreads) {
   Result<SplatCloud> hamburger = load_splats(test::testdata("splats/404-hamburger.ply"));
   ASSERT_TRUE(hamburger.ok()) << hamburger.error().message;
-  const Primitive shell = test::star_surface(*hamburger, 24, 48);
+  const Primitive shell = test::star_surface(*hamburger, 14);
   BakeOptions one = options(128), many = options(128);
   one.threads = 1;
   many.threads = 0;
@@ -301,27 +333,35 @@ TEST(MeshColourBake, OwnAtlasReproducesTheSourceTexture) {
   ASSERT_TRUE(trellis.ok()) << trellis.error().message;
   const Image& source = trellis->images.at(0).pixels;
   ASSERT_EQ(source.width, 1024);
-  BakeOptions o = options(1024);
+  // At half the texture's size each texel centre falls between four source texels, so
+  // the bake reads their mean (in linear light).
+  constexpr int kSize = 512;
+  BakeOptions o = options(kSize);
   o.threads = 0;
   const Image baked = bake_mesh_colour(trellis->primitives.at(0), *trellis, o);
-  ASSERT_EQ(baked.width, 1024);
-  // Over the texels the atlas covers, the bake reads the texture where it was: a
-  // near-copy, up to seams where the surface point's other chart answers.
-  const TexelSurface surface = rasterize_texels(trellis->primitives[0], 1024);
+  ASSERT_EQ(baked.width, kSize);
+  // Over the texels the atlas covers it is a near-copy, up to seams where the surface
+  // point's other chart answers.
+  const TexelSurface surface = rasterize_texels(trellis->primitives[0], kSize);
   double squared = 0;
   std::size_t count = 0;
-  for (std::size_t i = 0; i < surface.texels.size(); ++i) {
-    if (surface.texels[i].triangle < 0) continue;
-    for (int c = 0; c < 3; ++c) {
-      const double d = double(baked.pixels[i * 4 + c]) - source.pixels[i * 4 + c];
-      squared += d * d;
+  for (int y = 0; y < kSize; ++y) {
+    for (int x = 0; x < kSize; ++x) {
+      if (surface.at(x, y).triangle < 0) continue;
+      for (int c = 0; c < 3; ++c) {
+        float mean = 0;
+        for (int k = 0; k < 4; ++k)
+          mean += render::srgb_to_linear(source.at(2 * x + k % 2, 2 * y + k / 2)[c]) / 4;
+        const double d = double(baked.at(x, y)[c]) - render::linear_to_srgb(mean);
+        squared += d * d;
+      }
+      ++count;
     }
-    ++count;
   }
-  ASSERT_GT(count, 200000u);
+  ASSERT_GT(count, 50000u);
   const double psnr = 10 * std::log10(255.0 * 255.0 / (squared / (3.0 * double(count))));
   std::printf("trellis own atlas: PSNR %.2f dB over %zu texels\n", psnr, count);
-  EXPECT_GT(psnr, 35);
+  EXPECT_GT(psnr, 40);
 }
 
 TEST(MeshColourBake, FactorTextureTransformAndVertexColoursMultiply) {

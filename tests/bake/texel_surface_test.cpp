@@ -36,11 +36,13 @@ TEST(TexelSurface, CentresInsideAndEdgeCrossedTexelsAreCovered) {
       const bool crossed = x >= 4 && x <= 11 && y >= 4 && y <= 11;
       ASSERT_EQ(texel.triangle >= 0, crossed) << x << "," << y;
       if (!crossed) continue;
-      // The point shown: the centre, clamped onto the square for edge texels.
+      // The point shown: the centre, clamped onto the square for edge texels (and then
+      // a hair inside).
       const float u = std::clamp((float(x) + 0.5f) / kSize, 4.6f / kSize, 11.4f / kSize);
       const float v = std::clamp((float(y) + 0.5f) / kSize, 4.6f / kSize, 11.4f / kSize);
-      EXPECT_NEAR(texel.position.x, u * 2, 1e-5) << x << "," << y;
-      EXPECT_NEAR(texel.position.y, v * 2, 1e-5) << x << "," << y;
+      const bool edge = x == 4 || x == 11 || y == 4 || y == 11;
+      EXPECT_NEAR(texel.position.x, u * 2, edge ? 2e-3 : 1e-5) << x << "," << y;
+      EXPECT_NEAR(texel.position.y, v * 2, edge ? 2e-3 : 1e-5) << x << "," << y;
       EXPECT_NEAR(texel.normal.z, 1, 1e-6);
     }
   }

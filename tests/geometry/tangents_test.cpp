@@ -81,7 +81,8 @@ TEST(Tangents, RealMeshFramesAreOrthonormalAndFollowTheUvGradient) {
   std::size_t checked = 0, agreeing = 0, same_hand = 0;
   for (std::size_t t = 0; t < mesh.indices.size(); t += 3) {
     const std::uint32_t a = mesh.indices[t], b = mesh.indices[t + 1], c = mesh.indices[t + 2];
-    const Vec3 e1 = mesh.positions[b] - mesh.positions[a], e2 = mesh.positions[c] - mesh.positions[a];
+    const Vec3 e1 = mesh.positions[b] - mesh.positions[a],
+               e2 = mesh.positions[c] - mesh.positions[a];
     const float du1 = mesh.uv0[b].x - mesh.uv0[a].x, dv1 = mesh.uv0[b].y - mesh.uv0[a].y;
     const float du2 = mesh.uv0[c].x - mesh.uv0[a].x, dv2 = mesh.uv0[c].y - mesh.uv0[a].y;
     const float det = du1 * dv2 - du2 * dv1;

@@ -91,7 +91,8 @@ double brute_closest(const Soup& soup, Vec3 point) {
     n[2] = e1[0] * e2[1] - e1[1] * e2[0];
     const double n2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
     if (!(n2 > 0)) continue;
-    const double h = ((p[0] - v[0][0]) * n[0] + (p[1] - v[0][1]) * n[1] + (p[2] - v[0][2]) * n[2]) / n2;
+    const double h =
+        ((p[0] - v[0][0]) * n[0] + (p[1] - v[0][1]) * n[1] + (p[2] - v[0][2]) * n[2]) / n2;
     double q[3];
     for (int k = 0; k < 3; ++k) q[k] = p[k] - h * n[k];
     bool inside = true;
@@ -106,7 +107,8 @@ double brute_closest(const Soup& soup, Vec3 point) {
       if (c[0] * n[0] + c[1] * n[1] + c[2] * n[2] < 0) inside = false;
     }
     double d = inside ? std::fabs(h) * std::sqrt(n2) : INFINITY;
-    for (int k = 0; k < 3 && !inside; ++k) d = std::fmin(d, segment_distance(p, v[k], v[(k + 1) % 3]));
+    for (int k = 0; k < 3 && !inside; ++k)
+      d = std::fmin(d, segment_distance(p, v[k], v[(k + 1) % 3]));
     best = std::fmin(best, d);
   }
   return best;
@@ -169,6 +171,37 @@ TEST(TriangleBvh, RespectsTheParameterRange) {
   EXPECT_FALSE(bvh.intersect(origin, direction, 0, first.distance * 0.99f).hit);
 }
 
+TEST(TriangleBvh, NearestOnTheLineEitherWay) {
+  const Soup spot = load_soup("meshes/spot.obj");
+  const TriangleBvh bvh(spot.positions, spot.indices);
+  Bounds bounds;
+  for (Vec3 p : spot.positions) bounds.extend(p);
+  std::mt19937 random(13);
+  std::uniform_real_distribution<float> unit(0, 1);
+  int found = 0;
+  for (int i = 0; i < 200; ++i) {
+    const Vec3 size = bounds.size();
+    const Vec3 origin{bounds.min.x + unit(random) * size.x, bounds.min.y + unit(random) * size.y,
+                      bounds.min.z + unit(random) * size.z};
+    const Vec3 direction = random_unit(random);
+    const float limit = 0.3f;
+    const RayHit hit = bvh.nearest_on_line(origin, direction, limit);
+    const Reference ahead = brute_intersect(spot, origin, direction, limit);
+    const Reference behind = brute_intersect(spot, origin, direction * -1.0f, limit);
+    ASSERT_EQ(hit.hit, ahead.hit || behind.hit) << i;
+    if (!hit.hit) continue;
+    ++found;
+    const double expected =
+        std::min(ahead.hit ? ahead.distance : INFINITY, behind.hit ? behind.distance : INFINITY);
+    EXPECT_NEAR(std::fabs(hit.distance), expected, 1e-4) << i;
+    if (ahead.hit != behind.hit) {
+      EXPECT_EQ(hit.distance < 0, behind.hit) << i;
+    }
+  }
+  EXPECT_GT(found, 50);
+  EXPECT_FALSE(bvh.nearest_on_line({0, 0, 5}, {0, 0, 1}, -1).hit);
+}
+
 TEST(TriangleBvh, RaysThatMiss) {
   const Soup spot = load_soup("meshes/spot.obj");
   const TriangleBvh bvh(spot.positions, spot.indices);
@@ -207,13 +240,12 @@ TEST(TriangleBvh, ClosestPointMatchesBruteForce) {
 }
 
 TEST(TriangleBvh, SkipsDegenerateAndInvalidTriangles) {
-  const std::vector<Vec3> positions = {
-      {0, 0, 0}, {1, 0, 0}, {0, 1, 0},      // a good triangle
-      {2, 0, 0}, {3, 0, 0}, {4, 0, 0},      // collinear
-      {NAN, 0, 0}, {0, 0, 1}, {1, 0, 1},    // NaN corner
-      {0, 0, INFINITY}, {5, 5, 5}, {6, 5, 5}};
-  const std::vector<std::uint32_t> indices = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-                                              0, 0, 1, 0, 1, 99, 0, 1};  // trailing partial
+  const std::vector<Vec3> positions = {{0, 0, 0},        {1, 0, 0}, {0, 1, 0},  // a good triangle
+                                       {2, 0, 0},        {3, 0, 0}, {4, 0, 0},  // collinear
+                                       {NAN, 0, 0},      {0, 0, 1}, {1, 0, 1},  // NaN corner
+                                       {0, 0, INFINITY}, {5, 5, 5}, {6, 5, 5}};
+  const std::vector<std::uint32_t> indices = {0,  1,  2, 3, 4, 5, 6, 7,  8, 9,
+                                              10, 11, 0, 0, 1, 0, 1, 99, 0, 1};  // trailing partial
   const TriangleBvh bvh(positions, indices);
   EXPECT_EQ(bvh.triangle_count(), 6u);
   const RayHit hit = bvh.intersect({0.25f, 0.25f, 1}, {0, 0, -1}, 0, kInfinity);
