@@ -1,7 +1,6 @@
 #include "bake/colour_bake.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -33,8 +32,8 @@ constexpr float kMinCoverage = 1.0f / 255.0f;
 constexpr float kOutsideRadii = 0.75f;
 constexpr float kInsideRadii = 1.75f;
 // Cells that group texels, and cells of the splat index, in typical splat radii.
-const float kBucketRadii = std::getenv("BB") ? std::atof(std::getenv("BB")) : 2.0f;
-const float kGridRadii = std::getenv("BG") ? std::atof(std::getenv("BG")) : 2.0f;
+constexpr float kBucketRadii = 2.0f;
+constexpr float kGridRadii = 2.0f;
 // The nearest-splat fallback ignores faint splats (floaters).
 constexpr float kFallbackMinAlpha = 0.1f;
 // Rows a band of texels is rasterised in at once.
@@ -99,11 +98,20 @@ struct Candidates {
   }
 };
 
+// Compositing is most of a splat bake's time: on x86-64 it is also built for AVX2 (twice
+// the vector width for the candidate tests) and the loader picks what the CPU runs. No
+// FMA, so every build computes the same bits.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define ATLAS_WIDE_VECTORS __attribute__((target_clones("avx2", "default")))
+#else
+#define ATLAS_WIDE_VECTORS
+#endif
+
 // Colour (premultiplied sum) and alpha the splats composite to along origin + t dir,
 // t in [0, length], front to back.
-void composite(Vec3 origin, Vec3 dir, float ray_length, Candidates& candidates,
-               const std::vector<RaySplat>& splats, std::vector<Hit>& hits, Vec3& colour,
-               float& alpha) {
+ATLAS_WIDE_VECTORS void composite(Vec3 origin, Vec3 dir, float ray_length, Candidates& candidates,
+                                  const std::vector<RaySplat>& splats, std::vector<Hit>& hits,
+                                  Vec3& colour, float& alpha) {
   hits.clear();
   // First the cheap test against each candidate's bounding sphere, as a loop the
   // compiler vectorises, then the survivors listed.

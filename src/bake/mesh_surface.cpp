@@ -45,11 +45,10 @@ MeshSurface::Merged MeshSurface::merge(const Mesh& mesh) {
   return merged;
 }
 
-MeshSurface::MeshSurface(const Mesh& mesh) : MeshSurface(mesh, merge(mesh)) {}
+MeshSurface::MeshSurface(const Mesh& mesh) : MeshSurface(merge(mesh)) {}
 
-MeshSurface::MeshSurface(const Mesh& mesh, Merged merged)
-    : mesh_(mesh),
-      first_triangle_(std::move(merged.first_triangle)),
+MeshSurface::MeshSurface(Merged merged)
+    : first_triangle_(std::move(merged.first_triangle)),
       searchable_(merged.searchable),
       diagonal_(merged.diagonal),
       bvh_(merged.positions, merged.indices) {}

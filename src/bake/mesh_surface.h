@@ -24,13 +24,12 @@ struct SurfacePoint {
 };
 
 // Every primitive of a mesh as one searchable surface (triangles with an index out of
-// range are left out). Keeps a reference to the mesh.
+// range are left out), numbered as the mesh numbers them.
 class MeshSurface {
  public:
   explicit MeshSurface(const Mesh& mesh);
 
   bool empty() const { return searchable_ == 0; }
-  const Mesh& mesh() const { return mesh_; }
   // The bounding box diagonal of the searchable triangles.
   float diagonal() const { return diagonal_; }
 
@@ -48,10 +47,9 @@ class MeshSurface {
     float diagonal = 0;
   };
   static Merged merge(const Mesh& mesh);
-  MeshSurface(const Mesh& mesh, Merged merged);
+  explicit MeshSurface(Merged merged);
   SurfacePoint locate(const geometry::RayHit& hit) const;
 
-  const Mesh& mesh_;
   std::vector<std::uint32_t> first_triangle_;  // per primitive, in the merged numbering
   std::size_t searchable_ = 0;
   float diagonal_ = 0;

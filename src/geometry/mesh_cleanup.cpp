@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <tuple>
+#include <utility>
 
 #include "geometry/triangle_bvh.h"
 
@@ -51,36 +53,48 @@ float triangle_area(const std::vector<Vec3>& positions, const Triangle& t) {
 }
 
 // Merges vertices whose positions round to the same point of a grid `tolerance` wide,
-// twice, the second grid offset by half a step so that pairs straddling a rounding
-// boundary of the first still meet. Returns the number of vertices merged away.
-std::size_t weld(const std::vector<Vec3>& positions, std::vector<Triangle>& triangles,
-                 float tolerance) {
+// four times, the grid shifted by a quarter step each time. A pair closer than a quarter
+// step along every axis straddles a rounding boundary of at most one of the grids along
+// each axis, so at least one grid of the four keeps it together. Pairs up to a step
+// apart usually meet.
+// Returns the number of vertices merged away.
+std::size_t weld(const std::vector<Vec3>& positions, std::vector<Triangle>& triangles, Vec3 origin,
+                 double tolerance) {
   const std::size_t n = positions.size();
   std::vector<std::uint32_t> target(n);
   std::iota(target.begin(), target.end(), 0u);
   if (!(tolerance > 0)) return 0;
   struct Keyed {
-    std::array<std::int64_t, 3> key;
+    std::int64_t x, y, z;
     std::uint32_t vertex;
+    bool same_point(const Keyed& other) const {
+      return x == other.x && y == other.y && z == other.z;
+    }
     bool operator<(const Keyed& other) const {
-      return key != other.key ? key < other.key : vertex < other.vertex;
+      if (x != other.x) return x < other.x;
+      if (y != other.y) return y < other.y;
+      if (z != other.z) return z < other.z;
+      return vertex < other.vertex;
     }
   };
   std::vector<Keyed> keyed(n);
-  for (const float offset : {0.0f, 0.5f}) {
+  for (const double offset : {0.0, 0.25, 0.5, 0.75}) {
     for (std::size_t i = 0; i < n; ++i) {
+      // Relative to the bounds' corner, so keys stay below 1 / weld_tolerance.
       const Vec3 p = positions[target[i]];
-      keyed[i] = {{std::llround(double(p.x) / tolerance + offset),
-                   std::llround(double(p.y) / tolerance + offset),
-                   std::llround(double(p.z) / tolerance + offset)},
+      keyed[i] = {std::llround((double(p.x) - origin.x) / tolerance + offset),
+                  std::llround((double(p.y) - origin.y) / tolerance + offset),
+                  std::llround((double(p.z) - origin.z) / tolerance + offset),
                   static_cast<std::uint32_t>(i)};
     }
     std::sort(keyed.begin(), keyed.end());
+    std::size_t first = 0;  // of the current run of equal keys
     for (std::size_t i = 1; i < n; ++i) {
-      if (keyed[i].key != keyed[i - 1].key) continue;
+      if (!keyed[i].same_point(keyed[first])) {
+        first = i;
+        continue;
+      }
       // Every member of a run joins the run's first (lowest-numbered) vertex's target.
-      std::size_t first = i - 1;
-      while (first > 0 && keyed[first - 1].key == keyed[i].key) --first;
       target[keyed[i].vertex] = target[keyed[first].vertex];
     }
   }
@@ -118,34 +132,53 @@ std::uint32_t edge_end(const std::vector<Triangle>& triangles, std::uint32_t cor
   return triangles[corner / 3][(corner % 3 + 1) % 3];
 }
 
-// How the edge of `corner` (a -> b) is shared: the one other corner using it, when
-// exactly one other face does; `same_direction` tells whether that face also runs a -> b
-// (inconsistent winding). Returns kNone for a boundary or non-manifold edge, and sets
-// `boundary` when no other face uses the edge at all.
-std::uint32_t edge_twin(const std::vector<Triangle>& triangles, const EdgeIndex& index,
-                        std::uint32_t corner, bool& same_direction, bool& boundary) {
-  const std::uint32_t a = triangles[corner / 3][corner % 3];
-  const std::uint32_t b = edge_end(triangles, corner);
-  std::uint32_t twin = kNone;
-  int uses = 0;
-  for (std::uint32_t i = index.first[a]; i < index.first[a + 1]; ++i) {
-    const std::uint32_t other = index.corners[i];
-    if (other != corner && edge_end(triangles, other) == b) {
-      twin = other;
-      same_direction = true;
-      ++uses;
-    }
-  }
-  for (std::uint32_t i = index.first[b]; i < index.first[b + 1]; ++i) {
-    const std::uint32_t other = index.corners[i];
-    if (edge_end(triangles, other) == a) {
-      twin = other;
-      same_direction = false;
-      ++uses;
-    }
-  }
-  boundary = uses == 0;
-  return uses == 1 ? twin : kNone;
+// How each corner's edge (t[k] -> t[k + 1]) is shared with other faces.
+struct EdgeSharing {
+  std::vector<std::uint32_t> twin;           // the one other corner on the edge, or kNone
+  std::vector<std::uint8_t> same_direction;  // the twin also runs t[k] -> t[k + 1]
+  std::vector<std::uint8_t> boundary;        // no other face uses the edge
+};
+
+EdgeSharing share_edges(const std::vector<Triangle>& triangles, std::size_t vertices) {
+  const EdgeIndex index = index_edges(triangles, vertices);
+  const std::size_t corners = triangles.size() * 3;
+  EdgeSharing sharing;
+  sharing.twin.assign(corners, kNone);
+  sharing.same_direction.assign(corners, 0);
+  sharing.boundary.assign(corners, 0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, corners, 8192),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      for (std::size_t c = range.begin(); c != range.end(); ++c) {
+                        const auto corner = static_cast<std::uint32_t>(c);
+                        const std::uint32_t a = triangles[corner / 3][corner % 3];
+                        const std::uint32_t b = edge_end(triangles, corner);
+                        std::uint32_t twin = kNone;
+                        int uses = 0;
+                        bool same = false;
+                        for (std::uint32_t i = index.first[a]; i < index.first[a + 1]; ++i) {
+                          const std::uint32_t other = index.corners[i];
+                          if (other != corner && edge_end(triangles, other) == b) {
+                            twin = other;
+                            same = true;
+                            ++uses;
+                          }
+                        }
+                        for (std::uint32_t i = index.first[b]; i < index.first[b + 1]; ++i) {
+                          const std::uint32_t other = index.corners[i];
+                          if (edge_end(triangles, other) == a) {
+                            twin = other;
+                            same = false;
+                            ++uses;
+                          }
+                        }
+                        sharing.boundary[c] = uses == 0;
+                        if (uses == 1) {
+                          sharing.twin[c] = twin;
+                          sharing.same_direction[c] = same;
+                        }
+                      }
+                    });
+  return sharing;
 }
 
 void flip(Triangle& t) { std::swap(t[1], t[2]); }
@@ -164,8 +197,8 @@ double signed_volume(const std::vector<Vec3>& positions, const std::vector<Trian
   for (std::uint32_t face : faces) {
     Triangle t = triangles[face];
     if (flipped[face]) flip(t);
-    volume += dot(positions[t[0]] - centre,
-                  cross(positions[t[1]] - centre, positions[t[2]] - centre));
+    volume +=
+        dot(positions[t[0]] - centre, cross(positions[t[1]] - centre, positions[t[2]] - centre));
   }
   return volume;
 }
@@ -173,13 +206,13 @@ double signed_volume(const std::vector<Vec3>& positions, const std::vector<Trian
 // Makes winding agree across every manifold edge (breadth first from each piece's
 // first face). A closed piece (every edge shared with exactly one other face of it) is
 // then turned to enclose positive volume; an open one, whose volume sign means little,
-// keeps the winding most of its faces had. Returns the number of faces flipped.
-std::size_t orient(const std::vector<Vec3>& positions, std::vector<Triangle>& triangles) {
-  const EdgeIndex index = index_edges(triangles, positions.size());
+// keeps the winding most of its faces had. Returns which faces to flip.
+std::vector<std::uint8_t> orient(const std::vector<Vec3>& positions,
+                                 const std::vector<Triangle>& triangles,
+                                 const EdgeSharing& sharing) {
   std::vector<std::uint32_t> piece(triangles.size(), kNone);
   std::vector<std::uint8_t> flipped(triangles.size(), 0);
   std::vector<std::uint32_t> queue;
-  std::size_t count = 0;
   for (std::size_t seed = 0; seed < triangles.size(); ++seed) {
     if (piece[seed] != kNone) continue;
     const auto id = static_cast<std::uint32_t>(seed);
@@ -188,13 +221,13 @@ std::size_t orient(const std::vector<Vec3>& positions, std::vector<Triangle>& tr
     bool closed = true;
     for (std::size_t q = 0; q < queue.size(); ++q) {
       const std::uint32_t face = queue[q];
-      for (int k = 0; k < 3; ++k) {
-        bool same = false, boundary = false;
-        const std::uint32_t twin = edge_twin(triangles, index, face * 3 + k, same, boundary);
+      for (std::uint32_t k = 0; k < 3; ++k) {
+        const std::uint32_t twin = sharing.twin[face * 3 + k];
         if (twin == kNone) {
           closed = false;
           continue;
         }
+        const bool same = sharing.same_direction[face * 3 + k];
         const std::uint32_t other = twin / 3;
         if (piece[other] != kNone) continue;
         piece[other] = id;
@@ -211,15 +244,9 @@ std::size_t orient(const std::vector<Vec3>& positions, std::vector<Triangle>& tr
     } else {
       turn = signed_volume(positions, triangles, flipped, queue) < 0;
     }
-    for (std::uint32_t face : queue) {
-      flipped[face] ^= turn;
-      if (flipped[face]) {
-        flip(triangles[face]);
-        ++count;
-      }
-    }
+    for (std::uint32_t face : queue) flipped[face] ^= turn;
   }
-  return count;
+  return flipped;
 }
 
 // Components: faces connected through shared vertices.
@@ -251,40 +278,40 @@ std::vector<std::uint32_t> connected_components(const std::vector<Triangle>& tri
   return of_face;
 }
 
-// Whether `point` is inside the surfaces of `bvh` other than faces of component `self`:
-// the parity of crossings along three skewed rays, by majority (one ray can graze an
-// edge).
+// Whether `point` is inside some component of `bvh` other than `self`: the parity of the
+// crossings with that component along three skewed rays, by majority (one ray can graze
+// an edge). Each component is judged alone, so a shell inside two nested ones counts.
 bool enclosed(const TriangleBvh& bvh, const std::vector<std::uint32_t>& component_of,
-              std::uint32_t self, Vec3 point, float extent) {
+              std::size_t components, std::uint32_t self, Vec3 point, float extent) {
   const Vec3 directions[3] = {{1, 0.013f, 0.007f}, {-0.011f, 1, 0.017f}, {0.005f, -0.019f, -1}};
-  int inside_votes = 0;
+  std::vector<int> votes(components, 0);
+  std::vector<int> crossings(components, 0);
   for (const Vec3& direction : directions) {
-    int crossings = 0;
+    std::fill(crossings.begin(), crossings.end(), 0);
     float t_min = 0;
     for (int guard = 0; guard < 4096; ++guard) {
       const RayHit hit = bvh.intersect(point, direction, t_min, 4 * extent);
       if (!hit.hit) break;
-      crossings += component_of[hit.triangle] != self;
+      ++crossings[component_of[hit.triangle]];
       t_min = hit.distance + 1e-6f * extent;
     }
-    inside_votes += crossings % 2;
+    for (std::size_t c = 0; c < components; ++c) votes[c] += crossings[c] % 2;
   }
-  return inside_votes >= 2;
+  for (std::size_t c = 0; c < components; ++c) {
+    if (c != self && votes[c] >= 2) return true;
+  }
+  return false;
 }
 
 // Fills boundary loops of at most max_edges edges: a triangle, or a fan around a new
-// centre vertex.
-std::size_t fill_holes(Primitive& mesh, std::vector<Triangle>& triangles, int max_edges) {
-  const EdgeIndex index = index_edges(triangles, mesh.positions.size());
-  // A boundary edge a -> b is the only use of its edge; the hole's loop runs b -> a.
+// centre vertex. `boundary` holds each boundary edge a -> b as its face runs it; the
+// hole's loop runs b -> a.
+std::size_t fill_holes(Primitive& mesh, std::vector<Triangle>& triangles,
+                       const std::vector<std::pair<std::uint32_t, std::uint32_t>>& boundary,
+                       int max_edges) {
   std::vector<std::uint32_t> next(mesh.positions.size(), kNone);
   std::vector<std::uint8_t> ambiguous(mesh.positions.size(), 0);
-  for (std::uint32_t corner = 0; corner < triangles.size() * 3; ++corner) {
-    bool same = false, boundary = false;
-    edge_twin(triangles, index, corner, same, boundary);
-    if (!boundary) continue;
-    const std::uint32_t a = triangles[corner / 3][corner % 3];
-    const std::uint32_t b = edge_end(triangles, corner);
+  for (const auto& [a, b] : boundary) {
     if (next[b] != kNone) ambiguous[b] = 1;
     next[b] = a;
   }
@@ -332,7 +359,8 @@ std::size_t fill_holes(Primitive& mesh, std::vector<Triangle>& triangles, int ma
     if (!mesh.uv0.empty()) mesh.uv0.push_back(mesh.uv0[loop[0]]);
     if (!mesh.uv1.empty()) mesh.uv1.push_back(mesh.uv1[loop[0]]);
     if (!mesh.colors.empty())
-      mesh.colors.push_back({colour.x * share, colour.y * share, colour.z * share, colour.w * share});
+      mesh.colors.push_back(
+          {colour.x * share, colour.y * share, colour.z * share, colour.w * share});
     for (std::size_t i = 0; i < loop.size(); ++i)
       triangles.push_back({loop[i], loop[(i + 1) % loop.size()], centre_index});
   }
@@ -351,6 +379,15 @@ std::vector<Vec3> sample_points(const std::vector<Vec3>& positions,
     points.push_back((positions[t[0]] + positions[t[1]] + positions[t[2]]) * (1.0f / 3));
   }
   return points;
+}
+
+// acos to within 7e-5 radians (Abramowitz and Stegun 4.4.45), plenty for weights and
+// several times faster than std::acos.
+float approximate_acos(float x) {
+  const float a = std::min(std::abs(x), 1.0f);
+  const float root = std::sqrt(1 - a);
+  const float angle = root * (1.5707288f + a * (-0.2121144f + a * (0.0742610f - 0.0187293f * a)));
+  return x < 0 ? 3.14159265f - angle : angle;
 }
 
 }  // namespace
@@ -377,21 +414,30 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
     triangles.push_back(t);
     for (std::uint32_t v : t) bounds.extend(mesh.positions[v]);
   }
-  const float diagonal = length(bounds.size());
+  const Vec3 size = bounds.size();
+  const double diagonal =
+      std::sqrt(double(size.x) * size.x + double(size.y) * size.y + double(size.z) * size.z);
   if (triangles.empty() || !(diagonal > 0) || !std::isfinite(diagonal)) {
     mesh.indices.clear();
     remap_vertices(mesh, std::vector<std::uint32_t>(n, kNone), 0);
     return report;
   }
-  report.welded_vertices = weld(mesh.positions, triangles, options.weld_tolerance * diagonal);
+  report.welded_vertices =
+      weld(mesh.positions, triangles, bounds.min, double(options.weld_tolerance) * diagonal);
 
   // Degenerate (repeated corner or no area) and duplicate (same corners) faces.
-  const float min_area = 1e-12f * diagonal * diagonal;
+  const double min_area = 1e-12 * diagonal * diagonal;
   struct Keyed {
-    Triangle key;
+    std::uint64_t low_pair;  // the two smallest corners
+    std::uint32_t high;      // the largest corner
     std::uint32_t face;
+    bool same_corners(const Keyed& other) const {
+      return low_pair == other.low_pair && high == other.high;
+    }
     bool operator<(const Keyed& other) const {
-      return key != other.key ? key < other.key : face < other.face;
+      if (low_pair != other.low_pair) return low_pair < other.low_pair;
+      if (high != other.high) return high < other.high;
+      return face < other.face;
     }
   };
   std::vector<Keyed> keyed;
@@ -399,18 +445,18 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
   for (std::size_t f = 0; f < triangles.size(); ++f) {
     const Triangle& t = triangles[f];
     if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2] ||
-        !(triangle_area(mesh.positions, t) > min_area)) {
+        !(double(triangle_area(mesh.positions, t)) > min_area)) {
       ++report.degenerate_faces;
       continue;
     }
     Triangle key = t;
     std::sort(key.begin(), key.end());
-    keyed.push_back({key, static_cast<std::uint32_t>(f)});
+    keyed.push_back({std::uint64_t(key[0]) << 32 | key[1], key[2], static_cast<std::uint32_t>(f)});
   }
   std::sort(keyed.begin(), keyed.end());
   std::vector<std::uint8_t> keep(triangles.size(), 0);
   for (std::size_t i = 0; i < keyed.size(); ++i) {
-    if (i > 0 && keyed[i].key == keyed[i - 1].key) {
+    if (i > 0 && keyed[i].same_corners(keyed[i - 1])) {
       ++report.duplicate_faces;
     } else {
       keep[keyed[i].face] = 1;
@@ -422,8 +468,28 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
     if (keep[f]) kept.push_back(triangles[f]);
   }
   triangles = std::move(kept);
+  if (triangles.empty()) {
+    mesh.indices.clear();
+    remap_vertices(mesh, std::vector<std::uint32_t>(mesh.positions.size(), kNone), 0);
+    return report;
+  }
 
-  if (options.orient_outward) report.flipped_faces = orient(mesh.positions, triangles);
+  // Edge sharing is found once: flips and removals below change neither which faces
+  // share an edge nor which edges are on a boundary.
+  const EdgeSharing sharing = share_edges(triangles, mesh.positions.size());
+  std::vector<std::uint8_t> flipped(triangles.size(), 0);
+  if (options.orient_outward) flipped = orient(mesh.positions, triangles, sharing);
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>> boundary;  // face, a, b
+  for (std::uint32_t corner = 0; corner < sharing.boundary.size(); ++corner) {
+    if (!sharing.boundary[corner]) continue;
+    const std::uint32_t face = corner / 3;
+    boundary.emplace_back(face, triangles[face][corner % 3], edge_end(triangles, corner));
+  }
+  for (std::size_t f = 0; f < triangles.size(); ++f) {
+    if (!flipped[f]) continue;
+    flip(triangles[f]);
+    ++report.flipped_faces;
+  }
 
   // Floaters and interior shells, by connected component.
   std::size_t component_count = 0;
@@ -458,7 +524,8 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
       const std::vector<Vec3> samples = sample_points(mesh.positions, triangles, faces_of[c]);
       std::size_t inside = 0;
       for (const Vec3& p : samples)
-        inside += enclosed(bvh, component_of, static_cast<std::uint32_t>(c), p, diagonal);
+        inside += enclosed(bvh, component_of, component_count, static_cast<std::uint32_t>(c), p,
+                           float(diagonal));
       if (2 * inside > samples.size()) decided[c] = Fate::Interior;
     }
     // The largest component is never hidden inside a smaller one.
@@ -483,8 +550,14 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
   }
   triangles = std::move(kept);
 
-  if (options.max_hole_edges >= 3)
-    report.holes_filled = fill_holes(mesh, triangles, options.max_hole_edges);
+  if (options.max_hole_edges >= 3) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> open_edges;
+    for (const auto& [face, a, b] : boundary) {
+      if (fate[component[face]] != Fate::Kept) continue;
+      open_edges.emplace_back(flipped[face] ? b : a, flipped[face] ? a : b);
+    }
+    report.holes_filled = fill_holes(mesh, triangles, open_edges, options.max_hole_edges);
+  }
 
   // Drop vertices no triangle uses, keep the rest in order.
   std::vector<std::uint32_t> remap(mesh.positions.size(), kNone);
@@ -510,26 +583,25 @@ void compute_smooth_normals(Primitive& mesh) {
   const std::size_t faces = mesh.indices.size() / 3;
   // Each corner's weighted face normal, in parallel; then summed per vertex in order.
   std::vector<Vec3> corner_normal(faces * 3);
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, faces, 4096),
-      [&](const tbb::blocked_range<std::size_t>& range) {
-        for (std::size_t f = range.begin(); f != range.end(); ++f) {
-          const std::uint32_t* corners = mesh.indices.data() + 3 * f;
-          if (corners[0] >= n || corners[1] >= n || corners[2] >= n) {
-            for (int c = 0; c < 3; ++c) corner_normal[3 * f + c] = Vec3{};
-            continue;
-          }
-          const Vec3 p[3] = {mesh.positions[corners[0]], mesh.positions[corners[1]],
-                             mesh.positions[corners[2]]};
-          const Vec3 face = normalize(cross(p[1] - p[0], p[2] - p[0]));
-          for (int c = 0; c < 3; ++c) {
-            const Vec3 e1 = normalize(p[(c + 1) % 3] - p[c]);
-            const Vec3 e2 = normalize(p[(c + 2) % 3] - p[c]);
-            const float angle = std::acos(std::clamp(dot(e1, e2), -1.0f, 1.0f));
-            corner_normal[3 * f + c] = face * angle;
-          }
-        }
-      });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, faces, 4096),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      for (std::size_t f = range.begin(); f != range.end(); ++f) {
+                        const std::uint32_t* corners = mesh.indices.data() + 3 * f;
+                        if (corners[0] >= n || corners[1] >= n || corners[2] >= n) {
+                          for (int c = 0; c < 3; ++c) corner_normal[3 * f + c] = Vec3{};
+                          continue;
+                        }
+                        const Vec3 p[3] = {mesh.positions[corners[0]], mesh.positions[corners[1]],
+                                           mesh.positions[corners[2]]};
+                        const Vec3 face = normalize(cross(p[1] - p[0], p[2] - p[0]));
+                        for (int c = 0; c < 3; ++c) {
+                          const Vec3 e1 = normalize(p[(c + 1) % 3] - p[c]);
+                          const Vec3 e2 = normalize(p[(c + 2) % 3] - p[c]);
+                          const float angle = approximate_acos(dot(e1, e2));
+                          corner_normal[3 * f + c] = face * angle;
+                        }
+                      }
+                    });
   std::vector<Vec3> sums(n, Vec3{0, 0, 0});
   for (std::size_t i = 0; i < faces * 3; ++i) {
     const std::uint32_t v = mesh.indices[i];

@@ -13,7 +13,8 @@
 namespace atlas::geometry {
 
 struct CleanupOptions {
-  // Vertices closer than this fraction of the bounding-box diagonal are merged.
+  // Vertices closer than this fraction of the bounding-box diagonal are merged (always
+  // when closer than a quarter of it along each axis, usually up to the full distance).
   float weld_tolerance = 1e-6f;
   // A connected component whose surface area is below this share of the largest
   // component's area is a floater and removed.

@@ -3,8 +3,9 @@
 // silhouette is where the accumulated opacity 1 - prod(1 - alpha_i g_i) reaches 0.5
 // (render/image_metrics.h); that product does not depend on the order of the splats, so
 // it can be accumulated orthographically along the grid's axes without sorting. The
-// surface's silhouette along the same axis at level t is where the density's maximum
-// over the grid column reaches t. The level maximising the mean silhouette IoU over the
+// surface's silhouette along the same axis at level t is where the maximum of the
+// trilinearly interpolated density along the line of sight reaches t. Both are sampled
+// at twice the grid's resolution. The level maximising the mean silhouette IoU over the
 // views is the one whose surface covers what the splats cover, whatever the cloud's
 // opacities and splat sizes. Private to surface extraction.
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "geometry/fast_exp.h"
 
@@ -179,10 +180,8 @@ std::vector<DensityKernel> density_kernels(const SplatCloud& cloud) {
 GridCost SparseDensityGrid::estimate(const std::vector<DensityKernel>& kernels,
                                      const GridFrame& frame) {
   GridCost cost;
-  const std::array<int, 3> blocks = block_counts_of(frame);
-  std::vector<std::uint8_t> touched(std::size_t(blocks[0]) * blocks[1] * blocks[2], 0);
-  for (const DensityKernel& kernel : kernels) {
-    const GridKernel k = grid_kernel(kernel, frame);
+  const std::vector<GridKernel> prepared = grid_kernels(kernels, frame);
+  for (const GridKernel& k : prepared) {
     if (empty_box(k)) continue;
     std::size_t box = 1, block_box = 1;
     for (int axis = 0; axis < 3; ++axis) {
@@ -191,6 +190,16 @@ GridCost SparseDensityGrid::estimate(const std::vector<DensityKernel>& kernels,
     }
     cost.evaluations += box;
     cost.block_splats += block_box;
+  }
+  // Counting the blocks takes one step a pair: not done beyond kMaxCountedPairs.
+  if (cost.block_splats > kMaxCountedPairs) {
+    cost.blocks = SIZE_MAX;
+    return cost;
+  }
+  const std::array<int, 3> blocks = block_counts_of(frame);
+  std::vector<std::uint8_t> touched(std::size_t(blocks[0]) * blocks[1] * blocks[2], 0);
+  for (const GridKernel& k : prepared) {
+    if (empty_box(k)) continue;
     for (int bz = k.lo[2] >> kShift; bz <= k.hi[2] >> kShift; ++bz)
       for (int by = k.lo[1] >> kShift; by <= k.hi[1] >> kShift; ++by)
         for (int bx = k.lo[0] >> kShift; bx <= k.hi[0] >> kShift; ++bx)

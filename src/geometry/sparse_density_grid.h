@@ -46,7 +46,9 @@ std::vector<DensityKernel> density_kernels(const SplatCloud& cloud);
 // What building a grid over `frame` would cost, to pick a resolution within bounds
 // before allocating anything.
 struct GridCost {
-  std::size_t blocks = 0;        // blocks some splat reaches (kBlockPoints points each)
+  // Blocks some splat reaches (kBlockPoints points each); SIZE_MAX when there are more
+  // than SparseDensityGrid::kMaxCountedPairs (block, splat) pairs, which are not counted.
+  std::size_t blocks = 0;
   std::size_t block_splats = 0;  // (block, splat) pairs to evaluate
   std::size_t evaluations = 0;   // Gaussian evaluations, bounded above by footprint boxes
 };
@@ -59,6 +61,8 @@ class SparseDensityGrid {
   static constexpr float kLowPass = 0.35f;
   // A Gaussian is cut where alpha * g drops below this (and at 3 sigma).
   static constexpr float kFloor = 1.0f / 255;
+
+  static constexpr std::size_t kMaxCountedPairs = std::size_t(1) << 26;
 
   static GridCost estimate(const std::vector<DensityKernel>& kernels, const GridFrame& frame);
 

@@ -30,8 +30,8 @@ constexpr int kMaxResolution = 1024;
 // Empty grid points kept around the splats' reach, beyond the outermost layer.
 constexpr int kPadding = 2;
 
-// The range the silhouette fit searches, and the level used when there is no silhouette
-// to fit (an explicit level, or a cloud too faint to show one).
+// The range the silhouette fit searches, and the level used when the cloud shows no
+// silhouette to fit (too faint: no grid column reaches half coverage).
 constexpr float kMinLevel = 0.02f;
 constexpr float kMaxLevel = 64.0f;
 constexpr float kDefaultLevel = 0.15f;
@@ -44,12 +44,15 @@ float linear_from_display(float value) {
 }
 
 // The box the surface can reach: every splat centre, grown by how far each splat's
-// density stays above kMinLevel, but never more than a tenth of the centres' extent
-// beyond them (a few huge faint splats must not stretch the grid).
+// density stays above kMinLevel, but by no more than a tenth of the centres' extent or
+// the 90th percentile of the splats' reach, whichever is larger (a few huge faint splats
+// must not stretch the grid; a cloud of a single splat still has its size).
 Bounds reach_bounds(const std::vector<DensityKernel>& kernels) {
   Bounds centres;
   for (const DensityKernel& k : kernels) centres.extend(k.centre);
   Bounds reach = centres;
+  std::vector<float> radii;
+  radii.reserve(kernels.size());
   for (const DensityKernel& k : kernels) {
     const float cut = std::min(9.0f, 2 * std::log(k.alpha / kMinLevel));
     if (!(cut > 0)) continue;
@@ -57,16 +60,21 @@ Bounds reach_bounds(const std::vector<DensityKernel>& kernels) {
                  std::sqrt(cut * k.covariance[5])};
     reach.extend(k.centre - r);
     reach.extend(k.centre + r);
+    radii.push_back(std::max({r.x, r.y, r.z}));
   }
-  const float margin = 0.1f * centres.longest_side();
-  const Vec3 grow{margin, margin, margin};
+  float margin = 0.1f * centres.longest_side();
+  if (!radii.empty()) {
+    const auto percentile = radii.begin() + std::ptrdiff_t(radii.size() * 9 / 10);
+    std::nth_element(radii.begin(), percentile, radii.end());
+    margin = std::max(margin, *percentile);
+  }
   Bounds out;
-  out.extend(Vec3{std::max(reach.min.x, centres.min.x - grow.x),
-                  std::max(reach.min.y, centres.min.y - grow.y),
-                  std::max(reach.min.z, centres.min.z - grow.z)});
-  out.extend(Vec3{std::min(reach.max.x, centres.max.x + grow.x),
-                  std::min(reach.max.y, centres.max.y + grow.y),
-                  std::min(reach.max.z, centres.max.z + grow.z)});
+  out.extend(Vec3{std::max(reach.min.x, centres.min.x - margin),
+                  std::max(reach.min.y, centres.min.y - margin),
+                  std::max(reach.min.z, centres.min.z - margin)});
+  out.extend(Vec3{std::min(reach.max.x, centres.max.x + margin),
+                  std::min(reach.max.y, centres.max.y + margin),
+                  std::min(reach.max.z, centres.max.z + margin)});
   return out;
 }
 
@@ -84,29 +92,33 @@ constexpr int kMaxAutomaticResolution = 512;
 // resolution that gives the wanted number of triangles, whatever the object's shape: a
 // tall thin robot needs a finer grid than a round burger for the same detail. Surface
 // nets made 3.3 to 5 triangles an occupied probe cell (scaled to the final resolution)
-// on the 404 test splats.
+// on the 404 test splats. The probe is coarsened until there are at least two splats an
+// occupied cell, so a sparse cloud does not leave surface cells unseen.
 int automatic_resolution(const std::vector<DensityKernel>& kernels, const Bounds& bounds,
                          std::size_t target_triangles) {
-  constexpr int kProbe = 64;
   constexpr double kTrianglesPerProbeCell = 3.5;
-  const float cell = bounds.longest_side() / kProbe;
   std::vector<std::uint32_t> occupied;
   occupied.reserve(kernels.size());
-  for (const DensityKernel& k : kernels) {
-    if (k.alpha < 0.1f) continue;
-    const Vec3 p = (k.centre - bounds.min) * (1 / cell);
-    const auto x = std::uint32_t(std::clamp(p.x, 0.0f, float(kProbe)));
-    const auto y = std::uint32_t(std::clamp(p.y, 0.0f, float(kProbe)));
-    const auto z = std::uint32_t(std::clamp(p.z, 0.0f, float(kProbe)));
-    occupied.push_back((z * (kProbe + 1) + y) * (kProbe + 1) + x);
+  for (int probe = 64;; probe /= 2) {
+    const float cell = bounds.longest_side() / float(probe);
+    occupied.clear();
+    for (const DensityKernel& k : kernels) {
+      if (k.alpha < 0.1f) continue;
+      const Vec3 p = (k.centre - bounds.min) * (1 / cell);
+      const auto x = std::uint32_t(std::clamp(p.x, 0.0f, float(probe)));
+      const auto y = std::uint32_t(std::clamp(p.y, 0.0f, float(probe)));
+      const auto z = std::uint32_t(std::clamp(p.z, 0.0f, float(probe)));
+      occupied.push_back((z * std::uint32_t(probe + 1) + y) * std::uint32_t(probe + 1) + x);
+    }
+    std::sort(occupied.begin(), occupied.end());
+    const auto cells = double(std::unique(occupied.begin(), occupied.end()) - occupied.begin());
+    if (cells < 1) return 128;
+    if (2 * cells > double(occupied.size()) && probe > 8) continue;
+    const double wanted = kDenseFactor * double(target_triangles);
+    return std::clamp(
+        static_cast<int>(std::lround(probe * std::sqrt(wanted / (kTrianglesPerProbeCell * cells)))),
+        kMinAutomaticResolution, kMaxAutomaticResolution);
   }
-  std::sort(occupied.begin(), occupied.end());
-  const auto cells = double(std::unique(occupied.begin(), occupied.end()) - occupied.begin());
-  const double wanted = kDenseFactor * double(target_triangles);
-  if (cells < 1) return 128;
-  return std::clamp(
-      static_cast<int>(std::lround(kProbe * std::sqrt(wanted / (kTrianglesPerProbeCell * cells)))),
-      kMinAutomaticResolution, kMaxAutomaticResolution);
 }
 
 GridFrame frame_for(const Bounds& bounds, int resolution) {
@@ -123,7 +135,7 @@ GridFrame frame_for(const Bounds& bounds, int resolution) {
 }
 
 bool within_budget(const GridCost& cost) {
-  return cost.blocks * SparseDensityGrid::kBlockPoints <= kMaxGridPoints &&
+  return cost.blocks <= kMaxGridPoints / SparseDensityGrid::kBlockPoints &&
          cost.evaluations <= kMaxEvaluations && cost.block_splats <= kMaxBlockSplats;
 }
 
@@ -173,9 +185,9 @@ Result<Primitive> extract_surface(const SplatCloud& cloud, const SurfaceOptions&
     SparseDensityGrid grid = SparseDensityGrid::build(kernels, frame, options.threads);
     float level = options.iso_level;
     if (!(level > 0)) {
-      level = fit_silhouette_level(kernels, grid, kMinLevel, kMaxLevel, kDefaultLevel,
-                                   options.threads)
-                  .level;
+      level =
+          fit_silhouette_level(kernels, grid, kMinLevel, kMaxLevel, kDefaultLevel, options.threads)
+              .level;
     }
     if (options.watertight) grid.fill_enclosed_cavities(level);
     Primitive mesh = surface_nets(grid, level, options.threads);

@@ -36,8 +36,8 @@ TEST(SilhouetteLevel, OneGaussianGetsTheLevelWhoseSphereHasItsSilhouette) {
   const SilhouetteFit fit = fit_silhouette_level(kernels, grid, 0.01f, 10.0f, 0.123f, 0);
   ASSERT_TRUE(fit.calibrated);
   const float r2 = 2 * sigma * sigma * std::log(2 * alpha);
-  const float s2 = sigma * sigma +
-                   SparseDensityGrid::kLowPass * SparseDensityGrid::kLowPass * cell * cell;
+  const float s2 =
+      sigma * sigma + SparseDensityGrid::kLowPass * SparseDensityGrid::kLowPass * cell * cell;
   const float expected = alpha * std::exp(-r2 / (2 * s2));
   EXPECT_NEAR(fit.level / expected, 1.0f, 0.08f) << fit.level << " vs " << expected;
   EXPECT_GT(fit.iou, 0.97);
@@ -54,8 +54,8 @@ TEST(SilhouetteLevel, OverlappingSplatsAccumulateOpacityNotPeakDensity) {
   const SilhouetteFit fit = fit_silhouette_level(kernels, grid, 0.01f, 10.0f, 0.123f, 0);
   ASSERT_TRUE(fit.calibrated);
   const float g = 2 * (1 - std::pow(0.5f, 0.25f));
-  const float s2 = sigma * sigma +
-                   SparseDensityGrid::kLowPass * SparseDensityGrid::kLowPass * cell * cell;
+  const float s2 =
+      sigma * sigma + SparseDensityGrid::kLowPass * SparseDensityGrid::kLowPass * cell * cell;
   const float expected = 2 * std::pow(g, sigma * sigma / s2);
   EXPECT_NEAR(fit.level / expected, 1.0f, 0.08f) << fit.level << " vs " << expected;
 }

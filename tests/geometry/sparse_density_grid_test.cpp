@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "geometry/fast_exp.h"
@@ -31,8 +32,7 @@ GridFrame cube_frame(int points, float cell) {
 }
 
 TEST(FastExp, MatchesStdExpOverTheGaussianRange) {
-  for (float x = -20; x <= 2; x += 0.01f)
-    EXPECT_NEAR(fast_exp(x) / std::exp(x), 1.0f, 5e-6f) << x;
+  for (float x = -20; x <= 2; x += 0.01f) EXPECT_NEAR(fast_exp(x) / std::exp(x), 1.0f, 5e-6f) << x;
   EXPECT_GT(fast_exp(-1000), 0.0f);
   EXPECT_LT(fast_exp(-1000), 1e-30f);
   EXPECT_TRUE(std::isfinite(fast_exp(1000)));
@@ -149,8 +149,8 @@ TEST(SparseDensityGrid, TheThreadCountDoesNotChangeTheField) {
     return float(seed >> 8) / float(1 << 24);
   };
   for (int i = 0; i < 3000; ++i)
-    add_splat(cloud, Vec3{random(), random(), random()} * 2 - Vec3{1, 1, 1}, 0.01f + 0.1f * random(),
-              0.05f + 0.9f * random(), {random(), random(), random()});
+    add_splat(cloud, Vec3{random(), random(), random()} * 2 - Vec3{1, 1, 1},
+              0.01f + 0.1f * random(), 0.05f + 0.9f * random(), {random(), random(), random()});
   const GridFrame frame = cube_frame(65, 0.035f);
   const std::vector<DensityKernel> kernels = density_kernels(cloud);
   const SparseDensityGrid one = SparseDensityGrid::build(kernels, frame, 1);
@@ -169,11 +169,11 @@ TEST(SparseDensityGrid, FillsEnclosedCavitiesOnly) {
   for (int i = 0; i < 40; ++i)
     for (int j = 0; j < 80; ++j) {
       const float theta = pi * (float(i) + 0.5f) / 40, phi = 2 * pi * float(j) / 80;
-      add_splat(cloud,
-                Vec3{std::sin(theta) * std::cos(phi), std::cos(theta),
-                     std::sin(theta) * std::sin(phi)} *
-                    0.5f,
-                0.03f, 0.9f);
+      add_splat(
+          cloud,
+          Vec3{std::sin(theta) * std::cos(phi), std::cos(theta), std::sin(theta) * std::sin(phi)} *
+              0.5f,
+          0.03f, 0.9f);
     }
   add_splat(cloud, {0.85f, 0, 0}, 0.05f, 0.9f);
   const GridFrame frame = cube_frame(65, 0.03f);
@@ -202,6 +202,13 @@ TEST(SparseDensityGrid, HugeSplatsAreBoundedByTheGrid) {
   const SparseDensityGrid grid = SparseDensityGrid::build(kernels, frame, 0);
   EXPECT_NEAR(grid.density(1, 1, 1), 0.9f, 1e-3f);
   EXPECT_EQ(grid.density(0, 1, 1), 0.0f);
+
+  // So many huge splats that even counting their blocks would be long: not counted.
+  SplatCloud many;
+  for (int i = 0; i < 1200; ++i) add_splat(many, {0, 0, 0}, 1e3f, 0.5f);
+  const GridCost over = SparseDensityGrid::estimate(density_kernels(many), cube_frame(321, 0.01f));
+  EXPECT_GT(over.block_splats, SparseDensityGrid::kMaxCountedPairs);
+  EXPECT_EQ(over.blocks, SIZE_MAX);
 }
 
 }  // namespace
