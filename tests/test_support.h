@@ -10,6 +10,20 @@
 
 namespace atlas::test {
 
+// True in builds with AddressSanitizer, where tests of whole pipelines on large inputs
+// skip themselves (the Release run covers them).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 inline std::filesystem::path testdata(const std::string& relative) {
   return std::filesystem::path(ATLAS_TESTDATA_DIR) / relative;
 }

@@ -21,18 +21,6 @@
 namespace atlas::geometry {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
 constexpr float kPi = 3.14159265f;
 
 void add_splat(SplatCloud& cloud, Vec3 centre, float sigma, float alpha, Vec3 colour = {1, 1, 1}) {
@@ -193,7 +181,7 @@ TEST(SurfaceExtraction, HostileInputIsAClearErrorOrBoundedWork) {
   result = extract_surface(huge, options, &stats);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(seconds, kSanitized ? 60.0 : 10.0);
+  EXPECT_LT(seconds, test::kSanitized ? 60.0 : 10.0);
   if (result.ok()) {
     EXPECT_LE(stats.grid_points, std::size_t(1) << 24);
     EXPECT_TRUE((Mesh{"", {*result}, {}, {}}.validate().empty()));
@@ -251,7 +239,7 @@ ViewScores compare_with_splats(const SplatCloud& cloud, const Primitive& surface
 class RealSplats : public testing::TestWithParam<const char*> {};
 
 TEST_P(RealSplats, TheCleanedSurfaceHasTheSplatsSilhouette) {
-  if (kSanitized) GTEST_SKIP() << "too slow under sanitizers; the Release run covers it";
+  if (test::kSanitized) GTEST_SKIP() << "too slow under sanitizers; the Release run covers it";
   const SplatCloud cloud = must_load(GetParam());
   ASSERT_FALSE(cloud.empty());
   SurfaceStats stats;

@@ -18,18 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
 Json read_json(const fs::path& path) {
   const Bytes bytes = test::must_read(path);
   return Json::parse(bytes.begin(), bytes.end(), nullptr, false);
@@ -128,7 +116,7 @@ TEST(GameReady, HamburgerPackageMeetsBudgetsFloorsAndValidates) {
 }
 
 TEST(GameReady, MonkeyAndRobocopMeetTheFidelityFloors) {
-  if (kSanitized) GTEST_SKIP() << "too slow under sanitizers; the Release run covers it";
+  if (test::kSanitized) GTEST_SKIP() << "too slow under sanitizers; the Release run covers it";
   for (const auto& [name, psnr_floor] :
        {std::pair{"404-monkey.ply", 20.5}, std::pair{"404-robocop.spz", 18.5}}) {
     Result<GameReadyResult> result = run_game_ready(test::testdata(std::string("splats/") + name),
@@ -139,7 +127,7 @@ TEST(GameReady, MonkeyAndRobocopMeetTheFidelityFloors) {
 }
 
 TEST(GameReady, PoorInputIsReportedWithItsFigures) {
-  if (kSanitized) GTEST_SKIP() << "too slow under sanitizers; the Release run covers it";
+  if (test::kSanitized) GTEST_SKIP() << "too slow under sanitizers; the Release run covers it";
   Result<GameReadyResult> result = run_game_ready(
       test::testdata("splats/404-dreamgaussian-blob.ply"), test::scratch_dir(), GameReadyOptions{});
   ASSERT_TRUE(result.ok()) << result.error().message;
