@@ -20,7 +20,8 @@ void remap_attribute(std::vector<T>& values, const std::vector<unsigned>& remap,
 
 }  // namespace
 
-SimplifyResult simplify(const Primitive& mesh, std::size_t target_triangles) {
+SimplifyResult simplify(const Primitive& mesh, std::size_t target_triangles,
+                        SimplifyFallback fallback) {
   SimplifyResult result;
   result.mesh = mesh;
   Primitive& out = result.mesh;
@@ -40,13 +41,15 @@ SimplifyResult simplify(const Primitive& mesh, std::size_t target_triangles) {
                                &result.relative_error);
       if (count <= target_indices) break;
     }
-    if (count > target_indices) {
+    if (count > target_indices && fallback == SimplifyFallback::None) {
+      result.reached_target = false;
+    } else if (count > target_indices) {
       count = meshopt_simplifySloppy(indices.data(), mesh.indices.data(), mesh.indices.size(),
                                      positions, vertex_count, sizeof(Vec3), target_indices, 1.0f,
                                      &result.relative_error);
       result.used_sloppy = true;
     }
-    indices.resize(std::min(count, target_indices));
+    indices.resize(result.reached_target ? std::min(count, target_indices) : count);
   } else {
     indices.assign(mesh.indices.begin(), mesh.indices.end());
   }

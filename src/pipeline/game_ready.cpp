@@ -94,13 +94,18 @@ Material baked_material() {
   return material;
 }
 
-Mesh level_mesh(const std::string& name, Primitive primitive) {
+// A level as a self-contained mesh: its primitive with the baked material and the two
+// encoded maps it samples.
+Mesh textured_level(const std::string& name, Primitive primitive,
+                    const std::vector<MeshImage>& maps) {
   Mesh mesh;
   mesh.name = name;
   // The baked texture replaces the surface's vertex colours; glTF would multiply them.
   primitive.colors.clear();
   primitive.material = 0;
   mesh.primitives.push_back(std::move(primitive));
+  mesh.materials.push_back(baked_material());
+  mesh.images = maps;
   return mesh;
 }
 
@@ -156,6 +161,67 @@ std::string format_double(double value, int decimals) {
   char text[32];
   std::snprintf(text, sizeof text, "%.*f", decimals, value);
   return text;
+}
+
+Json atlas_json(const geometry::UnwrapStats& stats) {
+  return {{"charts", stats.charts},
+          {"packing_efficiency", stats.packing_efficiency},
+          {"mean_stretch", stats.mean_stretch},
+          {"max_chart_stretch", stats.max_chart_stretch},
+          {"gutter_texels", kGutterTexels}};
+}
+
+// One level of the chain: its reduced mesh and, when it does not share LOD0's atlas
+// (LOD0 itself included), its atlas and baked maps.
+struct Level {
+  geometry::SimplifyResult reduced;
+  std::optional<geometry::UnwrapStats> unwrap;
+  Image colour, normal;
+  std::vector<MeshImage> maps;  // colour and normal, encoded in the chosen format
+};
+
+// What the bakes read: the splats (colour from splats) or the source mesh (colour from
+// the mesh), and the detail surface the normals come from.
+struct BakeSources {
+  const SplatCloud* cloud;
+  const Mesh* detail;
+  const Mesh* source_mesh;
+};
+
+Result<geometry::UnwrapStats> unwrap_with_tangents(Primitive& mesh, int texture_size, int threads) {
+  geometry::UnwrapOptions unwrap_options;
+  unwrap_options.texture_size = texture_size;
+  unwrap_options.gutter_texels = kGutterTexels;
+  unwrap_options.threads = threads;
+  Result<geometry::UnwrapStats> stats = geometry::unwrap_uv_atlas(mesh, unwrap_options);
+  if (stats) geometry::compute_tangents(mesh);
+  return stats;
+}
+
+Image bake_colour(const Primitive& mesh, const BakeSources& sources, int texture_size,
+                  const GameReadyOptions& options) {
+  bake::BakeOptions bake_options;
+  bake_options.texture_size = texture_size;
+  bake_options.dilation_texels = kDilationTexels;
+  bake_options.threads = options.threads;
+  return sources.cloud ? bake::bake_splat_colour(mesh, *sources.cloud, bake_options)
+                       : bake::bake_mesh_colour(mesh, *sources.source_mesh, bake_options);
+}
+
+Image bake_normals(const Primitive& mesh, const BakeSources& sources, int texture_size,
+                   const GameReadyOptions& options) {
+  bake::NormalBakeOptions bake_options;
+  bake_options.texture_size = texture_size;
+  bake_options.dilation_texels = kDilationTexels;
+  bake_options.threads = options.threads;
+  return bake::bake_normal_map(mesh, *sources.detail, bake_options);
+}
+
+// The power of two nearest to size * sqrt(ratio), at least 64: a level with `ratio` of
+// LOD0's triangles keeps LOD0's texels per triangle edge.
+int level_texture_size(int lod0_size, double ratio) {
+  const double wanted = std::log2(lod0_size * std::sqrt(ratio));
+  return std::max(64, 1 << static_cast<int>(std::lround(wanted)));
 }
 
 }  // namespace
@@ -245,59 +311,95 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   geometry::SimplifyResult lod0 =
       clock.run("reduce", [&] { return geometry::simplify(dense, options.triangles); });
 
+  // Kept for levels that cannot share LOD0's atlas: they are reduced from this surface
+  // and unwrapped on their own.
+  const Primitive lod0_surface = lod0.mesh;
   Result<geometry::UnwrapStats> unwrap = clock.run("unwrap", [&] {
-    geometry::UnwrapOptions unwrap_options;
-    unwrap_options.texture_size = options.texture_size;
-    unwrap_options.gutter_texels = kGutterTexels;
-    unwrap_options.threads = options.threads;
-    Result<geometry::UnwrapStats> stats = geometry::unwrap_uv_atlas(lod0.mesh, unwrap_options);
-    if (stats) geometry::compute_tangents(lod0.mesh);
-    return stats;
+    return unwrap_with_tangents(lod0.mesh, options.texture_size, options.threads);
   });
   if (!unwrap) return with_context(input.string() + ": UV unwrap", unwrap.error());
 
   // Bake: colour from what the source shows, normals from the dense surface.
   Mesh dense_mesh;
   if (cloud) dense_mesh.primitives.push_back(dense);
-  const Mesh& detail_source = source_mesh ? *source_mesh : dense_mesh;
-  const Image colour_map = clock.run("bake_color", [&] {
-    bake::BakeOptions bake_options;
-    bake_options.texture_size = options.texture_size;
-    bake_options.dilation_texels = kDilationTexels;
-    bake_options.threads = options.threads;
-    return cloud ? bake::bake_splat_colour(lod0.mesh, *cloud, bake_options)
-                 : bake::bake_mesh_colour(lod0.mesh, *source_mesh, bake_options);
+  const BakeSources bake_sources{cloud, source_mesh ? source_mesh : &dense_mesh, source_mesh};
+  std::vector<Level> levels(1);
+  levels[0].reduced = std::move(lod0);
+  levels[0].unwrap = *unwrap;
+  levels[0].colour = clock.run("bake_color", [&] {
+    return bake_colour(levels[0].reduced.mesh, bake_sources, options.texture_size, options);
   });
-  const Image normal_map = clock.run("bake_normals", [&] {
-    bake::NormalBakeOptions bake_options;
-    bake_options.texture_size = options.texture_size;
-    bake_options.dilation_texels = kDilationTexels;
-    bake_options.threads = options.threads;
-    return bake::bake_normal_map(lod0.mesh, detail_source, bake_options);
+  levels[0].normal = clock.run("bake_normals", [&] {
+    return bake_normals(levels[0].reduced.mesh, bake_sources, options.texture_size, options);
   });
-  if (colour_map.empty() || normal_map.empty())
+  if (levels[0].colour.empty() || levels[0].normal.empty())
     return make_error(input.string() + ": baking produced no texture");
 
-  // LOD chain: each level reduced from LOD0, so every level shares its atlas and seams.
-  std::vector<geometry::SimplifyResult> levels;
-  clock.run("lod_chain", [&] {
-    const std::size_t lod0_triangles = lod0.mesh.triangle_count();
+  // LOD chain: each level reduced from LOD0 keeping its UV seams, so that it shares
+  // LOD0's atlas. When LOD0's seams stop the reduction above the level's budget, the
+  // level is reduced from LOD0's surface instead and gets its own atlas, baked at the
+  // size that keeps LOD0's texels per triangle edge (size * sqrt(ratio)).
+  Status chain = clock.run("lod_chain", [&]() -> Status {
+    const std::size_t lod0_triangles = levels[0].reduced.mesh.triangle_count();
     for (std::size_t i = 1; i < options.lod_ratios.size(); ++i) {
-      const auto target = static_cast<std::size_t>(
-          std::max(1.0, std::round(options.lod_ratios[i] * double(lod0_triangles))));
-      levels.push_back(geometry::simplify(lod0.mesh, target));
+      const double ratio = options.lod_ratios[i];
+      const auto target =
+          static_cast<std::size_t>(std::max(1.0, std::round(ratio * double(lod0_triangles))));
+      Level level;
+      level.reduced =
+          geometry::simplify(levels[0].reduced.mesh, target, geometry::SimplifyFallback::None);
+      if (!level.reduced.reached_target) {
+        level.reduced = geometry::simplify(lod0_surface, target);
+        const int size = level_texture_size(options.texture_size, ratio);
+        Result<geometry::UnwrapStats> stats =
+            unwrap_with_tangents(level.reduced.mesh, size, options.threads);
+        if (!stats) return with_context("LOD" + std::to_string(i) + " UV unwrap", stats.error());
+        level.unwrap = *stats;
+        level.colour = bake_colour(level.reduced.mesh, bake_sources, size, options);
+        level.normal = bake_normals(level.reduced.mesh, bake_sources, size, options);
+        if (level.colour.empty() || level.normal.empty())
+          return make_error("LOD" + std::to_string(i) + ": baking produced no texture");
+      }
+      levels.push_back(std::move(level));
     }
+    return Ok{};
   });
-  levels.insert(levels.begin(), std::move(lod0));
+  if (!chain) return with_context(input.string(), chain.error());
 
-  // Export: one GLB with every level (MSFT_lod), one GLB a level.
+  // Export: one GLB with every level (MSFT_lod), one GLB a level. Each level's own GLB
+  // holds only the textures it uses.
   const std::string stem = input.stem().string().empty() ? "asset" : input.stem().string();
+  for (Level& level : levels) {
+    if (!level.unwrap) continue;
+    level.maps.push_back(texture_image("base_color", level.colour, options));
+    level.maps.push_back(texture_image("normal", level.normal, options));
+  }
   std::vector<Mesh> level_meshes;
-  for (std::size_t i = 0; i < levels.size(); ++i)
-    level_meshes.push_back(level_mesh(stem + "_lod" + std::to_string(i), levels[i].mesh));
-  level_meshes[0].materials.push_back(baked_material());
-  level_meshes[0].images.push_back(texture_image("base_color", colour_map, options));
-  level_meshes[0].images.push_back(texture_image("normal", normal_map, options));
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    const Level& owner = levels[i].unwrap ? levels[i] : levels[0];
+    level_meshes.push_back(
+        textured_level(stem + "_lod" + std::to_string(i), levels[i].reduced.mesh, owner.maps));
+  }
+  // The all-levels file: the levels with their own atlas add their material and images
+  // after LOD0's, since MSFT_lod levels use the main mesh's materials.
+  Mesh all_levels_main = level_meshes[0];
+  std::vector<Mesh> all_levels_lods(level_meshes.begin() + 1, level_meshes.end());
+  for (std::size_t i = 1; i < levels.size(); ++i) {
+    Mesh& lod = all_levels_lods[i - 1];
+    if (!levels[i].unwrap) {
+      lod.primitives[0].material = 0;
+      continue;
+    }
+    Material material = lod.materials[0];
+    const int first_image = static_cast<int>(all_levels_main.images.size());
+    material.base_color_texture.image = first_image;
+    material.normal_texture.image = first_image + 1;
+    material.name = lod.name;
+    all_levels_main.images.insert(all_levels_main.images.end(), lod.images.begin(),
+                                  lod.images.end());
+    lod.primitives[0].material = static_cast<int>(all_levels_main.materials.size());
+    all_levels_main.materials.push_back(std::move(material));
+  }
 
   Json steps_names = Json::array();
   for (const char* step : {"load", "place", "surface", "cleanup", "reduce", "unwrap", "bake_color",
@@ -321,23 +423,19 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
     GltfWriteOptions all_levels;
     all_levels.asset_extras = extras;
     all_levels.screen_coverage = coverage;
-    for (std::size_t i = 1; i < level_meshes.size(); ++i)
-      all_levels.lods.push_back(&level_meshes[i]);
+    for (const Mesh& lod : all_levels_lods) all_levels.lods.push_back(&lod);
     std::vector<std::pair<std::string, Bytes>> files;
-    files.emplace_back(stem + ".glb", encode_gltf(level_meshes[0], stem, all_levels)[0].bytes);
+    files.emplace_back(stem + ".glb", encode_gltf(all_levels_main, stem, all_levels)[0].bytes);
     GltfWriteOptions single;
     single.asset_extras = extras;
     for (std::size_t i = 0; i < level_meshes.size(); ++i) {
-      Mesh level = level_meshes[i];
-      level.materials = level_meshes[0].materials;
-      level.images = level_meshes[0].images;
-      Bytes bytes = encode_gltf(level, level.name, single)[0].bytes;
+      Bytes bytes = encode_gltf(level_meshes[i], level_meshes[i].name, single)[0].bytes;
       level_bytes[i] = bytes.size();
-      files.emplace_back(level.name + ".glb", std::move(bytes));
+      files.emplace_back(level_meshes[i].name + ".glb", std::move(bytes));
     }
     if (options.vertex_color_variant) {
       const Mesh variant =
-          vertex_colour_variant(stem + "_vertex_colors", levels[0].mesh, colour_map);
+          vertex_colour_variant(stem + "_vertex_colors", levels[0].reduced.mesh, levels[0].colour);
       files.emplace_back(variant.name + ".glb",
                          encode_gltf(variant, variant.name, single)[0].bytes);
     }
@@ -365,12 +463,9 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   clock.run("fidelity", [&] {
     reference =
         render_source(cloud ? SourceAsset{cloud} : SourceAsset{source_mesh}, cameras, framing);
-    for (std::size_t i = 0; i < levels.size(); ++i) {
-      Mesh level = level_meshes[i];
-      level.materials = level_meshes[0].materials;
-      level.images = level_meshes[0].images;
-      fidelity[i] = measure_fidelity(reference, cameras, framing, level, &level_renders[i]);
-    }
+    for (std::size_t i = 0; i < levels.size(); ++i)
+      fidelity[i] =
+          measure_fidelity(reference, cameras, framing, level_meshes[i], &level_renders[i]);
   });
 
   Status preview = clock.run("preview", [&] {
@@ -380,15 +475,16 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
 
   for (std::size_t i = 0; i < levels.size(); ++i) {
     LodRecord record;
-    record.triangles = levels[i].mesh.triangle_count();
-    record.vertices = levels[i].mesh.positions.size();
+    record.triangles = levels[i].reduced.mesh.triangle_count();
+    record.vertices = levels[i].reduced.mesh.positions.size();
     record.file = level_meshes[i].name + ".glb";
     record.file_bytes = level_bytes[i];
     record.mean_iou = fidelity[i].mean_iou;
     record.min_iou = fidelity[i].min_iou;
     record.mean_psnr = fidelity[i].mean_psnr;
     record.mean_ssim = fidelity[i].mean_ssim;
-    record.geometric_error_metres = levels[i].error_metres;
+    record.geometric_error_metres = levels[i].reduced.error_metres;
+    record.shares_lod0_atlas = i > 0 && !levels[i].unwrap;
     result.lods.push_back(record);
     const double iou_floor = kLodIouFloors[std::min<std::size_t>(i, 2)];
     if (record.mean_iou < iou_floor)
@@ -413,22 +509,28 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
                        {"psnr", fidelity[i].views[v].psnr},
                        {"ssim", fidelity[i].views[v].ssim}});
     }
-    lods.push_back(
-        {{"level", i},
-         {"file", lod.file},
-         {"file_bytes", lod.file_bytes},
-         {"triangles", lod.triangles},
-         {"vertices", lod.vertices},
-         {"textures",
-          {{{"name", "base_color"}, {"width", colour_map.width}, {"height", colour_map.height}},
-           {{"name", "normal"}, {"width", normal_map.width}, {"height", normal_map.height}}}},
-         {"geometric_error_metres", lod.geometric_error_metres},
-         {"fidelity",
-          {{"mean_iou", lod.mean_iou},
-           {"min_iou", lod.min_iou},
-           {"mean_psnr", lod.mean_psnr},
-           {"mean_ssim", lod.mean_ssim},
-           {"views", views}}}});
+    const Level& owner = levels[i].unwrap ? levels[i] : levels[0];
+    Json level_json = {
+        {"level", i},
+        {"file", lod.file},
+        {"file_bytes", lod.file_bytes},
+        {"triangles", lod.triangles},
+        {"vertices", lod.vertices},
+        {"atlas", i == 0                  ? "own"
+                  : lod.shares_lod0_atlas ? "shared with LOD0"
+                                          : "own"},
+        {"textures",
+         {{{"name", "base_color"}, {"width", owner.colour.width}, {"height", owner.colour.height}},
+          {{"name", "normal"}, {"width", owner.normal.width}, {"height", owner.normal.height}}}}};
+    if (i > 0 && levels[i].unwrap) level_json["uv_atlas"] = atlas_json(*levels[i].unwrap);
+    level_json.update(Json{{"geometric_error_metres", lod.geometric_error_metres},
+                           {"fidelity",
+                            {{"mean_iou", lod.mean_iou},
+                             {"min_iou", lod.min_iou},
+                             {"mean_psnr", lod.mean_psnr},
+                             {"mean_ssim", lod.mean_ssim},
+                             {"views", views}}}});
+    lods.push_back(std::move(level_json));
   }
   Json steps = Json::array();
   for (const StepRecord& step : result.steps)
@@ -468,12 +570,7 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
                    {"interior_components", cleanup.interior_components},
                    {"holes_filled", cleanup.holes_filled},
                    {"components_kept", cleanup.components_kept}}},
-                 {"uv_atlas",
-                  {{"charts", unwrap->charts},
-                   {"packing_efficiency", unwrap->packing_efficiency},
-                   {"mean_stretch", unwrap->mean_stretch},
-                   {"max_chart_stretch", unwrap->max_chart_stretch},
-                   {"gutter_texels", kGutterTexels}}},
+                 {"uv_atlas", atlas_json(*unwrap)},
                  {"fidelity_protocol",
                   {{"views", cameras.size()},
                    {"azimuths", "0..315 step 45"},

@@ -5,7 +5,9 @@
 //   load -> place (pivot at bottom centre, metres, optional height)
 //        -> surface (splats: density field + marching cubes; meshes: the input merged)
 //        -> clean-up -> reduce to the LOD0 budget -> UV atlas -> bake colour + normals
-//        -> LOD chain (sharing LOD0's atlas) -> export GLBs -> fidelity -> report + preview
+//        -> LOD chain (sharing LOD0's atlas where LOD0's seams allow the budget, else
+//           reduced from LOD0's surface with an atlas of its own)
+//        -> export GLBs -> fidelity -> report + preview
 //
 // Files written into the output folder:
 //   <name>.glb          all levels in one file (MSFT_lod with screen-coverage hints)
@@ -58,7 +60,10 @@ struct LodRecord {
   std::string file;
   std::uint64_t file_bytes = 0;
   double mean_iou = 0, min_iou = 0, mean_psnr = 0, mean_ssim = 0;
-  double geometric_error_metres = 0;  // meshoptimizer's estimate against the dense surface
+  double geometric_error_metres = 0;  // meshoptimizer's estimate against the level it came from
+  // The level samples LOD0's atlas; otherwise it has its own atlas and smaller maps
+  // (LOD0's seams kept it above its budget).
+  bool shares_lod0_atlas = false;
 };
 
 struct GameReadyResult {

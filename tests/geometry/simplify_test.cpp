@@ -56,6 +56,25 @@ TEST(Simplify, KeepsEveryVertexAndItsUvAsInTheInput) {
   }
 }
 
+TEST(Simplify, WithoutAFallbackSeamsStayAndTheShortfallIsReported) {
+  // The helmet's seams cannot all survive a 50-triangle budget: without the sloppy
+  // fallback the result stays above the target, keeps its (position, uv) pairs, and
+  // says so; with it the budget holds.
+  const Mesh helmet = must_load("DamagedHelmet.glb");
+  const Primitive& source = helmet.primitives.at(0);
+  const SimplifyResult kept = simplify(source, 50, SimplifyFallback::None);
+  EXPECT_FALSE(kept.reached_target);
+  EXPECT_FALSE(kept.used_sloppy);
+  EXPECT_GT(kept.mesh.triangle_count(), 50u);
+  EXPECT_LT(kept.mesh.triangle_count(), source.triangle_count());
+  EXPECT_EQ(kept.mesh.indices.size() % 3, 0u);
+  for (std::uint32_t index : kept.mesh.indices) ASSERT_LT(index, kept.mesh.positions.size());
+  const SimplifyResult sloppy = simplify(source, 50);
+  EXPECT_TRUE(sloppy.reached_target);
+  EXPECT_TRUE(sloppy.used_sloppy);
+  EXPECT_LE(sloppy.mesh.triangle_count(), 50u);
+}
+
 TEST(Simplify, UnderBudgetMeshesAreOnlyReordered) {
   const Primitive spot = merge_primitives(must_load("spot.obj"));
   const SimplifyResult result = simplify(spot, spot.triangle_count() + 10);
