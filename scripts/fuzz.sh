@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATLAS_BUILD_FUZZERS=ON \
   -DATLAS_BUILD_TESTS=OFF -DATLAS_BUILD_BENCHMARKS=OFF > /dev/null
-cmake --build build/fuzz -j "$(nproc)"
+cmake --build build/fuzz -j "$(nproc)" --target atlas_fuzzers
 
 testdata=../shared/testdata
 # Seeds: the real files of each fuzzer's format (a few small ones where the real ones are big).
