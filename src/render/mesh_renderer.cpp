@@ -169,12 +169,21 @@ struct Shader {
   const Camera& camera;
   Shading shading;
 
-  bool shade(const ScreenTriangle& triangle, const Attributes& a, Vec3& rgb) const {
-    const Primitive& primitive = mesh.primitives[triangle.primitive];
+  const Material& material_of(const ScreenTriangle& triangle) const {
     static const Material kDefaultMaterial;
+    const Primitive& primitive = mesh.primitives[triangle.primitive];
     const bool has_material =
         primitive.material >= 0 && std::size_t(primitive.material) < mesh.materials.size();
-    const Material& material = has_material ? mesh.materials[primitive.material] : kDefaultMaterial;
+    return has_material ? mesh.materials[primitive.material] : kDefaultMaterial;
+  }
+
+  bool masked(const ScreenTriangle& triangle) const {
+    return material_of(triangle).alpha_mode == AlphaMode::Mask;
+  }
+
+  bool shade(const ScreenTriangle& triangle, const Attributes& a, Vec3& rgb) const {
+    const Primitive& primitive = mesh.primitives[triangle.primitive];
+    const Material& material = material_of(triangle);
 
     Vec4 colour = material.base_color_factor;
     const TextureRef& texture = material.base_color_texture;
@@ -210,18 +219,39 @@ std::uint8_t background_byte(float value) {
   return static_cast<std::uint8_t>(std::lround(std::min(value, 1.0f) * 255.0f));
 }
 
+// Perspective-correct attributes of a point with screen barycentric weights w0, w1.
+Attributes interpolate(const ScreenTriangle& t, float w0, float w1) {
+  const ScreenVertex &a = t.vertices[0], &b = t.vertices[1], &c = t.vertices[2];
+  const float w2 = 1.0f - w0 - w1;
+  const float depth = 1.0f / (w0 * a.inverse_depth + w1 * b.inverse_depth + w2 * c.inverse_depth);
+  Attributes attributes;
+  for (int i = 0; i < kAttributes; ++i) {
+    attributes[i] = (w0 * a.attributes_over_depth[i] + w1 * b.attributes_over_depth[i] +
+                     w2 * c.attributes_over_depth[i]) *
+                    depth;
+  }
+  return attributes;
+}
+
+// Visibility first, shading after: each pixel keeps the nearest triangle and its
+// weights, and only that one is shaded, so hidden surfaces (back faces are drawn too)
+// cost no texture reads. Alpha-masked triangles are shaded while rasterising, since
+// whether they cover a pixel depends on their colour.
 void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
                     const std::vector<ScreenTriangle>& triangles, const Shader& shader,
                     Vec3 background, Image& image) {
+  constexpr std::uint32_t kEmpty = 0xffffffffu;
   const int y_begin = band * kBandRows;
   const int y_end = std::min(y_begin + kBandRows, image.height);
   const int width = image.width;
-  std::vector<float> nearest(std::size_t(width) * (y_end - y_begin), 0.0f);  // 1 / depth
-  std::vector<Vec3> colour(nearest.size(), background);
-  std::vector<char> covered(nearest.size(), 0);
+  const std::size_t pixels = std::size_t(width) * (y_end - y_begin);
+  std::vector<float> nearest(pixels, 0.0f);  // 1 / depth
+  std::vector<std::uint32_t> visible(pixels, kEmpty);
+  std::vector<std::array<float, 2>> weights(pixels);
 
   for (const std::uint32_t id : triangle_ids) {
     const ScreenTriangle& t = triangles[id];
+    const bool masked = shader.masked(t);
     const ScreenVertex &a = t.vertices[0], &b = t.vertices[1], &c = t.vertices[2];
     const float min_x = std::min({a.x, b.x, c.x}), max_x = std::max({a.x, b.x, c.x});
     const int x0 = static_cast<int>(std::clamp(std::ceil(min_x - 0.5f), 0.0f, float(width)));
@@ -241,18 +271,11 @@ void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
             w0 * a.inverse_depth + w1 * b.inverse_depth + w2 * c.inverse_depth;
         const std::size_t p = std::size_t(y - y_begin) * width + x;
         if (!(inverse_depth > nearest[p])) continue;
-        Attributes attributes;
-        const float depth = 1.0f / inverse_depth;
-        for (int i = 0; i < kAttributes; ++i) {
-          attributes[i] = (w0 * a.attributes_over_depth[i] + w1 * b.attributes_over_depth[i] +
-                           w2 * c.attributes_over_depth[i]) *
-                          depth;
-        }
-        Vec3 rgb;
-        if (!shader.shade(t, attributes, rgb)) continue;
+        Vec3 unused;
+        if (masked && !shader.shade(t, interpolate(t, w0, w1), unused)) continue;
         nearest[p] = inverse_depth;
-        colour[p] = rgb;
-        covered[p] = 1;
+        visible[p] = id;
+        weights[p] = {w0, w1};
       }
     }
   }
@@ -261,10 +284,13 @@ void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
     for (int x = 0; x < width; ++x) {
       const std::size_t p = std::size_t(y - y_begin) * width + x;
       std::uint8_t* out = image.at(x, y);
-      if (covered[p]) {
-        out[0] = linear_to_srgb(colour[p].x);
-        out[1] = linear_to_srgb(colour[p].y);
-        out[2] = linear_to_srgb(colour[p].z);
+      Vec3 rgb;
+      if (visible[p] != kEmpty) {
+        const ScreenTriangle& t = triangles[visible[p]];
+        shader.shade(t, interpolate(t, weights[p][0], weights[p][1]), rgb);
+        out[0] = linear_to_srgb(rgb.x);
+        out[1] = linear_to_srgb(rgb.y);
+        out[2] = linear_to_srgb(rgb.z);
         out[3] = 255;
       } else {
         out[0] = background_byte(background.x);
@@ -284,11 +310,39 @@ bool primitive_usable(const Primitive& p) {
   return fits(p.normals) && fits(p.uv0) && fits(p.uv1) && fits(p.colors);
 }
 
+// Each output pixel is the mean of a factor x factor block of `image`.
+Image box_downsample(const Image& image, int factor) {
+  Image out(image.width / factor, image.height / factor, image.channels);
+  const int samples = factor * factor;
+  for (int y = 0; y < out.height; ++y) {
+    for (int x = 0; x < out.width; ++x) {
+      std::uint8_t* pixel = out.at(x, y);
+      for (int c = 0; c < image.channels; ++c) {
+        int sum = 0;
+        for (int dy = 0; dy < factor; ++dy)
+          for (int dx = 0; dx < factor; ++dx) sum += image.at(x * factor + dx, y * factor + dy)[c];
+        pixel[c] = static_cast<std::uint8_t>((sum + samples / 2) / samples);
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Image render_mesh(const Mesh& mesh, const OrbitCamera& orbit, const Framing& framing,
                   const MeshRenderOptions& options) {
   if (!renderable_size(orbit)) return Image{};
+  const int samples =
+      std::min(options.samples_per_side, kMaxRenderSide / std::max(orbit.width, orbit.height));
+  if (samples > 1) {
+    OrbitCamera fine = orbit;
+    fine.width *= samples;
+    fine.height *= samples;
+    MeshRenderOptions one_sample = options;
+    one_sample.samples_per_side = 1;
+    return box_downsample(render_mesh(mesh, fine, framing, one_sample), samples);
+  }
   Image image(orbit.width, orbit.height, 4);
   const CameraMatrices matrices = camera_matrices(orbit);
   const Camera camera{matrices.view,

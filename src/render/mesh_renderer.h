@@ -40,6 +40,11 @@ enum class Shading {
 struct MeshRenderOptions {
   Vec3 background{1, 1, 1};
   Shading shading = Shading::Lit;
+  // Anti-aliasing: the image is rendered with samples_per_side² samples a pixel and
+  // box-filtered, colour (8-bit values over the background) and alpha (coverage)
+  // averaged. 1 (or less) is one sample at the pixel centre: alpha is 0 or 255. Reduced
+  // as needed to keep the sampled image within kMaxRenderSide.
+  int samples_per_side = 1;
   int threads = 0;  // 0: all hardware threads
 };
 

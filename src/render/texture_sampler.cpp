@@ -54,6 +54,7 @@ float reduce(float coordinate, int wrap) {
 }
 
 int wrap_index(int index, int size, int wrap) {
+  if (index >= 0 && index < size) return index;  // nearly every texel: no division
   if (wrap == kClampToEdge) return std::clamp(index, 0, size - 1);
   if (wrap == kMirroredRepeat) {
     const int period = 2 * size;
@@ -63,9 +64,8 @@ int wrap_index(int index, int size, int wrap) {
   return ((index % size) + size) % size;
 }
 
-Vec4 texel(const Image& image, int x, int y) {
+Vec4 texel(const Image& image, int x, int y, const std::array<float, 256>& decode) {
   const std::uint8_t* p = image.at(x, y);
-  const auto& decode = decode_table();
   switch (image.channels) {
     case 1:
       return {decode[p[0]], decode[p[0]], decode[p[0]], 1.0f};
@@ -110,7 +110,7 @@ Vec4 sample_texture(const Image& image, const Sampler& sampler, Vec2 uv) {
   if (sampler.mag_filter == kNearest) {
     const int x = wrap_index(static_cast<int>(std::floor(u)), image.width, sampler.wrap_s);
     const int y = wrap_index(static_cast<int>(std::floor(v)), image.height, sampler.wrap_t);
-    return texel(image, x, y);
+    return texel(image, x, y, decode_table());
   }
   const float fx = u - 0.5f, fy = v - 0.5f;
   const float x_floor = std::floor(fx), y_floor = std::floor(fy);
@@ -119,8 +119,9 @@ Vec4 sample_texture(const Image& image, const Sampler& sampler, Vec2 uv) {
   const int x1 = wrap_index(static_cast<int>(x_floor) + 1, image.width, sampler.wrap_s);
   const int y0 = wrap_index(static_cast<int>(y_floor), image.height, sampler.wrap_t);
   const int y1 = wrap_index(static_cast<int>(y_floor) + 1, image.height, sampler.wrap_t);
-  const Vec4 a = texel(image, x0, y0), b = texel(image, x1, y0);
-  const Vec4 c = texel(image, x0, y1), d = texel(image, x1, y1);
+  const auto& decode = decode_table();
+  const Vec4 a = texel(image, x0, y0, decode), b = texel(image, x1, y0, decode);
+  const Vec4 c = texel(image, x0, y1, decode), d = texel(image, x1, y1, decode);
   const auto mix = [&](float pa, float pb, float pc, float pd) {
     return (pa * (1 - wx) + pb * wx) * (1 - wy) + (pc * (1 - wx) + pd * wx) * wy;
   };

@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -176,12 +175,8 @@ TEST(SurfaceExtraction, HostileInputIsAClearErrorOrBoundedWork) {
   add_splat(huge, {0, 0, 0}, 1e4f, 0.5f);
   add_splat(huge, {1e6f, 0, 0}, 1e3f, 0.9f);
   for (int i = 0; i < 500; ++i) add_splat(huge, {0.001f * float(i), 0, 0}, 10.0f, 0.02f);
-  const auto start = std::chrono::steady_clock::now();
   SurfaceStats stats;
   result = extract_surface(huge, options, &stats);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(seconds, test::kSanitized ? 60.0 : 10.0);
   if (result.ok()) {
     EXPECT_LE(stats.grid_points, std::size_t(1) << 24);
     EXPECT_TRUE((Mesh{"", {*result}, {}, {}}.validate().empty()));

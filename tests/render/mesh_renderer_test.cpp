@@ -80,6 +80,42 @@ TEST(MeshRenderer, SquareFacingCameraCoversExpectedRectangle) {
   EXPECT_EQ(image.at(5, 5)[3], 0);
 }
 
+TEST(MeshRenderer, SupersamplingAveragesCoverageAndColourAtEdges) {
+  // A square rotated 30 degrees about the view axis: its edges cross pixels at every
+  // phase. Coverage is the share of 2x2 samples inside it; colour is blended with the
+  // background in the same share; inside and outside pixels stay pure.
+  Mesh mesh;
+  Primitive rotated = square(0.5f);
+  const float c = std::cos(0.5236f), s = std::sin(0.5236f);
+  for (Vec3& p : rotated.positions) p = {c * p.x - s * p.y, s * p.x + c * p.y, p.z};
+  rotated.colors.assign(4, Vec4{0, 0, 0, 1});
+  mesh.primitives.push_back(rotated);
+  MeshRenderOptions options = unlit();
+  const Image single = render_mesh(mesh, OrbitCamera{}, Framing{}, options);
+  options.samples_per_side = 2;
+  const Image smooth = render_mesh(mesh, OrbitCamera{}, Framing{}, options);
+  ASSERT_EQ(smooth.width, 512);
+  ASSERT_EQ(smooth.height, 512);
+  double single_area = 0, smooth_area = 0;
+  int partial = 0;
+  for (int y = 0; y < 512; ++y) {
+    for (int x = 0; x < 512; ++x) {
+      const std::uint8_t* pixel = smooth.at(x, y);
+      single_area += single.at(x, y)[3] / 255.0;
+      smooth_area += pixel[3] / 255.0;
+      EXPECT_NEAR(pixel[0] + pixel[3], 255, 1) << x << "," << y;  // black over white
+      if (pixel[3] != 0 && pixel[3] != 255) {
+        ++partial;
+        EXPECT_TRUE(pixel[3] == 64 || pixel[3] == 128 || pixel[3] == 191) << int(pixel[3]);
+      }
+    }
+  }
+  EXPECT_GT(partial, 200);  // the edges, about 4 x 100 pixels long
+  EXPECT_NEAR(smooth_area, single_area, 0.01 * single_area);
+  EXPECT_EQ(smooth.at(256, 256)[3], 255);
+  EXPECT_EQ(smooth.at(5, 5)[3], 0);
+}
+
 TEST(MeshRenderer, NearerSurfaceWins) {
   Mesh mesh;
   mesh.primitives.push_back(square(0.2f, 0.3f, 0));  // red, small, nearer
