@@ -156,6 +156,19 @@ Bytes gzip_compress(ByteView raw, int level) {
   return out;
 }
 
+Bytes zlib_compress(ByteView raw, int level) {
+  std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)> compressor(
+      libdeflate_alloc_compressor(level), libdeflate_free_compressor);
+  Bytes out(libdeflate_zlib_compress_bound(compressor.get(), raw.size()));
+  out.resize(
+      libdeflate_zlib_compress(compressor.get(), raw.data(), raw.size(), out.data(), out.size()));
+  return out;
+}
+
+std::uint32_t crc32(ByteView bytes, std::uint32_t crc) {
+  return libdeflate_crc32(crc, bytes.data(), bytes.size());
+}
+
 Bytes zstd_compress(ByteView raw, int level) {
   Bytes out(ZSTD_compressBound(raw.size()));
   const std::size_t size = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), level);

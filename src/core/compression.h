@@ -29,6 +29,12 @@ Result<Bytes> decompress_any(ByteView bytes, std::uint64_t max_output);
 Bytes gzip_compress(ByteView raw, int level = 6);
 Bytes zstd_compress(ByteView raw, int level = 3);
 
+// A zlib stream (RFC 1950, as PNG's IDAT holds; libdeflate, level 1-12).
+Bytes zlib_compress(ByteView raw, int level = 6);
+
+// CRC-32 (ISO 3309, as gzip and PNG use) of `bytes`, continuing from `crc` (0 to start).
+std::uint32_t crc32(ByteView bytes, std::uint32_t crc = 0);
+
 // The cap the format readers use for any decompressed payload: 2 GiB.
 inline constexpr std::uint64_t kMaxDecompressedBytes = std::uint64_t{2} << 30;
 

@@ -86,13 +86,6 @@ Result<Image> decode_image(ByteView bytes, int channels) {
   return image;
 }
 
-Bytes encode_png(const Image& image) {
-  Bytes out;
-  stbi_write_png_to_func(append_bytes, &out, image.width, image.height, image.channels,
-                         image.pixels.data(), image.width * image.channels);
-  return out;
-}
-
 Bytes encode_jpeg(const Image& image, int quality) {
   Bytes out;
   stbi_write_jpg_to_func(append_bytes, &out, image.width, image.height, image.channels,

@@ -22,6 +22,9 @@ Result<Image> decode_image(ByteView bytes, int channels = 4);
 // "image/png", "image/jpeg", "image/webp", or "" when the bytes are none of these.
 std::string sniff_image_mime_type(ByteView bytes);
 
+// 8-bit PNG of a 1-4 channel image (grey, grey + alpha, RGB, RGBA), rows filtered
+// adaptively and deflated with libdeflate; empty when the image is empty, has another
+// channel count, or fewer pixels than its size says.
 Bytes encode_png(const Image& image);
 Bytes encode_jpeg(const Image& image, int quality = 90);
 Bytes encode_webp(const Image& image, float quality = 90);

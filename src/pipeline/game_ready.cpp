@@ -1,5 +1,6 @@
 #include "pipeline/game_ready.h"
 
+#include <tbb/parallel_for.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -382,11 +383,18 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   // Export: one GLB with every level (MSFT_lod), one GLB a level. Each level's own GLB
   // holds only the textures it uses.
   const std::string stem = input.stem().string().empty() ? "asset" : input.stem().string();
-  for (Level& level : levels) {
-    if (!level.unwrap) continue;
-    level.maps.push_back(texture_image("base_color", level.colour, options));
-    level.maps.push_back(texture_image("normal", level.normal, options));
-  }
+  clock.run("encode_textures", [&] {
+    // Each map is encoded on its own (PNG and JPEG encoders are single-threaded).
+    for (Level& level : levels) {
+      if (level.unwrap) level.maps.resize(2);
+    }
+    tbb::parallel_for(std::size_t(0), 2 * levels.size(), [&](std::size_t task) {
+      Level& level = levels[task / 2];
+      if (!level.unwrap) return;
+      level.maps[task % 2] = task % 2 == 0 ? texture_image("base_color", level.colour, options)
+                                           : texture_image("normal", level.normal, options);
+    });
+  });
   std::vector<Mesh> level_meshes;
   for (std::size_t i = 0; i < levels.size(); ++i) {
     const Level& owner = levels[i].unwrap ? levels[i] : levels[0];
@@ -416,7 +424,7 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
 
   Json steps_names = Json::array();
   for (const char* step : {"load", "place", "surface", "cleanup", "reduce", "unwrap", "bake_color",
-                           "bake_normals", "lod_chain", "export"})
+                           "bake_normals", "lod_chain", "encode_textures", "export"})
     steps_names.push_back(step);
   Json provenance = {
       {"powered_by", "404 (Bittensor subnet 17)"},
