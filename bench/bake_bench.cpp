@@ -120,7 +120,7 @@ const Shells* hamburger_shells(benchmark::State& state) {
 void BM_BakeNormalMapHamburgerShells(benchmark::State& state) {
   const Shells* shells = hamburger_shells(state);
   if (!shells) return;
-  bake::NormalBakeOptions options;
+  bake::BakeOptions options;
   options.texture_size = kTextureSize;
   run(state,
       [&] { benchmark::DoNotOptimize(bake::bake_normal_map(shells->low, shells->high, options)); });

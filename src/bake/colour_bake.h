@@ -7,14 +7,9 @@
 #include "asset/image.h"
 #include "asset/mesh.h"
 #include "asset/splat_cloud.h"
+#include "bake/bake_options.h"
 
 namespace atlas::bake {
-
-struct BakeOptions {
-  int texture_size = 1024;  // 1..8192
-  int dilation_texels = 8;  // gutter fill, at least the unwrap's gutter
-  int threads = 0;          // 0: all hardware threads
-};
 
 // Base colour of `low` (positions, uv0; normals, or face normals without them) from
 // what the splats show: for each texel, a ray along the surface normal from 0.75 typical

@@ -29,7 +29,7 @@ Vec3 any_orthogonal(Vec3 n) {
 
 }  // namespace
 
-Image bake_normal_map(const Primitive& low, const Mesh& high, const NormalBakeOptions& options) {
+Image bake_normal_map(const Primitive& low, const Mesh& high, const BakeOptions& options) {
   const int size = options.texture_size;
   if (!bakeable(low, size) || low.normals.size() != low.positions.size()) return {};
   Primitive with_tangents;

@@ -3,14 +3,9 @@
 
 #include "asset/image.h"
 #include "asset/mesh.h"
+#include "bake/bake_options.h"
 
 namespace atlas::bake {
-
-struct NormalBakeOptions {
-  int texture_size = 1024;
-  int dilation_texels = 8;
-  int threads = 0;  // 0: all hardware threads
-};
 
 // For each texel of `low` (positions, normals, uv0; tangents, computed with
 // geometry::compute_tangents when absent), casts along low's normal, both ways, into
@@ -23,6 +18,6 @@ struct NormalBakeOptions {
 // Gutters are dilated by dilation_texels. Empty image when low has no uv0 or normals
 // for every vertex or no triangle, high has no usable triangle, or texture_size is
 // outside 1..8192.
-Image bake_normal_map(const Primitive& low, const Mesh& high, const NormalBakeOptions& options);
+Image bake_normal_map(const Primitive& low, const Mesh& high, const BakeOptions& options);
 
 }  // namespace atlas::bake

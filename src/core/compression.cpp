@@ -147,22 +147,28 @@ Result<Bytes> decompress_any(ByteView bytes, std::uint64_t max_output) {
   return Bytes(bytes.begin(), bytes.end());
 }
 
-Bytes gzip_compress(ByteView raw, int level) {
+namespace {
+
+// One libdeflate compression in the wrapper `bound` and `compress` write.
+Bytes deflate_wrapped(ByteView raw, int level,
+                      std::size_t (*bound)(libdeflate_compressor*, std::size_t),
+                      std::size_t (*compress)(libdeflate_compressor*, const void*, std::size_t,
+                                              void*, std::size_t)) {
   std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)> compressor(
       libdeflate_alloc_compressor(level), libdeflate_free_compressor);
-  Bytes out(libdeflate_gzip_compress_bound(compressor.get(), raw.size()));
-  out.resize(
-      libdeflate_gzip_compress(compressor.get(), raw.data(), raw.size(), out.data(), out.size()));
+  Bytes out(bound(compressor.get(), raw.size()));
+  out.resize(compress(compressor.get(), raw.data(), raw.size(), out.data(), out.size()));
   return out;
 }
 
+}  // namespace
+
+Bytes gzip_compress(ByteView raw, int level) {
+  return deflate_wrapped(raw, level, libdeflate_gzip_compress_bound, libdeflate_gzip_compress);
+}
+
 Bytes zlib_compress(ByteView raw, int level) {
-  std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)> compressor(
-      libdeflate_alloc_compressor(level), libdeflate_free_compressor);
-  Bytes out(libdeflate_zlib_compress_bound(compressor.get(), raw.size()));
-  out.resize(
-      libdeflate_zlib_compress(compressor.get(), raw.data(), raw.size(), out.data(), out.size()));
-  return out;
+  return deflate_wrapped(raw, level, libdeflate_zlib_compress_bound, libdeflate_zlib_compress);
 }
 
 std::uint32_t crc32(ByteView bytes, std::uint32_t crc) {

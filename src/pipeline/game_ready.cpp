@@ -212,23 +212,24 @@ Result<geometry::UnwrapStats> unwrap_with_tangents(Primitive& mesh, int texture_
   return stats;
 }
 
-Image bake_colour(const Primitive& mesh, const BakeSources& sources, int texture_size,
-                  const GameReadyOptions& options) {
+bake::BakeOptions make_bake_options(int texture_size, const GameReadyOptions& options) {
   bake::BakeOptions bake_options;
   bake_options.texture_size = texture_size;
   bake_options.dilation_texels = kDilationTexels;
   bake_options.threads = options.threads;
-  return sources.cloud ? bake::bake_splat_colour(mesh, *sources.cloud, bake_options)
-                       : bake::bake_mesh_colour(mesh, *sources.source_mesh, bake_options);
+  return bake_options;
+}
+
+Image bake_colour(const Primitive& mesh, const BakeSources& sources, int texture_size,
+                  const GameReadyOptions& options) {
+  const bake::BakeOptions settings = make_bake_options(texture_size, options);
+  return sources.cloud ? bake::bake_splat_colour(mesh, *sources.cloud, settings)
+                       : bake::bake_mesh_colour(mesh, *sources.source_mesh, settings);
 }
 
 Image bake_normals(const Primitive& mesh, const BakeSources& sources, int texture_size,
                    const GameReadyOptions& options) {
-  bake::NormalBakeOptions bake_options;
-  bake_options.texture_size = texture_size;
-  bake_options.dilation_texels = kDilationTexels;
-  bake_options.threads = options.threads;
-  return bake::bake_normal_map(mesh, *sources.detail, bake_options);
+  return bake::bake_normal_map(mesh, *sources.detail, make_bake_options(texture_size, options));
 }
 
 // The power of two nearest to size * sqrt(ratio), at least 64: a level with `ratio` of

@@ -39,8 +39,8 @@ Primitive grid(int n, bool bumpy, bool with_normals) {
   return mesh;
 }
 
-NormalBakeOptions options(int size) {
-  NormalBakeOptions o;
+BakeOptions options(int size) {
+  BakeOptions o;
   o.texture_size = size;
   o.threads = 2;
   return o;
