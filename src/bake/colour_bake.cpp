@@ -9,9 +9,9 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include "bake/mesh_surface.h"
-#include "bake/parallel_for.h"
 #include "bake/splat_grid.h"
 #include "bake/texel_surface.h"
+#include "core/parallel_for.h"
 #include "render/texture_sampler.h"
 
 namespace atlas::bake {

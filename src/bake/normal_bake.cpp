@@ -6,8 +6,8 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include "bake/mesh_surface.h"
-#include "bake/parallel_for.h"
 #include "bake/texel_surface.h"
+#include "core/parallel_for.h"
 #include "geometry/tangents.h"
 
 namespace atlas::bake {

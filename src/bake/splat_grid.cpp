@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "bake/parallel_for.h"
+#include "core/parallel_for.h"
 
 namespace atlas::bake {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "render/parallel.h"
+#include "core/parallel_for.h"
 #include "render/texture_sampler.h"
 
 namespace atlas::render {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "render/parallel.h"
+#include "core/parallel_for.h"
 
 namespace atlas::render {
 
