@@ -198,6 +198,50 @@ TEST(Cli, RunGameReadyWritesThePackageAndReportsFidelity) {
   const nlohmann::json report = nlohmann::json::parse(slurp(out / "report.json"));
   EXPECT_LE(report["lods"][0]["triangles"], 4000);
   EXPECT_EQ(report["lods"][0]["textures"][0]["width"], 256);
+
+  // `atlas compare --place` measures a level against its raw source as the report did.
+  const CliRun compare =
+      atlas("compare " + quoted(fs::path(ATLAS_SOURCE_DIR) / "examples/404-hamburger.ply") + " " +
+            quoted(out / "404-hamburger_lod0.glb") + " --json --place");
+  ASSERT_EQ(compare.exit_code, 0) << compare.err;
+  const nlohmann::json measured = nlohmann::json::parse(compare.out);
+  const nlohmann::json& reported = report["lods"][0]["fidelity"];
+  EXPECT_EQ(measured["fidelity"]["views"].size(), 16u);
+  EXPECT_NEAR(measured["fidelity"]["mean_iou"].get<double>(), reported["mean_iou"].get<double>(),
+              0.002);
+  EXPECT_NEAR(measured["fidelity"]["mean_psnr"].get<double>(), reported["mean_psnr"].get<double>(),
+              0.1);
+}
+
+TEST(Cli, CompareMeshesByImagesAndSurfaceDistance) {
+  const fs::path spot = test::testdata("meshes/spot.obj");
+  CliRun run = atlas("compare " + quoted(spot) + " " + quoted(spot) + " --json --geometry");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json same = nlohmann::json::parse(run.out);
+  EXPECT_DOUBLE_EQ(same["fidelity"]["mean_iou"].get<double>(), 1.0);
+  EXPECT_LT(same["geometry"]["max"].get<double>(), 1e-6);
+
+  // A coarser version of the same object: close, not identical.
+  const fs::path out = test::scratch_dir();
+  ASSERT_EQ(atlas("run game-ready " + quoted(spot) + " -o " + quoted(out) +
+                  " --triangles 500 --lods 1 --texture-size 128")
+                .exit_code,
+            0);
+  run = atlas("compare " + quoted(spot) + " " + quoted(out / "spot_lod0.glb") +
+              " --json --geometry --place");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json coarse = nlohmann::json::parse(run.out);
+  EXPECT_GT(coarse["fidelity"]["mean_iou"].get<double>(), 0.9);
+  EXPECT_LT(coarse["fidelity"]["mean_iou"].get<double>(), 1.0);
+  EXPECT_GT(coarse["geometry"]["mean"].get<double>(), 0);
+  EXPECT_LT(coarse["geometry"]["mean_percent_of_diagonal"].get<double>(), 1.0);
+
+  run = atlas("compare " + quoted(spot) + " " + quoted(kHamburger));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("404-hamburger.ply"), std::string::npos) << run.err;
+  run = atlas("compare " + quoted(spot) + " " + quoted(out / "none.glb"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("none.glb"), std::string::npos) << run.err;
 }
 
 TEST(Cli, RunGameReadyRejectsBadOptions) {
