@@ -79,11 +79,12 @@ Bounds reach_bounds(const std::vector<DensityKernel>& kernels) {
 }
 
 // The dense surface should hold about kDenseFactor times the triangle budget, so that
-// reduction has detail to choose from; a first grid whose surface falls outside
+// reduction has detail to choose from (7 times left the 404 monkey's LOD0 at 21.8 dB,
+// 10 times gives 22.5 dB for 0.1 s more); a first grid whose surface falls outside
 // [kMinDenseFactor, kMaxDenseFactor] times the budget is rebuilt at a corrected resolution.
-constexpr double kDenseFactor = 7;
+constexpr double kDenseFactor = 10;
 constexpr double kMinDenseFactor = 3;
-constexpr double kMaxDenseFactor = 12;
+constexpr double kMaxDenseFactor = 18;
 constexpr int kMinAutomaticResolution = 48;
 constexpr int kMaxAutomaticResolution = 512;
 

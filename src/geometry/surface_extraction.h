@@ -34,7 +34,7 @@ struct SurfaceOptions {
   // cloud and the triangle budget below.
   int resolution = 0;
   // The LOD0 triangle budget the surface will be reduced to. The automatic resolution
-  // aims at about 7 times this many triangles (3 to 12 times; a first grid that misses
+  // aims at about 10 times this many triangles (3 to 18 times; a first grid that misses
   // is rebuilt once at a corrected resolution), so reduction has detail to keep.
   std::size_t target_triangles = 20000;
   // Density level of the surface; 0 fits the level whose silhouette matches the splat

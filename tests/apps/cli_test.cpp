@@ -186,7 +186,7 @@ TEST(Cli, RunGameReadyWritesThePackageAndReportsFidelity) {
   const fs::path out = test::scratch_dir();
   const CliRun run =
       atlas("run game-ready " + quoted(fs::path(ATLAS_SOURCE_DIR) / "examples/404-hamburger.ply") +
-            " -o " + quoted(out) + " --triangles 4000 --lods 1,0.5 --texture-size 256");
+            " -o " + quoted(out) + " --triangles 4000 --lods 1,0.9 --texture-size 256");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("LOD0"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("LOD1"), std::string::npos) << run.out;
@@ -198,6 +198,8 @@ TEST(Cli, RunGameReadyWritesThePackageAndReportsFidelity) {
   const nlohmann::json report = nlohmann::json::parse(slurp(out / "report.json"));
   EXPECT_LE(report["lods"][0]["triangles"], 4000);
   EXPECT_EQ(report["lods"][0]["textures"][0]["width"], 256);
+  // A level this close to LOD0 keeps LOD0's seams at no cost and shares its atlas.
+  EXPECT_EQ(report["lods"][1]["atlas"], "shared with LOD0");
 
   // `atlas compare --place` measures a level against its raw source as the report did.
   const CliRun compare =
