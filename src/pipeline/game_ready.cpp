@@ -415,11 +415,8 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   Mesh all_levels_main = level_meshes[0];
   std::vector<Mesh> all_levels_lods(level_meshes.begin() + 1, level_meshes.end());
   for (std::size_t i = 1; i < levels.size(); ++i) {
+    if (!levels[i].unwrap) continue;  // material 0 is LOD0's
     Mesh& lod = all_levels_lods[i - 1];
-    if (!levels[i].unwrap) {
-      lod.primitives[0].material = 0;
-      continue;
-    }
     Material material = lod.materials[0];
     const int first_image = static_cast<int>(all_levels_main.images.size());
     material.base_color_texture.image = first_image;
