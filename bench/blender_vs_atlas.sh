@@ -76,8 +76,9 @@ for ((i = 0; i < runs; i++)); do
 done
 
 # Fidelity and distances are deterministic: measured once.
-"$atlas" compare --place --json "$source" "$work/atlas/${stem}_lod0.glb" > "$work/fidelity_atlas.json"
-"$atlas" compare --place --json "$source" "$work/blender.glb" > "$work/fidelity_blender.json"
+placed="--place $work/atlas/report.json"
+"$atlas" compare $placed --json "$source" "$work/atlas/${stem}_lod0.glb" > "$work/fidelity_atlas.json"
+"$atlas" compare $placed --json "$source" "$work/blender.glb" > "$work/fidelity_blender.json"
 "$atlas" compare --geometry --json "$dense" "$work/blender.glb" > "$work/geometry_blender.json"
 for level in 0 1 2; do
   "$atlas" compare --geometry --json "$dense" "$work/atlas/${stem}_lod$level.glb" \

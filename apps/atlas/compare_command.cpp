@@ -1,16 +1,19 @@
-// `atlas compare REFERENCE CANDIDATE [--json] [--geometry] [--place]`: how faithful CANDIDATE (a
-// mesh) is to REFERENCE (splats or a mesh), by the fidelity protocol of
+// `atlas compare REFERENCE CANDIDATE [--json] [--geometry] [--place REPORT]`: how faithful
+// CANDIDATE (a mesh) is to REFERENCE (splats or a mesh), by the fidelity protocol of
 // pipeline/fidelity.h and, between two meshes, by the distance between their surfaces.
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <variant>
 
 #include "commands.h"
+#include "core/file_io.h"
 #include "formats/asset_io.h"
 #include "geometry/auto_transform.h"
 #include "geometry/merge.h"
@@ -27,7 +30,7 @@ struct CompareOptions {
   std::string candidate;
   bool json = false;
   bool geometry = false;
-  bool place = false;
+  std::string placement_report;  // a game-ready report.json whose placement REFERENCE takes
 };
 
 struct Geometry {
@@ -84,6 +87,28 @@ void print_text(const pipeline::Fidelity& fidelity, const std::optional<Geometry
               d.b_to_a.rms, d.b_to_a.max);
 }
 
+// The placement (pivot, scale) a game-ready report.json recorded.
+Result<geometry::Placement> read_placement(const std::string& path) {
+  Result<Bytes> bytes = read_file(path);
+  if (!bytes) return bytes.error();
+  const nlohmann::json report = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  const auto is_number = [](const nlohmann::json& value) { return value.is_number(); };
+  if (report.is_discarded() || !report.contains("placement") ||
+      !report["placement"].contains("pivot") || !report["placement"].contains("scale") ||
+      !report["placement"]["pivot"].is_array() || report["placement"]["pivot"].size() != 3 ||
+      !std::all_of(report["placement"]["pivot"].begin(), report["placement"]["pivot"].end(),
+                   is_number) ||
+      !report["placement"]["scale"].is_number())
+    return make_error(path + ": not a game-ready report.json with a placement (pivot, scale)");
+  const nlohmann::json& pivot = report["placement"]["pivot"];
+  geometry::Placement placement;
+  placement.pivot = {pivot[0].get<float>(), pivot[1].get<float>(), pivot[2].get<float>()};
+  placement.scale = report["placement"]["scale"].get<float>();
+  if (!(placement.scale > 0) || !std::isfinite(placement.scale))
+    return make_error(path + ": the placement's scale is not a positive number");
+  return placement;
+}
+
 int compare(const CompareOptions& options) {
   auto reference = load_asset(options.reference);
   if (!reference) return fail(reference.error().message);
@@ -92,11 +117,11 @@ int compare(const CompareOptions& options) {
   if (options.geometry && !mesh) {
     return fail(options.reference + ": --geometry needs a mesh reference; this file holds splats");
   }
-  if (options.place) {
-    const geometry::Placement placement =
-        geometry::placement_for(cloud ? cloud->bounds() : mesh->bounds(), std::nullopt);
-    if (cloud) geometry::apply(placement, *cloud);
-    if (mesh) geometry::apply(placement, *mesh);
+  if (!options.placement_report.empty()) {
+    Result<geometry::Placement> placement = read_placement(options.placement_report);
+    if (!placement) return fail(placement.error().message);
+    if (cloud) geometry::apply(*placement, *cloud);
+    if (mesh) geometry::apply(*placement, *mesh);
   }
   auto candidate = load_mesh(options.candidate);
   if (!candidate) return fail(candidate.error().message);
@@ -144,10 +169,10 @@ void add_compare_command(CLI::App& app, Action& run) {
                     "Also measure the symmetric surface distance (mean and Hausdorff, 100,000 "
                     "samples a side) between two meshes, in metres and as a share of the "
                     "reference's bounding-box diagonal");
-  command->add_flag("--place", options->place,
-                    "Place REFERENCE as `atlas run game-ready` places its input (pivot at the "
-                    "bottom centre of its bounds) before comparing: for game-ready outputs "
-                    "and meshes made from them");
+  command->add_option("--place", options->placement_report,
+                      "Move REFERENCE by the placement (pivot, scale) a game-ready report.json "
+                      "recorded before comparing: for a package's levels, and meshes made "
+                      "from its dense surface, against their raw source");
   command->callback([&run, options] { run = [options] { return compare(*options); }; });
 }
 

@@ -15,6 +15,11 @@ Placement placement_for(const Bounds& bounds, std::optional<float> height_metres
   return placement;
 }
 
+Placement combined(const Placement& first, const Placement& second) {
+  // ((p - a) s - b) t = (p - (a + b / s)) s t
+  return {first.pivot + second.pivot * (1.0f / first.scale), first.scale * second.scale};
+}
+
 void apply(const Placement& placement, Primitive& primitive) {
   for (Vec3& p : primitive.positions) p = (p - placement.pivot) * placement.scale;
 }

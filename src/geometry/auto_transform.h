@@ -21,6 +21,9 @@ struct Placement {
 // makes the height (y extent) equal `height_metres` when given and positive, else 1.
 Placement placement_for(const Bounds& bounds, std::optional<float> height_metres);
 
+// The one placement that does `first`, then `second`.
+Placement combined(const Placement& first, const Placement& second);
+
 void apply(const Placement& placement, Mesh& mesh);
 void apply(const Placement& placement, Primitive& primitive);
 // Positions move and scale; log-scales grow by log(scale).

@@ -295,7 +295,7 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   }
 
   // Place: Y-up metres come from the readers; pivot at the bottom centre, optional height.
-  const geometry::Placement placement = clock.run("place", [&] {
+  geometry::Placement placement = clock.run("place", [&] {
     const Bounds bounds = cloud ? cloud->bounds() : source_mesh->bounds();
     const geometry::Placement chosen = geometry::placement_for(bounds, options.height_metres);
     if (cloud) geometry::apply(chosen, *cloud);
@@ -326,6 +326,21 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
     return geometry::clean_up(dense, cleanup_options);
   });
   if (dense.indices.empty()) return make_error(input.string() + ": no surface left after clean-up");
+
+  // Splats reach past the surface (faint fringes, the floaters clean-up dropped), so a
+  // splat input is placed again by its cleaned surface: the mesh stands on y = 0 and has
+  // the height asked for.
+  if (cloud) {
+    clock.run("settle", [&] {
+      Bounds surface_bounds;
+      for (const Vec3& p : dense.positions) surface_bounds.extend(p);
+      const geometry::Placement settle =
+          geometry::placement_for(surface_bounds, options.height_metres);
+      geometry::apply(settle, dense);
+      geometry::apply(settle, *cloud);
+      placement = geometry::combined(placement, settle);
+    });
+  }
 
   geometry::SimplifyResult lod0 =
       clock.run("reduce", [&] { return geometry::simplify(dense, options.triangles); });
@@ -429,9 +444,8 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   }
 
   Json steps_names = Json::array();
-  for (const char* step : {"load", "place", "surface", "cleanup", "reduce", "unwrap", "bake_color",
-                           "bake_normals", "lod_chain", "encode_textures", "export"})
-    steps_names.push_back(step);
+  for (const StepRecord& step : result.steps) steps_names.push_back(step.name);
+  steps_names.push_back("export");
   Json provenance = {
       {"powered_by", "404 (Bittensor subnet 17)"},
       {"source", {{"file", input_name}, {"sha256", source_hash}, {"format", details.description}}},

@@ -3,8 +3,9 @@
 // chain, a fidelity report and a preview out. One fixed sequence of steps:
 //
 //   load -> place (pivot at bottom centre, metres, optional height)
-//        -> surface (splats: density field + marching cubes; meshes: the input merged)
-//        -> clean-up -> reduce to the LOD0 budget -> UV atlas -> bake colour + normals
+//        -> surface (splats: density field + surface nets; meshes: the input merged)
+//        -> clean-up -> settle (splats: placed again by the cleaned surface's bounds)
+//        -> reduce to the LOD0 budget -> UV atlas -> bake colour + normals
 //        -> LOD chain (sharing LOD0's atlas where LOD0's seams allow the budget, else
 //           reduced from LOD0's surface with an atlas of its own)
 //        -> export GLBs -> fidelity -> report + preview

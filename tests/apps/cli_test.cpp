@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "formats/asset_io.h"
 #include "formats/image_io.h"
 #include "test_support.h"
 
@@ -184,9 +185,9 @@ TEST(Cli, RenderRejectsBadOptions) {
 
 TEST(Cli, RunGameReadyWritesThePackageAndReportsFidelity) {
   const fs::path out = test::scratch_dir();
-  const CliRun run =
-      atlas("run game-ready " + quoted(fs::path(ATLAS_SOURCE_DIR) / "examples/404-hamburger.ply") +
-            " -o " + quoted(out) + " --triangles 4000 --lods 1,0.9 --texture-size 256");
+  const CliRun run = atlas(
+      "run game-ready " + quoted(fs::path(ATLAS_SOURCE_DIR) / "examples/404-hamburger.ply") +
+      " -o " + quoted(out) + " --triangles 4000 --lods 1,0.9 --texture-size 256 --height 0.5");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("LOD0"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("LOD1"), std::string::npos) << run.out;
@@ -198,13 +199,19 @@ TEST(Cli, RunGameReadyWritesThePackageAndReportsFidelity) {
   const nlohmann::json report = nlohmann::json::parse(slurp(out / "report.json"));
   EXPECT_LE(report["lods"][0]["triangles"], 4000);
   EXPECT_EQ(report["lods"][0]["textures"][0]["width"], 256);
+  // Placed by the cleaned surface: standing on y = 0, as tall as asked.
+  Result<Mesh> lod0 = load_mesh(out / "404-hamburger_lod0.glb");
+  ASSERT_TRUE(lod0.ok()) << lod0.error().message;
+  EXPECT_NEAR(lod0->bounds().min.y, 0, 0.0025);
+  EXPECT_NEAR(lod0->bounds().size().y, 0.5, 0.0025);
   // A level this close to LOD0 keeps LOD0's seams at no cost and shares its atlas.
   EXPECT_EQ(report["lods"][1]["atlas"], "shared with LOD0");
 
-  // `atlas compare --place` measures a level against its raw source as the report did.
-  const CliRun compare =
-      atlas("compare " + quoted(fs::path(ATLAS_SOURCE_DIR) / "examples/404-hamburger.ply") + " " +
-            quoted(out / "404-hamburger_lod0.glb") + " --json --place");
+  // `atlas compare --place REPORT` measures a level against its raw source as the
+  // report did.
+  const CliRun compare = atlas(
+      "compare " + quoted(fs::path(ATLAS_SOURCE_DIR) / "examples/404-hamburger.ply") + " " +
+      quoted(out / "404-hamburger_lod0.glb") + " --json --place " + quoted(out / "report.json"));
   ASSERT_EQ(compare.exit_code, 0) << compare.err;
   const nlohmann::json measured = nlohmann::json::parse(compare.out);
   const nlohmann::json& reported = report["lods"][0]["fidelity"];
@@ -230,7 +237,7 @@ TEST(Cli, CompareMeshesByImagesAndSurfaceDistance) {
                 .exit_code,
             0);
   run = atlas("compare " + quoted(spot) + " " + quoted(out / "spot_lod0.glb") +
-              " --json --geometry --place");
+              " --json --geometry --place " + quoted(out / "report.json"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const nlohmann::json coarse = nlohmann::json::parse(run.out);
   EXPECT_GT(coarse["fidelity"]["mean_iou"].get<double>(), 0.9);
@@ -244,6 +251,9 @@ TEST(Cli, CompareMeshesByImagesAndSurfaceDistance) {
   run = atlas("compare " + quoted(spot) + " " + quoted(out / "none.glb"));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("none.glb"), std::string::npos) << run.err;
+  run = atlas("compare " + quoted(spot) + " " + quoted(spot) + " --place " + quoted(spot));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("not a game-ready report.json"), std::string::npos) << run.err;
 }
 
 TEST(Cli, RunGameReadyRejectsBadOptions) {

@@ -31,6 +31,18 @@ TEST(AutoTransform, ScalesToARealWorldHeight) {
   EXPECT_NEAR(mesh->bounds().min.y, 0, 1e-6);
 }
 
+TEST(AutoTransform, CombinedPlacementEqualsTheTwoInTurn) {
+  const Placement first{{1, -2, 3}, 2.0f}, second{{0.5f, 4, -1}, 0.25f};
+  const Placement both = combined(first, second);
+  for (const Vec3 p : {Vec3{0, 0, 0}, Vec3{1, 2, 3}, Vec3{-7, 0.5f, 9}}) {
+    const Vec3 in_turn = ((p - first.pivot) * first.scale - second.pivot) * second.scale;
+    const Vec3 at_once = (p - both.pivot) * both.scale;
+    EXPECT_NEAR(at_once.x, in_turn.x, 1e-5f);
+    EXPECT_NEAR(at_once.y, in_turn.y, 1e-5f);
+    EXPECT_NEAR(at_once.z, in_turn.z, 1e-5f);
+  }
+}
+
 TEST(AutoTransform, SplatSizesFollowTheScale) {
   SplatCloud cloud;
   cloud.resize(2);

@@ -109,9 +109,9 @@ TEST(GameReady, HamburgerPackageMeetsBudgetsFloorsAndValidates) {
   ASSERT_TRUE(lod0_mesh.ok()) << lod0_mesh.error().message;
   const Bounds bounds = lod0_mesh->bounds();
   const float extent = bounds.longest_side();
-  EXPECT_NEAR(bounds.center().x, 0, 0.05 * extent);
-  EXPECT_NEAR(bounds.center().z, 0, 0.05 * extent);
-  EXPECT_NEAR(bounds.min.y, 0, 0.05 * extent);
+  EXPECT_NEAR(bounds.center().x, 0, 0.01 * extent);
+  EXPECT_NEAR(bounds.center().z, 0, 0.01 * extent);
+  EXPECT_NEAR(bounds.min.y, 0, 0.002 * extent);
   ASSERT_EQ(lod0_mesh->images.size(), 2u);
   EXPECT_EQ(lod0_mesh->images[0].pixels.width, 1024);
   EXPECT_EQ(lod0_mesh->primitives[0].tangents.size(), lod0_mesh->primitives[0].positions.size());
