@@ -5,7 +5,7 @@
 #      game_ready.py: Decimate to 20k, Smart UV Project, Cycles bakes of the base colour
 #      and a tangent-space normal map at 1024², GLB) against `atlas run game-ready` on
 #      that mesh: wall time, and fidelity to the source splats of Blender's result and of
-#      Atlas's LOD0 (`atlas compare --place`);
+#      Atlas's LOD0 (`atlas compare --place REPORT`);
 #  (b) gltfpack (npm) simplifying the dense mesh to the triangle counts of Atlas's LODs:
 #      wall time and surface distance to the dense mesh (`atlas compare --geometry`).
 # Prints medians over RUNS runs and the ratios.
@@ -129,7 +129,7 @@ print(f"{'s inside (Atlas: without fidelity, preview)':44}{blender_inside:10.2f}
       f"{blender_inside / comparable:14.1f}x")
 print(f"{'LOD0 triangles':44}{blender_triangles:10d}{targets[0]:10d}")
 fb, fa = load("fidelity_blender.json")["fidelity"], load("fidelity_atlas.json")["fidelity"]
-print(f"\n    fidelity to the source splats (atlas compare --place; Atlas: LOD0 of the splat run)")
+print(f"\n    fidelity to the source splats (atlas compare --place REPORT; Atlas: LOD0 of the splat run)")
 print(f"{'':44}{'Blender':>10}{'Atlas':>10}{'ratio':>15}")
 for key, label in [("mean_iou", "silhouette IoU"), ("mean_psnr", "PSNR dB"),
                    ("mean_ssim", "SSIM")]:
