@@ -111,8 +111,9 @@ def step_median(pattern, names):
 # What Blender's script also does: load the mesh, reduce, unwrap, bake, export. Atlas's
 # command also measures fidelity and draws preview.png, which Blender's job does not.
 comparable = step_median("dense_report_*.json",
-                         {"load", "place", "surface", "cleanup", "reduce", "unwrap",
-                          "bake_color", "bake_normals", "lod_chain", "export"})
+                         {"load", "place", "surface", "cleanup", "settle", "reduce", "unwrap",
+                          "bake_color", "bake_normals", "lod_chain", "encode_textures",
+                          "export"})
 blender_steps = [load(f"blender_steps_{i}.json")["seconds"] for i in range(runs)]
 blender_inside = statistics.median(sum(s.values()) for s in blender_steps)
 blender_triangles = int(open(os.path.join(work, "blender_triangles.txt")).read())
