@@ -104,8 +104,10 @@ Result<geometry::Placement> read_placement(const std::string& path) {
   geometry::Placement placement;
   placement.pivot = {pivot[0].get<float>(), pivot[1].get<float>(), pivot[2].get<float>()};
   placement.scale = report["placement"]["scale"].get<float>();
-  if (!(placement.scale > 0) || !std::isfinite(placement.scale))
-    return make_error(path + ": the placement's scale is not a positive number");
+  const Vec3 p = placement.pivot;
+  if (!(placement.scale > 0) || !std::isfinite(placement.scale) || !std::isfinite(p.x) ||
+      !std::isfinite(p.y) || !std::isfinite(p.z))
+    return make_error(path + ": the placement's pivot or scale is not a finite (positive) number");
   return placement;
 }
 

@@ -254,6 +254,12 @@ TEST(Cli, CompareMeshesByImagesAndSurfaceDistance) {
   run = atlas("compare " + quoted(spot) + " " + quoted(spot) + " --place " + quoted(spot));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("not a game-ready report.json"), std::string::npos) << run.err;
+  std::ofstream(out / "overflowing.json")
+      << R"({"placement": {"pivot": [0, 1e39, 0], "scale": 1}})";
+  run = atlas("compare " + quoted(spot) + " " + quoted(spot) + " --place " +
+              quoted(out / "overflowing.json"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("not a finite"), std::string::npos) << run.err;
 }
 
 TEST(Cli, RunGameReadyRejectsBadOptions) {
