@@ -419,11 +419,14 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
                                            : texture_image("normal", level.normal, options);
     });
   });
+  // The level whose atlas and maps level i samples: itself, or LOD0 when it shares.
+  const auto atlas_owner = [&](std::size_t i) -> const Level& {
+    return levels[i].unwrap ? levels[i] : levels[0];
+  };
   std::vector<Mesh> level_meshes;
   for (std::size_t i = 0; i < levels.size(); ++i) {
-    const Level& owner = levels[i].unwrap ? levels[i] : levels[0];
-    level_meshes.push_back(
-        textured_level(stem + "_lod" + std::to_string(i), levels[i].reduced.mesh, owner.maps));
+    level_meshes.push_back(textured_level(stem + "_lod" + std::to_string(i), levels[i].reduced.mesh,
+                                          atlas_owner(i).maps));
   }
   // The all-levels file: the levels with their own atlas add their material and images
   // after LOD0's, since MSFT_lod levels use the main mesh's materials.
@@ -550,16 +553,14 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
                        {"psnr", fidelity[i].views[v].psnr},
                        {"ssim", fidelity[i].views[v].ssim}});
     }
-    const Level& owner = levels[i].unwrap ? levels[i] : levels[0];
+    const Level& owner = atlas_owner(i);
     Json level_json = {
         {"level", i},
         {"file", lod.file},
         {"file_bytes", lod.file_bytes},
         {"triangles", lod.triangles},
         {"vertices", lod.vertices},
-        {"atlas", i == 0                  ? "own"
-                  : lod.shares_lod0_atlas ? "shared with LOD0"
-                                          : "own"},
+        {"atlas", lod.shares_lod0_atlas ? "shared with LOD0" : "own"},
         {"textures",
          {{{"name", "base_color"}, {"width", owner.colour.width}, {"height", owner.colour.height}},
           {{"name", "normal"}, {"width", owner.normal.width}, {"height", owner.normal.height}}}}};
