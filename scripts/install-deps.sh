@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   zlib1g-dev libdeflate-dev libzstd-dev libwebp-dev libstb-dev
   libtinygltf-dev nlohmann-json3-dev libdraco-dev libmeshoptimizer-dev
-  libtbb-dev libcli11-dev libeigen3-dev libssl-dev
+  libtbb-dev libcli11-dev libeigen3-dev libssl-dev libyaml-cpp-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev nodejs

@@ -1,0 +1,7 @@
+#include "pipeline/ops/ops.h"
+
+namespace atlas::pipeline::ops {
+
+void add_io_ops(std::vector<OpSpec>&) {}
+
+}  // namespace atlas::pipeline::ops
