@@ -3,6 +3,7 @@
 // sets `run` to the action; the action returns the process exit code.
 
 #include <functional>
+#include <string>
 
 namespace CLI {
 class App;
@@ -17,6 +18,7 @@ void add_convert_command(CLI::App& app, Action& run);
 void add_render_command(CLI::App& app, Action& run);
 void add_run_command(CLI::App& app, Action& run);
 void add_compare_command(CLI::App& app, Action& run);
+void add_pipeline_commands(CLI::App& app, Action& run);  // pipeline, ops, presets
 
 // Prints "atlas: <message>" on stderr and returns the failure exit code (1).
 int fail(const std::string& message);

@@ -41,7 +41,9 @@ std::string param_range(const ParamSpec& param) {
       text += (i ? " | " : "") + param.choices[i];
     return text;
   }
-  if (std::isinf(param.min) && std::isinf(param.max)) return "";
+  const bool numeric = param.type == ParamType::Integer || param.type == ParamType::Number ||
+                       param.type == ParamType::Numbers;
+  if (!numeric || (std::isinf(param.min) && std::isinf(param.max))) return "";
   return format_number(param.min) + " .. " + format_number(param.max);
 }
 

@@ -85,6 +85,9 @@ struct OpSpec {
   std::vector<PortSpec> outputs;
   std::vector<ParamSpec> params;
   OpRun run;
+  // The op reads OpContext::provenance_json (it writes files that carry provenance), so
+  // the provenance is part of its cache key.
+  bool writes_provenance = false;
 };
 
 // Every op Atlas has, in catalogue order.
