@@ -201,7 +201,7 @@ class Attempt {
       }
     }
     for (int node : pipeline_.order) {
-      if (needed_[node] && waiting_[node] == 0) ready_.push_back(node);
+      if (needed_[node] && !cached_[node] && waiting_[node] == 0) ready_.push_back(node);
     }
   }
 
@@ -281,8 +281,8 @@ class Attempt {
         const Value& value = source_value(edge);
         const PortSpec& spec = *std::find_if(op.inputs.begin(), op.inputs.end(),
                                              [&](const PortSpec& p) { return p.name == port; });
-        if (value.empty()) {
-          skipped = skipped || !spec.optional;
+        if (value.empty()) {  // connected, but to a branch not taken
+          skipped = true;
           continue;
         }
         if (!may_connect(value.type(), spec.type)) {
