@@ -271,6 +271,7 @@ class Attempt {
     context.threads = options_.threads;
     context.cancel_flag = options_.cancel;
     context.provenance_json = provenance_;
+    if (!inputs_.empty()) context.input_stem = inputs_.front().file()->path.stem().string();
     context.progress = [this, &name](double fraction) {
       notify(name, NodeState::Progress, fraction);
     };

@@ -60,6 +60,9 @@ struct OpContext {
   // Provenance for files the op writes (glTF asset.extras): a JSON object's text with
   // the pipeline's name and hash, the input files' hashes and the node versions.
   std::string provenance_json = "{}";
+  // The first input file's name without its extension: the default stem of written
+  // files. Part of the provenance, so it is in the cache key of ops that write files.
+  std::string input_stem;
   std::function<void(double fraction)> progress = [](double) {};
   const std::atomic<bool>* cancel_flag = nullptr;
 
