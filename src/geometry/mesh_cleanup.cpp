@@ -52,6 +52,33 @@ float triangle_area(const std::vector<Vec3>& positions, const Triangle& t) {
   return 0.5f * length(cross(positions[t[1]] - a, positions[t[2]] - a));
 }
 
+// The faces whose corners are in range and finite, and their bounds. Returns how many
+// faces were left out.
+std::size_t usable_triangles(const Primitive& mesh, std::vector<Triangle>& triangles,
+                             Bounds& bounds) {
+  const std::size_t n = mesh.positions.size();
+  triangles.reserve(mesh.indices.size() / 3);
+  std::size_t unusable = 0;
+  for (std::size_t i = 0; i + 2 < mesh.indices.size(); i += 3) {
+    const Triangle t{mesh.indices[i], mesh.indices[i + 1], mesh.indices[i + 2]};
+    if (t[0] >= n || t[1] >= n || t[2] >= n || !finite(mesh.positions[t[0]]) ||
+        !finite(mesh.positions[t[1]]) || !finite(mesh.positions[t[2]])) {
+      ++unusable;
+      continue;
+    }
+    triangles.push_back(t);
+    for (std::uint32_t v : t) bounds.extend(mesh.positions[v]);
+  }
+  return unusable;
+}
+
+double diagonal_of(const Bounds& bounds) {
+  const Vec3 size = bounds.size();
+  return std::sqrt(double(size.x) * size.x + double(size.y) * size.y + double(size.z) * size.z);
+}
+
+bool repeats_corner(const Triangle& t) { return t[0] == t[1] || t[1] == t[2] || t[0] == t[2]; }
+
 // Merges vertices whose positions round to the same point of a grid `tolerance` wide,
 // four times, the grid shifted by a quarter step each time. A pair closer than a quarter
 // step along every axis straddles a rounding boundary of at most one of the grids along
@@ -402,21 +429,9 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
   drop_if_mismatched(mesh.colors, n);
 
   std::vector<Triangle> triangles;
-  triangles.reserve(mesh.indices.size() / 3);
   Bounds bounds;
-  for (std::size_t i = 0; i + 2 < mesh.indices.size(); i += 3) {
-    const Triangle t{mesh.indices[i], mesh.indices[i + 1], mesh.indices[i + 2]};
-    if (t[0] >= n || t[1] >= n || t[2] >= n || !finite(mesh.positions[t[0]]) ||
-        !finite(mesh.positions[t[1]]) || !finite(mesh.positions[t[2]])) {
-      ++report.degenerate_faces;
-      continue;
-    }
-    triangles.push_back(t);
-    for (std::uint32_t v : t) bounds.extend(mesh.positions[v]);
-  }
-  const Vec3 size = bounds.size();
-  const double diagonal =
-      std::sqrt(double(size.x) * size.x + double(size.y) * size.y + double(size.z) * size.z);
+  report.degenerate_faces = usable_triangles(mesh, triangles, bounds);
+  const double diagonal = diagonal_of(bounds);
   if (triangles.empty() || !(diagonal > 0) || !std::isfinite(diagonal)) {
     mesh.indices.clear();
     remap_vertices(mesh, std::vector<std::uint32_t>(n, kNone), 0);
@@ -444,8 +459,7 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
   keyed.reserve(triangles.size());
   for (std::size_t f = 0; f < triangles.size(); ++f) {
     const Triangle& t = triangles[f];
-    if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2] ||
-        !(double(triangle_area(mesh.positions, t)) > min_area)) {
+    if (repeats_corner(t) || !(double(triangle_area(mesh.positions, t)) > min_area)) {
       ++report.degenerate_faces;
       continue;
     }
@@ -576,6 +590,44 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
   }
   compute_smooth_normals(mesh);
   return report;
+}
+
+SurfaceTopology measure_topology(const Primitive& mesh, const CleanupOptions& options) {
+  SurfaceTopology topology;
+  std::vector<Triangle> triangles;
+  Bounds bounds;
+  usable_triangles(mesh, triangles, bounds);
+  if (triangles.empty()) return topology;
+  weld(mesh.positions, triangles, bounds.min, double(options.weld_tolerance) * diagonal_of(bounds));
+  std::erase_if(triangles, repeats_corner);
+
+  // Each undirected edge once a face that has it; equal keys sit together once sorted.
+  std::vector<std::uint64_t> edges;
+  edges.reserve(triangles.size() * 3);
+  for (const Triangle& t : triangles) {
+    for (int k = 0; k < 3; ++k) {
+      const std::uint32_t a = t[k], b = t[(k + 1) % 3];
+      edges.push_back(std::uint64_t(std::min(a, b)) << 32 | std::max(a, b));
+    }
+  }
+  std::sort(edges.begin(), edges.end());
+  for (std::size_t first = 0; first < edges.size();) {
+    std::size_t end = first + 1;
+    while (end < edges.size() && edges[end] == edges[first]) ++end;
+    topology.boundary_edges += end - first == 1;
+    topology.non_manifold_edges += end - first > 2;
+    first = end;
+  }
+
+  const std::vector<std::uint32_t> component =
+      connected_components(triangles, mesh.positions.size(), topology.components);
+  std::vector<double> area(topology.components, 0);
+  for (std::size_t f = 0; f < triangles.size(); ++f)
+    area[component[f]] += triangle_area(mesh.positions, triangles[f]);
+  const double largest = *std::max_element(area.begin(), area.end());
+  for (double piece : area)
+    topology.floater_components += piece < double(options.min_component_area_ratio) * largest;
+  return topology;
 }
 
 void compute_smooth_normals(Primitive& mesh) {

@@ -49,6 +49,21 @@ struct CleanupReport {
 // no valid triangle comes out empty.
 CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options = {});
 
+// How a surface is connected, as a validator sees it. Counted after welding as clean_up
+// welds, because glTF meshes split vertices along UV seams and normal creases, and those
+// splits would otherwise all count as open edges.
+struct SurfaceTopology {
+  std::size_t boundary_edges = 0;      // edges of exactly one face
+  std::size_t non_manifold_edges = 0;  // edges of three or more faces
+  std::size_t components = 0;          // pieces connected through shared vertices
+  std::size_t floater_components = 0;  // components clean_up would remove as floaters
+};
+
+// Measures `mesh` without changing it, with the weld tolerance and floater threshold of
+// `options`. Faces with an index out of range, a non-finite corner or a repeated corner
+// (after welding) are left out.
+SurfaceTopology measure_topology(const Primitive& mesh, const CleanupOptions& options = {});
+
 // Angle-weighted vertex normals (each face's unit normal weighted by its angle at the
 // vertex, so the result does not depend on how the surface is tessellated); vertices of
 // no face get +Y.

@@ -6,8 +6,6 @@
 namespace atlas::pipeline {
 namespace {
 
-constexpr std::size_t kPreviewViews[] = {0, 2, 4, 6};
-
 // 2x2 box filter; the renders are already composited over the background, so the
 // result is opaque RGB.
 Image half_size(const Image& image) {
@@ -33,14 +31,21 @@ void add_row(const std::vector<Image>& views, std::vector<Image>& cells) {
 
 }  // namespace
 
-Status write_preview(const std::filesystem::path& path, const std::vector<Image>& source_views,
-                     const std::vector<std::vector<Image>>& level_views) {
+Result<Bytes> encode_preview(const std::vector<Image>& source_views,
+                             const std::vector<std::vector<Image>>& level_views) {
   std::vector<Image> cells;
   add_row(source_views, cells);
   for (const std::vector<Image>& views : level_views) add_row(views, cells);
   const Image sheet = render::contact_sheet(cells, std::size(kPreviewViews));
-  if (sheet.empty()) return make_error(path.string() + ": no renders to preview");
-  return save_png(sheet, path);
+  if (sheet.empty()) return make_error("no renders to preview");
+  return encode_png(sheet);
+}
+
+Status write_preview(const std::filesystem::path& path, const std::vector<Image>& source_views,
+                     const std::vector<std::vector<Image>>& level_views) {
+  Result<Bytes> png = encode_preview(source_views, level_views);
+  if (!png) return with_context(path.string(), png.error());
+  return write_file_atomic(path, *png);
 }
 
 }  // namespace atlas::pipeline
