@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "formats/glb_container.h"
@@ -15,6 +17,7 @@
 namespace atlas {
 namespace {
 
+namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 ResourceLoader no_files() {
@@ -227,6 +230,51 @@ TEST(GltfDraco, TrellisRoundTripsWithinItsQuantisation) {
   EXPECT_EQ(primitive.uv0.size(), primitive.positions.size());
   std::printf("trellis-sample GLB: plain %zu bytes, draco %zu bytes\n",
               encode_gltf(trellis(), true, "plain")[0].bytes.size(), packed.size());
+}
+
+// Files from gltfpack (tools/npm): quantised attributes (KHR_mesh_quantization) and
+// filtered streams (-cc: octahedral normals), which Atlas's writer does not produce.
+TEST(GltfMeshopt, GltfpackOutputDecodes) {
+  const fs::path cli =
+      fs::path(ATLAS_SOURCE_DIR) / "tools" / "npm" / "node_modules" / "gltfpack" / "cli.js";
+  if (!fs::exists(cli) || std::system("node --version > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "node or tools/npm/node_modules is missing (run npm ci in tools/npm)";
+  // The trellis sample without its texture (decoding it would dominate the test) and
+  // with normals, so gltfpack has a stream to filter.
+  Mesh source = trellis();
+  source.images.clear();
+  source.materials.clear();
+  for (Primitive& primitive : source.primitives) {
+    primitive.material = -1;
+    primitive.normals.clear();
+    for (const Vec3& p : primitive.positions)
+      primitive.normals.push_back(normalize(p + Vec3{0.01f, 0.02f, 0.03f}));
+  }
+  const fs::path folder = test::scratch_dir();
+  const fs::path input = folder / "source.glb", output = folder / "packed_cc.glb";
+  ASSERT_TRUE(write_file_atomic(input, encode_gltf(source, true, "source")[0].bytes).ok());
+  const std::string command = "node " + test::shell_quoted(cli) + " -i " +
+                              test::shell_quoted(input) + " -o " + test::shell_quoted(output) +
+                              " -cc > /dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  const Bytes packed = test::must_read(output);
+  const Json document = glb_json(packed);
+  bool filtered = false;
+  for (const Json& view : document["bufferViews"])
+    if (view.contains("extensions") &&
+        view["extensions"]["EXT_meshopt_compression"].value("filter", "NONE") != "NONE")
+      filtered = true;
+  EXPECT_TRUE(filtered);
+  Result<Mesh> decoded = decode_gltf(packed, no_files());
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded->triangle_count(), source.triangle_count());
+  const Bounds a = source.bounds(), b = decoded->bounds();
+  EXPECT_NEAR(a.min.x, b.min.x, 1e-3);
+  EXPECT_NEAR(a.max.y, b.max.y, 1e-3);
+  EXPECT_NEAR(a.max.z, b.max.z, 1e-3);
+  ASSERT_FALSE(decoded->primitives[0].normals.empty());
+  for (const Vec3& n : decoded->primitives[0].normals)
+    ASSERT_NEAR(std::sqrt(dot(n, n)), 1.0f, 0.02f);
 }
 
 }  // namespace
