@@ -16,7 +16,8 @@ using Json = nlohmann::json;
 // geometry). Any other required extension makes the file unreadable here.
 const std::set<std::string> kUnderstoodRequiredExtensions = {
     "KHR_draco_mesh_compression", "KHR_texture_transform", "KHR_mesh_quantization",
-    "EXT_texture_webp",           "KHR_materials_unlit",   "KHR_materials_emissive_strength"};
+    "EXT_texture_webp",           "KHR_materials_unlit",   "KHR_materials_emissive_strength",
+    "EXT_meshopt_compression"};
 
 const Json* member(const Json& object, const char* key) {
   if (!object.is_object()) return nullptr;

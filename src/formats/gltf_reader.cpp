@@ -2,6 +2,7 @@
 // ResourceLoader; the reader checks every index and byte range tinygltf leaves unchecked
 // and decodes images itself. Its parts: the GLB container (glb_container.h), the JSON
 // pre-pass that takes Draco out of tinygltf's hands (gltf_prepass.h, gltf_draco.h),
+// meshopt decoding (gltf_meshopt.h),
 // accessors (gltf_accessors.h), primitives (gltf_primitive.h) and scene flattening
 // (gltf_scene.h); this file reads materials and images and puts the mesh together.
 
@@ -15,6 +16,7 @@
 #include "core/byte_reader.h"
 #include "formats/glb_container.h"
 #include "formats/gltf_accessors.h"
+#include "formats/gltf_meshopt.h"
 #include "formats/gltf_prepass.h"
 #include "formats/gltf_primitive.h"
 #include "formats/gltf_scene.h"
@@ -46,6 +48,7 @@ std::string plural(std::size_t count, const std::string& noun, const std::string
 
 struct LoaderContext {
   const ResourceLoader* load = nullptr;
+  const Bytes* meshopt_decoded = nullptr;  // served as gltf::kMeshoptDecodedUri
 };
 
 bool any_file_exists(const std::string&, void*) { return true; }
@@ -54,6 +57,10 @@ std::string path_unchanged(const std::string& path, void*) { return path; }
 bool read_through_loader(std::vector<unsigned char>* out, std::string* error,
                          const std::string& path, void* user) {
   const auto* context = static_cast<LoaderContext*>(user);
+  if (context->meshopt_decoded && path == gltf::kMeshoptDecodedUri) {
+    out->assign(context->meshopt_decoded->begin(), context->meshopt_decoded->end());
+    return true;
+  }
   // tinygltf has percent-decoded the URI already; the loader decodes again, so a
   // literal '%' must reach it escaped.
   std::string uri;
@@ -327,10 +334,13 @@ Result<Mesh> decode_gltf_checked(ByteView bytes, const ResourceLoader& load,
   DracoTable draco;
   Result<bool> changed = prepare_document(document, draco);
   if (!changed) return changed.error();
-  const std::string rewritten = changed.value() ? document.dump() : std::string();
-  if (changed.value()) json_text = rewritten;
+  Result<Bytes> meshopt = gltf::decode_meshopt(document, bin, binary, load);
+  if (!meshopt) return meshopt.error();
+  const bool rewrite = changed.value() || !meshopt->empty();
+  const std::string rewritten = rewrite ? document.dump() : std::string();
+  if (rewrite) json_text = rewritten;
 
-  LoaderContext context{&load};
+  LoaderContext context{&load, &meshopt.value()};
   tinygltf::TinyGLTF parser;
   parser.SetFsCallbacks(
       {&any_file_exists, &path_unchanged, &read_through_loader, &refuse_write, &context});

@@ -1,8 +1,11 @@
 // glTF 2.0 writer: builds the JSON document directly (nlohmann-json) so the output is
 // exactly what the Khronos validator expects: one mesh with a primitive per Atlas
 // primitive, tightly packed 4-byte aligned bufferViews with targets, POSITION min/max,
-// unit normals and tangents with w = +-1, and KHR_texture_transform where used.
+// unit normals and tangents with w = +-1, KHR_texture_transform where used, and vertex
+// and index data compressed with EXT_meshopt_compression or KHR_draco_mesh_compression
+// on request.
 
+#include <meshoptimizer.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include <optional>
 #include <tuple>
 
+#include "formats/draco_encoder.h"
 #include "formats/glb_container.h"
 #include "formats/image_io.h"
 #include "formats/mesh_formats.h"
@@ -149,11 +153,44 @@ class DocumentBuilder {
     return static_cast<int>(views_.size() - 1);
   }
 
+  // A bufferView of the fallback buffer (1) whose bytes are stored meshopt-encoded in
+  // buffer 0. Vertex data uses the attribute codec (element sizes here are 8, 12 or 16
+  // bytes, within its multiple-of-4 limit); whole triangle lists use the index codec.
+  int add_meshopt_view(ByteView encoded, std::size_t count, std::size_t stride, int target,
+                       const char* mode) {
+    blob_.resize((blob_.size() + 3) / 4 * 4, 0);
+    fallback_bytes_ = (fallback_bytes_ + 3) / 4 * 4;
+    Json compressed = {{"buffer", 0},
+                       {"byteOffset", blob_.size()},
+                       {"byteLength", encoded.size()},
+                       {"byteStride", stride},
+                       {"count", count},
+                       {"mode", mode}};
+    blob_.insert(blob_.end(), encoded.begin(), encoded.end());
+    Json view = {{"buffer", 1}, {"byteOffset", fallback_bytes_}, {"byteLength", count * stride}};
+    if (target == kArrayBuffer) view["byteStride"] = stride;
+    view["target"] = target;
+    view["extensions"] = {{"EXT_meshopt_compression", std::move(compressed)}};
+    fallback_bytes_ += count * stride;
+    views_.push_back(std::move(view));
+    return static_cast<int>(views_.size() - 1);
+  }
+
+  template <typename T>
+  int add_data_view(const std::vector<T>& values, int target) {
+    const auto* raw = reinterpret_cast<const std::uint8_t*>(values.data());
+    if (options_.compression != GltfCompression::Meshopt || target != kArrayBuffer)
+      return add_view(ByteView(raw, values.size() * sizeof(T)), target);
+    Bytes encoded(meshopt_encodeVertexBufferBound(values.size(), sizeof(T)));
+    encoded.resize(
+        meshopt_encodeVertexBuffer(encoded.data(), encoded.size(), raw, values.size(), sizeof(T)));
+    return add_meshopt_view(encoded, values.size(), sizeof(T), target, "ATTRIBUTES");
+  }
+
   template <typename T>
   int add_accessor(const std::vector<T>& values, int component_type, const char* type, int target,
                    Json extra = Json::object()) {
-    const auto* raw = reinterpret_cast<const std::uint8_t*>(values.data());
-    const int view = add_view(ByteView(raw, values.size() * sizeof(T)), target);
+    const int view = add_data_view(values, target);
     Json accessor = {{"bufferView", view},
                      {"componentType", component_type},
                      {"count", values.size()},
@@ -304,68 +341,159 @@ class DocumentBuilder {
     return index;
   }
 
-  Json add_primitive(const Primitive& primitive) {
+  // The attribute arrays as they are written: finite values, unit normals and tangents
+  // with w = +-1, colours in [0, 1]; absent ones empty.
+  struct CleanAttributes {
+    std::vector<Vec3> positions, normals;
+    std::vector<Vec4> tangents, colors;
+    std::vector<Vec2> uv0, uv1;
+  };
+
+  static CleanAttributes clean_attributes(const Primitive& primitive) {
     const std::size_t n = primitive.positions.size();
-    Json attributes = Json::object();
-    std::vector<Vec3> positions(n);
-    Vec3 low{INFINITY, INFINITY, INFINITY}, high{-INFINITY, -INFINITY, -INFINITY};
+    CleanAttributes clean;
+    clean.positions.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
       const Vec3 p = primitive.positions[i];
-      positions[i] = {finite_or(p.x, 0), finite_or(p.y, 0), finite_or(p.z, 0)};
-      low = {std::fmin(low.x, positions[i].x), std::fmin(low.y, positions[i].y),
-             std::fmin(low.z, positions[i].z)};
-      high = {std::fmax(high.x, positions[i].x), std::fmax(high.y, positions[i].y),
-              std::fmax(high.z, positions[i].z)};
+      clean.positions[i] = {finite_or(p.x, 0), finite_or(p.y, 0), finite_or(p.z, 0)};
     }
-    attributes["POSITION"] =
-        add_accessor(positions, kFloat, "VEC3", kArrayBuffer,
-                     {{"min", {low.x, low.y, low.z}}, {"max", {high.x, high.y, high.z}}});
     if (primitive.normals.size() == n) {
-      std::vector<Vec3> normals(n);
-      for (std::size_t i = 0; i < n; ++i) normals[i] = unit_vector(primitive.normals[i], {0, 0, 1});
-      attributes["NORMAL"] = add_accessor(normals, kFloat, "VEC3", kArrayBuffer);
+      clean.normals.resize(n);
+      for (std::size_t i = 0; i < n; ++i)
+        clean.normals[i] = unit_vector(primitive.normals[i], {0, 0, 1});
     }
     if (primitive.tangents.size() == n) {
-      std::vector<Vec4> tangents(n);
+      clean.tangents.resize(n);
       for (std::size_t i = 0; i < n; ++i) {
         const Vec4 t = primitive.tangents[i];
         const Vec3 axis = unit_vector({t.x, t.y, t.z}, {1, 0, 0});
-        tangents[i] = {axis.x, axis.y, axis.z, t.w < 0 ? -1.0f : 1.0f};
+        clean.tangents[i] = {axis.x, axis.y, axis.z, t.w < 0 ? -1.0f : 1.0f};
       }
-      attributes["TANGENT"] = add_accessor(tangents, kFloat, "VEC4", kArrayBuffer);
     }
-    auto add_uv = [&](const std::vector<Vec2>& uv, const char* name) {
+    auto clean_uv = [n](const std::vector<Vec2>& uv, std::vector<Vec2>& out) {
       if (uv.size() != n) return;
-      std::vector<Vec2> clean(n);
-      for (std::size_t i = 0; i < n; ++i) clean[i] = {finite_or(uv[i].x, 0), finite_or(uv[i].y, 0)};
-      attributes[name] = add_accessor(clean, kFloat, "VEC2", kArrayBuffer);
+      out.resize(n);
+      for (std::size_t i = 0; i < n; ++i) out[i] = {finite_or(uv[i].x, 0), finite_or(uv[i].y, 0)};
     };
-    add_uv(primitive.uv0, "TEXCOORD_0");
-    add_uv(primitive.uv1, "TEXCOORD_1");
+    clean_uv(primitive.uv0, clean.uv0);
+    clean_uv(primitive.uv1, clean.uv1);
     if (primitive.colors.size() == n) {
-      std::vector<Vec4> colors(n);
+      clean.colors.resize(n);
       for (std::size_t i = 0; i < n; ++i) {
         const Vec4 c = primitive.colors[i];
-        colors[i] = {clamp01(c.x), clamp01(c.y), clamp01(c.z), clamp01(c.w)};
+        clean.colors[i] = {clamp01(c.x), clamp01(c.y), clamp01(c.z), clamp01(c.w)};
       }
-      attributes["COLOR_0"] = add_accessor(colors, kFloat, "VEC4", kArrayBuffer);
     }
-    Json out = {{"attributes", attributes}};
-    // 65535 is the primitive-restart value for 16-bit indices, so it may not be used.
-    if (n < 65535) {
-      std::vector<std::uint16_t> indices(primitive.indices.begin(), primitive.indices.end());
-      out["indices"] = add_accessor(indices, kUnsignedShort, "SCALAR", kElementArrayBuffer);
-    } else {
-      out["indices"] = add_accessor(primitive.indices, kUnsignedInt, "SCALAR", kElementArrayBuffer);
-    }
+    return clean;
+  }
+
+  Json add_primitive(const Primitive& primitive) {
+    const CleanAttributes clean = clean_attributes(primitive);
+    Json out;
+    if (options_.compression == GltfCompression::Draco)
+      out = add_draco_primitive(clean, primitive.indices);
+    if (out.is_null()) out = add_plain_primitive(clean, primitive.indices);
     if (const int material = material_for(primitive); material >= 0) out["material"] = material;
     out["mode"] = 4;
     return out;
   }
 
+  Json add_plain_primitive(const CleanAttributes& clean,
+                           const std::vector<std::uint32_t>& indices) {
+    Bounds bounds;
+    for (const Vec3& p : clean.positions) bounds.extend(p);
+    Json attributes = Json::object();
+    attributes["POSITION"] = add_accessor(clean.positions, kFloat, "VEC3", kArrayBuffer,
+                                          {{"min", {bounds.min.x, bounds.min.y, bounds.min.z}},
+                                           {"max", {bounds.max.x, bounds.max.y, bounds.max.z}}});
+    if (!clean.normals.empty())
+      attributes["NORMAL"] = add_accessor(clean.normals, kFloat, "VEC3", kArrayBuffer);
+    if (!clean.tangents.empty())
+      attributes["TANGENT"] = add_accessor(clean.tangents, kFloat, "VEC4", kArrayBuffer);
+    if (!clean.uv0.empty())
+      attributes["TEXCOORD_0"] = add_accessor(clean.uv0, kFloat, "VEC2", kArrayBuffer);
+    if (!clean.uv1.empty())
+      attributes["TEXCOORD_1"] = add_accessor(clean.uv1, kFloat, "VEC2", kArrayBuffer);
+    if (!clean.colors.empty())
+      attributes["COLOR_0"] = add_accessor(clean.colors, kFloat, "VEC4", kArrayBuffer);
+    Json out = {{"attributes", attributes}};
+    out["indices"] = add_indices(indices, clean.positions.size());
+    return out;
+  }
+
+  // The primitive as KHR_draco_mesh_compression, its accessors without bufferViews and
+  // counted as the Draco data decodes; null when Draco cannot encode it (the caller
+  // writes it uncompressed).
+  Json add_draco_primitive(const CleanAttributes& clean,
+                           const std::vector<std::uint32_t>& indices) {
+    const auto floats = [](const auto& values) {
+      return reinterpret_cast<const float*>(values.data());
+    };
+    std::vector<gltf::DracoAttributeInput> inputs = {{"POSITION", 3, floats(clean.positions)}};
+    if (!clean.normals.empty()) inputs.push_back({"NORMAL", 3, floats(clean.normals)});
+    if (!clean.tangents.empty()) inputs.push_back({"TANGENT", 4, floats(clean.tangents)});
+    if (!clean.uv0.empty()) inputs.push_back({"TEXCOORD_0", 2, floats(clean.uv0)});
+    if (!clean.uv1.empty()) inputs.push_back({"TEXCOORD_1", 2, floats(clean.uv1)});
+    if (!clean.colors.empty()) inputs.push_back({"COLOR_0", 4, floats(clean.colors)});
+    Result<gltf::DracoPrimitive> draco =
+        gltf::encode_draco_primitive(clean.positions.size(), inputs, indices);
+    if (!draco) return nullptr;
+    Json attributes = Json::object();
+    Json ids = Json::object();
+    for (const gltf::DracoAttributeInput& input : inputs) {
+      static constexpr const char* kTypes[] = {"", "SCALAR", "VEC2", "VEC3", "VEC4"};
+      Json accessor = {
+          {"componentType", kFloat}, {"count", draco->points}, {"type", kTypes[input.components]}};
+      if (input.name == "POSITION") {
+        const Vec3 low = draco->position_min, high = draco->position_max;
+        accessor["min"] = {low.x, low.y, low.z};
+        accessor["max"] = {high.x, high.y, high.z};
+      }
+      accessors_.push_back(std::move(accessor));
+      attributes[input.name] = accessors_.size() - 1;
+      ids[input.name] = draco->attribute_ids.at(input.name);
+    }
+    accessors_.push_back({{"componentType", draco->points < 65535 ? kUnsignedShort : kUnsignedInt},
+                          {"count", draco->triangles * 3},
+                          {"type", "SCALAR"}});
+    Json out = {{"attributes", attributes}, {"indices", accessors_.size() - 1}};
+    out["extensions"] = {{"KHR_draco_mesh_compression",
+                          {{"bufferView", add_view(draco->bytes, 0)}, {"attributes", ids}}}};
+    uses_draco_ = true;
+    return out;
+  }
+
+  int add_indices(const std::vector<std::uint32_t>& indices, std::size_t vertex_count) {
+    // 65535 is the primitive-restart value for 16-bit indices, so it may not be used.
+    const bool short_indices = vertex_count < 65535;
+    const int component_type = short_indices ? kUnsignedShort : kUnsignedInt;
+    if (options_.compression == GltfCompression::Meshopt && indices.size() % 3 == 0) {
+      Bytes encoded(meshopt_encodeIndexBufferBound(indices.size(), vertex_count));
+      encoded.resize(meshopt_encodeIndexBuffer(encoded.data(), encoded.size(), indices.data(),
+                                               indices.size()));
+      const int view = add_meshopt_view(encoded, indices.size(), short_indices ? 2 : 4,
+                                        kElementArrayBuffer, "TRIANGLES");
+      accessors_.push_back({{"bufferView", view},
+                            {"componentType", component_type},
+                            {"count", indices.size()},
+                            {"type", "SCALAR"}});
+      return static_cast<int>(accessors_.size() - 1);
+    }
+    if (short_indices) {
+      std::vector<std::uint16_t> narrow(indices.begin(), indices.end());
+      return add_accessor(narrow, component_type, "SCALAR", kElementArrayBuffer);
+    }
+    return add_accessor(indices, component_type, "SCALAR", kElementArrayBuffer);
+  }
+
   void finish_arrays() {
     if (uses_texture_transform_) extensions_used_.push_back("KHR_texture_transform");
+    Json required = Json::array();
+    if (fallback_bytes_ > 0) required.push_back("EXT_meshopt_compression");
+    if (uses_draco_) required.push_back("KHR_draco_mesh_compression");
+    for (const Json& name : required) extensions_used_.push_back(name);
     if (!extensions_used_.empty()) document_["extensionsUsed"] = extensions_used_;
+    if (!required.empty()) document_["extensionsRequired"] = std::move(required);
     auto put = [this](const char* key, Json& items) {
       if (!items.empty()) document_[key] = std::move(items);
     };
@@ -381,6 +509,12 @@ class DocumentBuilder {
       if (!binary_)
         buffer = {{"uri", uri_escape(std::string(stem_) + ".bin")}, {"byteLength", blob_.size()}};
       document_["buffers"] = Json::array({buffer});
+    }
+    if (fallback_bytes_ > 0) {
+      // The meshopt views' home: it has no data of its own, as the extension allows.
+      document_["buffers"].push_back(
+          {{"byteLength", (fallback_bytes_ + 3) / 4 * 4},
+           {"extensions", {{"EXT_meshopt_compression", {{"fallback", true}}}}}});
     }
   }
 
@@ -406,12 +540,14 @@ class DocumentBuilder {
   Json views_ = Json::array(), accessors_ = Json::array(), images_ = Json::array();
   Json samplers_ = Json::array(), textures_ = Json::array(), materials_ = Json::array();
   Bytes blob_;
+  std::size_t fallback_bytes_ = 0;  // size of the meshopt fallback buffer
   std::vector<OutputFile> sidecars_;
   std::vector<int> image_indices_;
   std::map<std::string, int> sampler_keys_;
   std::map<std::pair<int, int>, int> texture_keys_;
   std::map<std::pair<int, unsigned>, int> material_indices_;
   bool uses_texture_transform_ = false;
+  bool uses_draco_ = false;
 };
 
 }  // namespace

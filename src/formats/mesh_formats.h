@@ -26,7 +26,8 @@ struct OutputFile {
 };
 
 // glTF 2.0, .gltf (external or data-URI buffers and images) or .glb, with
-// KHR_draco_mesh_compression and KHR_texture_transform. Node transforms are baked into
+// KHR_draco_mesh_compression, EXT_meshopt_compression (meshoptimizer's codecs and
+// filters), KHR_mesh_quantization and KHR_texture_transform. Node transforms are baked into
 // world space.
 Result<Mesh> decode_gltf(ByteView bytes, const ResourceLoader& load,
                          FormatDetails* details = nullptr);
@@ -35,8 +36,21 @@ Result<Mesh> decode_gltf(ByteView bytes, const ResourceLoader& load,
 // from `stem`. asset.generator names Atlas.
 std::vector<OutputFile> encode_gltf(const Mesh& mesh, bool binary, std::string_view stem);
 
+enum class GltfCompression {
+  None,
+  // EXT_meshopt_compression (required, no fallback data): every vertex attribute and
+  // index list encoded with meshoptimizer's vertex and index codecs: values exact, a
+  // triangle may start at another of its corners (same winding); images stored as they are.
+  Meshopt,
+  // KHR_draco_mesh_compression (required): each primitive's attributes and triangles
+  // in one Draco mesh, positions quantised to 14 bits, normals and tangents to 10,
+  // texture coordinates to 12 and colours to 10 (lossy); images are stored as they are.
+  Draco,
+};
+
 struct GltfWriteOptions {
   bool binary = true;
+  GltfCompression compression = GltfCompression::None;
   // Coarser levels of detail of the same object, finest first, written with MSFT_lod:
   // the scene's node shows `mesh`; its MSFT_lod extension lists one node a level, and
   // its extras.MSFT_screencoverage holds `screen_coverage`. Each level's primitives use
@@ -53,6 +67,19 @@ struct GltfWriteOptions {
 // As above, with levels of detail and asset extras.
 std::vector<OutputFile> encode_gltf(const Mesh& mesh, std::string_view stem,
                                     const GltfWriteOptions& options);
+
+// USDZ for AR Quick Look: a zip of stored files, each file's data 64-byte aligned
+// (zip_store.h), whose first file is a USDA layer (metersPerUnit 1, upAxis Y, default
+// prim /Root) and the rest its textures (PNG and JPEG as they are, others as PNG). One
+// Mesh prim a primitive with points, extent, faceVertexCounts and faceVertexIndices,
+// normals and primvars:st (per vertex; V flipped, as USD's texture origin is the
+// bottom-left) and primvars:displayColor from vertex colours, bound to a
+// UsdPreviewSurface material: diffuseColor from the base colour texture (through
+// UsdUVTexture, scaled by the base colour factor) or the factor, normal from the normal
+// map (scale 2, bias -1 to tangent space), metallic, roughness, emissiveColor, opacity
+// and opacityThreshold for masked materials. Texture transforms and a second UV set
+// are not written. Fails on a mesh that does not validate or a package of 4 GiB or more.
+Result<Bytes> encode_usdz(const Mesh& mesh);
 
 // Wavefront OBJ with its MTL (Kd, map_Kd, Ks, Ns, d, map_Bump/norm, Pr, Pm, Ke ...),
 // polygons fan-triangulated, negative indices, vertex colours after positions.

@@ -25,6 +25,7 @@
 #include "geometry/tangents.h"
 #include "geometry/uv_atlas.h"
 #include "pipeline/fidelity.h"
+#include "pipeline/lod_package.h"
 #include "pipeline/preview.h"
 #include "render/texture_sampler.h"
 
@@ -428,24 +429,6 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
     level_meshes.push_back(textured_level(stem + "_lod" + std::to_string(i), levels[i].reduced.mesh,
                                           atlas_owner(i).maps));
   }
-  // The all-levels file: the levels with their own atlas add their material and images
-  // after LOD0's, since MSFT_lod levels use the main mesh's materials.
-  Mesh all_levels_main = level_meshes[0];
-  std::vector<Mesh> all_levels_lods(level_meshes.begin() + 1, level_meshes.end());
-  for (std::size_t i = 1; i < levels.size(); ++i) {
-    if (!levels[i].unwrap) continue;  // material 0 is LOD0's
-    Mesh& lod = all_levels_lods[i - 1];
-    Material material = lod.materials[0];
-    const int first_image = static_cast<int>(all_levels_main.images.size());
-    material.base_color_texture.image = first_image;
-    material.normal_texture.image = first_image + 1;
-    material.name = lod.name;
-    all_levels_main.images.insert(all_levels_main.images.end(), lod.images.begin(),
-                                  lod.images.end());
-    lod.primitives[0].material = static_cast<int>(all_levels_main.materials.size());
-    all_levels_main.materials.push_back(std::move(material));
-  }
-
   Json steps_names = Json::array();
   for (const StepRecord& step : result.steps) steps_names.push_back(step.name);
   steps_names.push_back("export");
@@ -461,17 +444,10 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
     return make_error(output_dir.string() + ": cannot create the folder: " + error.message());
   std::vector<std::uint64_t> level_bytes(levels.size(), 0);
   Status written = clock.run("export", [&]() -> Status {
-    std::vector<float> coverage;
-    for (std::size_t i = 0; i < levels.size(); ++i)
-      coverage.push_back(0.5f * std::pow(0.25f, float(i)));
-    GltfWriteOptions all_levels;
-    all_levels.asset_extras = extras;
-    all_levels.screen_coverage = coverage;
-    for (const Mesh& lod : all_levels_lods) all_levels.lods.push_back(&lod);
-    std::vector<std::pair<std::string, Bytes>> files;
-    files.emplace_back(stem + ".glb", encode_gltf(all_levels_main, stem, all_levels)[0].bytes);
     GltfWriteOptions single;
     single.asset_extras = extras;
+    std::vector<std::pair<std::string, Bytes>> files;
+    files.emplace_back(stem + ".glb", encode_lod_package(level_meshes, stem, single)[0].bytes);
     for (std::size_t i = 0; i < level_meshes.size(); ++i) {
       Bytes bytes = encode_gltf(level_meshes[i], level_meshes[i].name, single)[0].bytes;
       level_bytes[i] = bytes.size();

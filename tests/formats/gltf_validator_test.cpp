@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "formats/mesh_formats.h"
 #include "test_support.h"
@@ -113,6 +114,27 @@ TEST_F(GltfValidator, LevelsOfDetailAndProvenanceValidate) {
   const nlohmann::json report = nlohmann::json::parse(run.reports[0]);
   EXPECT_EQ(report["numErrors"], 0) << run.output;
   EXPECT_EQ(report["numWarnings"], 0) << run.output;
+}
+
+TEST_F(GltfValidator, CompressedFilesValidate) {
+  const fs::path folder = test::scratch_dir();
+  std::vector<fs::path> mains;
+  for (const char* name : {"trellis-sample.glb", "DamagedHelmet.glb"}) {
+    for (auto [binary, compression, suffix] :
+         {std::tuple{true, GltfCompression::Meshopt, "_meshopt"},
+          std::tuple{false, GltfCompression::Meshopt, "_meshopt_text"},
+          std::tuple{true, GltfCompression::Draco, "_draco"}}) {
+      GltfWriteOptions options;
+      options.binary = binary;
+      options.compression = compression;
+      const std::string stem = fs::path(name).stem().string() + suffix;
+      const std::vector<OutputFile> files = encode_gltf(must_load(name), stem, options);
+      for (const OutputFile& file : files)
+        ASSERT_TRUE(write_file_atomic(folder / file.name, file.bytes).ok());
+      mains.push_back(folder / files.front().name);
+    }
+  }
+  expect_no_errors(mains);
 }
 
 }  // namespace
