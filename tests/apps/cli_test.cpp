@@ -9,6 +9,7 @@
 
 #include "formats/asset_io.h"
 #include "formats/image_io.h"
+#include "cli_runner.h"
 #include "test_support.h"
 
 namespace atlas {
@@ -16,38 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string cli_path() { return std::string(ATLAS_BINARY_DIR) + "/apps/atlas"; }
-
-CliRun atlas(const std::string& arguments) {
-  const fs::path dir = fs::path(ATLAS_BINARY_DIR) / "test-scratch" / "cli-output";
-  fs::create_directories(dir);
-  const std::string tag = std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                          ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  const fs::path out = dir / (tag + ".out"), err = dir / (tag + ".err");
-  const std::string command =
-      "'" + cli_path() + "' " + arguments + " > '" + out.string() + "' 2> '" + err.string() + "'";
-  const int status = std::system(command.c_str());
-  CliRun run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.out = slurp(out);
-  run.err = slurp(err);
-  return run;
-}
-
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+using test::atlas;
+using test::CliRun;
+using test::quoted;
+using test::slurp;
 
 const fs::path kHamburger = test::testdata("splats/404-hamburger.ply");
 
