@@ -9,7 +9,6 @@
 #include <variant>
 
 #include "asset/statistics.h"
-#include "bake/colour_bake.h"
 #include "bake/normal_bake.h"
 #include "core/file_io.h"
 #include "core/resource_usage.h"
@@ -22,11 +21,12 @@
 #include "geometry/mesh_cleanup.h"
 #include "geometry/simplify.h"
 #include "geometry/surface_extraction.h"
-#include "geometry/tangents.h"
 #include "geometry/uv_atlas.h"
 #include "pipeline/fidelity.h"
+#include "pipeline/lod_chain.h"
 #include "pipeline/lod_package.h"
 #include "pipeline/preview.h"
+#include "pipeline/texturing.h"
 #include "render/texture_sampler.h"
 
 namespace atlas::pipeline {
@@ -38,12 +38,6 @@ using Json = nlohmann::ordered_json;
 // (issue 3): IoU for every level, PSNR for LOD0.
 constexpr double kLodIouFloors[] = {0.93, 0.90, 0.85};
 constexpr double kLod0PsnrFloor = 22.0;
-constexpr int kGutterTexels = 4;
-constexpr int kDilationTexels = 8;
-// A level shares LOD0's atlas only if keeping LOD0's seams costs at most this factor
-// of geometric error over a free reduction: on the 404 monkey, the seam-keeping LOD1
-// reached its budget at twice the error (16 vs 8 mm) and lost 1.5 dB.
-constexpr float kSharedAtlasErrorAllowance = 1.5f;
 
 // Times each step and records the process's peak memory during it.
 class StepClock {
@@ -87,32 +81,6 @@ MeshImage texture_image(std::string name, const Image& pixels, const GameReadyOp
   image.encoded = encode_texture(pixels, options);
   image.pixels = pixels;
   return image;
-}
-
-// The textured material every level shares: the baked colour and normal maps.
-Material baked_material() {
-  Material material;
-  material.name = "baked";
-  material.base_color_texture.image = 0;
-  material.normal_texture.image = 1;
-  material.metallic_factor = 0;
-  material.roughness_factor = 0.9f;
-  return material;
-}
-
-// A level as a self-contained mesh: its primitive with the baked material and the two
-// encoded maps it samples.
-Mesh textured_level(const std::string& name, Primitive primitive,
-                    const std::vector<MeshImage>& maps) {
-  Mesh mesh;
-  mesh.name = name;
-  // The baked texture replaces the surface's vertex colours; glTF would multiply them.
-  primitive.colors.clear();
-  primitive.material = 0;
-  mesh.primitives.push_back(std::move(primitive));
-  mesh.materials.push_back(baked_material());
-  mesh.images = maps;
-  return mesh;
 }
 
 // LOD0 with the baked colour sampled at each vertex and no textures, for engines and
@@ -190,59 +158,10 @@ Json atlas_json(const geometry::UnwrapStats& stats) {
           {"gutter_texels", kGutterTexels}};
 }
 
-// One level of the chain: its reduced mesh and, when it does not share LOD0's atlas
-// (LOD0 itself included), its atlas and baked maps.
-struct Level {
-  geometry::SimplifyResult reduced;
-  std::optional<geometry::UnwrapStats> unwrap;
-  Image colour, normal;
+// One level of the chain; LOD0 always has its own atlas.
+struct Level : LodLevel {
   std::vector<MeshImage> maps;  // colour and normal, encoded in the chosen format
 };
-
-// What the bakes read: the splats (colour from splats) or the source mesh (colour from
-// the mesh), and the detail surface the normals come from.
-struct BakeSources {
-  const SplatCloud* cloud;
-  const Mesh* detail;
-  const Mesh* source_mesh;
-};
-
-Result<geometry::UnwrapStats> unwrap_with_tangents(Primitive& mesh, int texture_size, int threads) {
-  geometry::UnwrapOptions unwrap_options;
-  unwrap_options.texture_size = texture_size;
-  unwrap_options.gutter_texels = kGutterTexels;
-  unwrap_options.threads = threads;
-  Result<geometry::UnwrapStats> stats = geometry::unwrap_uv_atlas(mesh, unwrap_options);
-  if (stats) geometry::compute_tangents(mesh);
-  return stats;
-}
-
-bake::BakeOptions make_bake_options(int texture_size, const GameReadyOptions& options) {
-  bake::BakeOptions bake_options;
-  bake_options.texture_size = texture_size;
-  bake_options.dilation_texels = kDilationTexels;
-  bake_options.threads = options.threads;
-  return bake_options;
-}
-
-Image bake_colour(const Primitive& mesh, const BakeSources& sources, int texture_size,
-                  const GameReadyOptions& options) {
-  const bake::BakeOptions settings = make_bake_options(texture_size, options);
-  return sources.cloud ? bake::bake_splat_colour(mesh, *sources.cloud, settings)
-                       : bake::bake_mesh_colour(mesh, *sources.source_mesh, settings);
-}
-
-Image bake_normals(const Primitive& mesh, const BakeSources& sources, int texture_size,
-                   const GameReadyOptions& options) {
-  return bake::bake_normal_map(mesh, *sources.detail, make_bake_options(texture_size, options));
-}
-
-// The power of two nearest to size * sqrt(ratio), at least 64: a level with `ratio` of
-// LOD0's triangles keeps LOD0's texels per triangle edge.
-int level_texture_size(int lod0_size, double ratio) {
-  const double wanted = std::log2(lod0_size * std::sqrt(ratio));
-  return std::max(64, 1 << static_cast<int>(std::lround(wanted)));
-}
 
 }  // namespace
 
@@ -256,7 +175,8 @@ Status validate(const GameReadyOptions& options) {
     if (!(ratio > 0 && ratio < options.lod_ratios[i - 1]))
       return make_error("--lods must be decreasing ratios in (0, 1]");
   }
-  if (options.lod_ratios.size() > 8) return make_error("--lods takes at most 8 levels");
+  if (options.lod_ratios.size() > kMaxLodLevels)
+    return make_error("--lods takes at most " + std::to_string(kMaxLodLevels) + " levels");
   const int size = options.texture_size;
   if (size < 64 || size > 8192 || (size & (size - 1)) != 0)
     return make_error("--texture-size must be a power of two from 64 to 8192");
@@ -350,56 +270,35 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   // and unwrapped on their own.
   const Primitive lod0_surface = lod0.mesh;
   Result<geometry::UnwrapStats> unwrap = clock.run("unwrap", [&] {
-    return unwrap_with_tangents(lod0.mesh, options.texture_size, options.threads);
+    return unwrap_with_tangents(lod0.mesh, options.texture_size, kGutterTexels, options.threads);
   });
   if (!unwrap) return with_context(input.string() + ": UV unwrap", unwrap.error());
 
   // Bake: colour from what the source shows, normals from the dense surface.
   Mesh dense_mesh;
   if (cloud) dense_mesh.primitives.push_back(dense);
-  const BakeSources bake_sources{cloud, source_mesh ? source_mesh : &dense_mesh, source_mesh};
+  const BakeSources bake_sources{cloud, source_mesh, source_mesh ? source_mesh : &dense_mesh};
+  const bake::BakeOptions lod0_bake = bake_options(options.texture_size, options.threads);
   std::vector<Level> levels(1);
   levels[0].reduced = std::move(lod0);
   levels[0].unwrap = *unwrap;
-  levels[0].colour = clock.run("bake_color", [&] {
-    return bake_colour(levels[0].reduced.mesh, bake_sources, options.texture_size, options);
-  });
+  levels[0].colour = clock.run(
+      "bake_color", [&] { return bake_colour(levels[0].reduced.mesh, bake_sources, lod0_bake); });
   levels[0].normal = clock.run("bake_normals", [&] {
-    return bake_normals(levels[0].reduced.mesh, bake_sources, options.texture_size, options);
+    return bake::bake_normal_map(levels[0].reduced.mesh, *bake_sources.detail, lod0_bake);
   });
   if (levels[0].colour.empty() || levels[0].normal.empty())
     return make_error(input.string() + ": baking produced no texture");
 
-  // LOD chain: each level reduced from LOD0 keeping its UV seams, so that it shares
-  // LOD0's atlas, when that reaches the level's budget at little more geometric error
-  // than reducing LOD0's surface freely. Otherwise (LOD0's seams hold the reduction
-  // above the budget, or bend it) the level is reduced from LOD0's surface and gets its
-  // own atlas, baked at the size that keeps LOD0's texels per triangle edge
-  // (size * sqrt(ratio)).
+  // LOD chain: each level shares LOD0's atlas when keeping LOD0's seams costs little,
+  // else gets its own (lod_chain.h).
+  const OwnAtlasSources own_atlas{&lod0_surface, bake_sources, options.texture_size};
   Status chain = clock.run("lod_chain", [&]() -> Status {
-    const std::size_t lod0_triangles = levels[0].reduced.mesh.triangle_count();
     for (std::size_t i = 1; i < options.lod_ratios.size(); ++i) {
-      const double ratio = options.lod_ratios[i];
-      const auto target =
-          static_cast<std::size_t>(std::max(1.0, std::round(ratio * double(lod0_triangles))));
-      Level level;
-      level.reduced =
-          geometry::simplify(levels[0].reduced.mesh, target, geometry::SimplifyFallback::None);
-      geometry::SimplifyResult free = geometry::simplify(lod0_surface, target);
-      if (!level.reduced.reached_target ||
-          level.reduced.relative_error > kSharedAtlasErrorAllowance * free.relative_error) {
-        level.reduced = std::move(free);
-        const int size = level_texture_size(options.texture_size, ratio);
-        Result<geometry::UnwrapStats> stats =
-            unwrap_with_tangents(level.reduced.mesh, size, options.threads);
-        if (!stats) return with_context("LOD" + std::to_string(i) + " UV unwrap", stats.error());
-        level.unwrap = *stats;
-        level.colour = bake_colour(level.reduced.mesh, bake_sources, size, options);
-        level.normal = bake_normals(level.reduced.mesh, bake_sources, size, options);
-        if (level.colour.empty() || level.normal.empty())
-          return make_error("LOD" + std::to_string(i) + ": baking produced no texture");
-      }
-      levels.push_back(std::move(level));
+      Result<LodLevel> level = reduce_lod_level(levels[0].reduced.mesh, options.lod_ratios[i],
+                                                &own_atlas, options.threads);
+      if (!level) return with_context("LOD" + std::to_string(i), level.error());
+      levels.push_back(Level{std::move(*level), {}});
     }
     return Ok{};
   });

@@ -1,0 +1,71 @@
+#include "pipeline/texturing.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "bake/colour_bake.h"
+#include "geometry/tangents.h"
+
+namespace atlas::pipeline {
+
+Material baked_material(int colour_image, int normal_image) {
+  Material material;
+  material.name = "baked";
+  material.base_color_texture.image = colour_image;
+  material.normal_texture.image = normal_image;
+  material.metallic_factor = 0;
+  material.roughness_factor = 0.9f;
+  return material;
+}
+
+Mesh textured_level(const std::string& name, Primitive primitive,
+                    const std::vector<MeshImage>& maps) {
+  Mesh mesh;
+  mesh.name = name;
+  primitive.colors.clear();
+  primitive.material = 0;
+  mesh.primitives.push_back(std::move(primitive));
+  mesh.materials.push_back(baked_material(maps.empty() ? -1 : 0, maps.size() > 1 ? 1 : -1));
+  mesh.images = maps;
+  return mesh;
+}
+
+MeshImage baked_map(std::string name, Image pixels) {
+  MeshImage image;
+  image.name = std::move(name);
+  image.mime_type = "image/png";
+  image.pixels = std::move(pixels);
+  return image;
+}
+
+Result<geometry::UnwrapStats> unwrap_with_tangents(Primitive& mesh, int texture_size,
+                                                   int gutter_texels, int threads) {
+  geometry::UnwrapOptions unwrap_options;
+  unwrap_options.texture_size = texture_size;
+  unwrap_options.gutter_texels = gutter_texels;
+  unwrap_options.threads = threads;
+  Result<geometry::UnwrapStats> stats = geometry::unwrap_uv_atlas(mesh, unwrap_options);
+  if (stats) geometry::compute_tangents(mesh);
+  return stats;
+}
+
+bake::BakeOptions bake_options(int texture_size, int threads) {
+  bake::BakeOptions options;
+  options.texture_size = texture_size;
+  options.dilation_texels = kDilationTexels;
+  options.threads = threads;
+  return options;
+}
+
+Image bake_colour(const Primitive& level, const BakeSources& sources,
+                  const bake::BakeOptions& options) {
+  return sources.cloud ? bake::bake_splat_colour(level, *sources.cloud, options)
+                       : bake::bake_mesh_colour(level, *sources.source_mesh, options);
+}
+
+int level_texture_size(int lod0_size, double ratio) {
+  const double wanted = std::log2(lod0_size * std::sqrt(ratio));
+  return std::max(64, 1 << static_cast<int>(std::lround(wanted)));
+}
+
+}  // namespace atlas::pipeline
