@@ -88,9 +88,11 @@ TEST(GltfMeshopt, GlbRoundTripIsExactAndSmaller) {
   const std::vector<OutputFile> files = encode(trellis(), true);
   ASSERT_EQ(files.size(), 1u);
   const Bytes& packed = files[0].bytes;
-  Result<Mesh> decoded = decode_gltf(packed, no_files());
+  FormatDetails details;
+  Result<Mesh> decoded = decode_gltf(packed, no_files(), &details);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   expect_same_geometry(trellis(), *decoded);
+  EXPECT_NE(details.description.find(", meshopt"), std::string::npos) << details.description;
   EXPECT_LT(packed.size(), plain.size());
   Mesh geometry = trellis();
   geometry.images.clear();
