@@ -278,8 +278,8 @@ std::string dropped_summary(const tinygltf::Model& model, const SkippedGeometry&
   return text + " not kept";
 }
 
-Result<Mesh> convert_model(const tinygltf::Model& model, const DracoTable& draco, bool binary,
-                           FormatDetails* details) {
+Result<Mesh> convert_model(const tinygltf::Model& model, const DracoTable& draco, bool meshopt,
+                           bool binary, FormatDetails* details) {
   ReadState state{model, {}};
   Mesh mesh;
   std::vector<std::string> notes;
@@ -306,6 +306,7 @@ Result<Mesh> convert_model(const tinygltf::Model& model, const DracoTable& draco
                               plural(model.meshes.size(), "mesh", "meshes") + ", " +
                               plural(mesh.primitives.size(), "primitive");
     if (!draco.empty()) description += ", Draco";
+    if (meshopt) description += ", meshopt";
     const std::string dropped = dropped_summary(model, skipped);
     if (!dropped.empty()) notes.insert(notes.begin(), dropped);
     for (std::size_t i = 0; i < notes.size(); ++i) description += (i == 0 ? "; " : ", ") + notes[i];
@@ -366,7 +367,7 @@ Result<Mesh> decode_gltf_checked(ByteView bytes, const ResourceLoader& load,
     if (message.empty()) message = "tinygltf could not read the document";
     return make_error(std::string(binary ? "GLB: " : "glTF: ") + message);
   }
-  Result<Mesh> mesh = convert_model(model, draco, binary, details);
+  Result<Mesh> mesh = convert_model(model, draco, !meshopt->empty(), binary, details);
   if (!mesh) return with_context(binary ? "GLB" : "glTF", mesh.error());
   return mesh;
 }

@@ -88,9 +88,11 @@ TEST(GltfMeshopt, GlbRoundTripIsExactAndSmaller) {
   const std::vector<OutputFile> files = encode(trellis(), true);
   ASSERT_EQ(files.size(), 1u);
   const Bytes& packed = files[0].bytes;
-  Result<Mesh> decoded = decode_gltf(packed, no_files());
+  FormatDetails details;
+  Result<Mesh> decoded = decode_gltf(packed, no_files(), &details);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   expect_same_geometry(trellis(), *decoded);
+  EXPECT_NE(details.description.find(", meshopt"), std::string::npos) << details.description;
   EXPECT_LT(packed.size(), plain.size());
   Mesh geometry = trellis();
   geometry.images.clear();
@@ -228,8 +230,13 @@ TEST(GltfDraco, TrellisRoundTripsWithinItsQuantisation) {
   EXPECT_NEAR(a.max.z, b.max.z, 1e-4);
   const Primitive& primitive = decoded->primitives[0];
   EXPECT_EQ(primitive.uv0.size(), primitive.positions.size());
-  std::printf("trellis-sample GLB: plain %zu bytes, draco %zu bytes\n",
-              encode_gltf(trellis(), true, "plain")[0].bytes.size(), packed.size());
+  Mesh geometry = trellis();
+  geometry.images.clear();
+  geometry.materials.clear();
+  geometry.primitives[0].material = -1;
+  std::printf("trellis-sample GLB: plain %zu bytes, draco %zu bytes; without textures %zu\n",
+              encode_gltf(trellis(), true, "plain")[0].bytes.size(), packed.size(),
+              encode_gltf(geometry, "draco", options)[0].bytes.size());
 }
 
 // Files from gltfpack (tools/npm): quantised attributes (KHR_mesh_quantization) and
