@@ -2,6 +2,8 @@
 # src/pipeline/presets.cpp to include, so the program finds its presets without files.
 function(atlas_embed_presets preset_dir output)
   file(GLOB presets CONFIGURE_DEPENDS ${preset_dir}/*.yaml)
+  # Editing a preset re-runs this at the next build.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${presets})
   set(entries "")
   foreach(preset ${presets})
     get_filename_component(name ${preset} NAME_WE)

@@ -200,12 +200,16 @@ Result<FileSet> export_meshes(const OpContext& context, const std::vector<const 
 }
 
 Result<Values> run_export(const OpContext& context) {
-  const ExportSettings settings{context.text("format"), context.text("name"),
-                                context.text("levels"), context.text("compression"),
-                                context.text("units")};
-  if (Status name = check_name(context, settings.name); !name) return name.error();
   const Value* model = context.input("model");
   if (model == nullptr) return node_error(context, "model is not connected");
+  // `native` keeps a source as what it is: splats as SPZ, meshes as GLB.
+  std::string format = context.text("format");
+  if (format == "native") format = model->splat() ? "spz" : "glb";
+  std::string name = context.text("name");
+  if (name.empty()) name = context.input_stem.empty() ? "asset" : context.input_stem;
+  const ExportSettings settings{format, name, context.text("levels"), context.text("compression"),
+                                context.text("units")};
+  if (Status valid = check_name(context, settings.name); !valid) return valid.error();
   if (!model->splat() && model->levels().empty())
     return node_error(context,
                       "model must be a splat, a mesh or a LOD chain, got " + a_type(model->type()));
@@ -245,9 +249,11 @@ void add_io_ops(std::vector<OpSpec>& catalogue) {
        std::string("glb"),
        0,
        0,
-       {"glb", "gltf", "obj", "stl", "ply", "usdz", "spz", "splat"},
-       "file format: splats take ply, spz or splat; meshes the others and ply"},
-      {"name", ParamType::Text, std::string("asset"), 0, 0, {}, "the file stem"},
+       {"glb", "gltf", "obj", "stl", "ply", "usdz", "spz", "splat", "native"},
+       "file format: splats take ply, spz or splat; meshes the others and ply; native: "
+       "spz for splats, glb for meshes"},
+      {"name", ParamType::Text, std::string(""), 0, 0, {},
+       "the file stem; empty: the input file's name without its extension"},
       {"levels",
        ParamType::Text,
        std::string("both"),
@@ -274,6 +280,7 @@ void add_io_ops(std::vector<OpSpec>& catalogue) {
        "stl, obj and ply meshes: the unit positions are written in (3D printing slicers "
        "read millimetres)"}};
   exporter.run = run_export;
+  exporter.writes_provenance = true;
   catalogue.push_back(std::move(exporter));
 }
 
