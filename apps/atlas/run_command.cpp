@@ -22,13 +22,26 @@
 namespace atlas::cli {
 namespace {
 
+struct PipelineRunOptions {
+  std::string pipeline;
+  std::vector<std::string> inputs;
+  std::string output_dir;
+  std::vector<std::string> overrides;
+  int jobs = 2;
+  bool no_cache = false;
+  std::string cache_dir;
+  double cache_limit_gb = 5;
+};
+
+// `atlas run game-ready`: the fixed package's flags, or the preset through the engine.
 struct RunOptions {
-  std::string input;
+  std::vector<std::string> inputs;
   std::string output_dir;
   std::vector<float> lods{1, 0.25f, 0.06f};
   float height = 0;
   std::string texture_format = "png";
   pipeline::GameReadyOptions package;
+  PipelineRunOptions engine;
 };
 
 int run_game_ready(RunOptions& options) {
@@ -37,9 +50,9 @@ int run_game_ready(RunOptions& options) {
   options.package.texture_format = options.texture_format == "jpeg" ? pipeline::TextureFormat::Jpeg
                                                                     : pipeline::TextureFormat::Png;
   auto observer = [](const std::string& step) { std::cerr << "  " << step << "\n"; };
-  std::cerr << "atlas: game-ready " << options.input << " -> " << options.output_dir << "\n";
+ std::cerr << "atlas: game-ready " << options.inputs.front() << " -> " << options.output_dir << "\n";
   auto result =
-      pipeline::run_game_ready(options.input, options.output_dir, options.package, observer);
+      pipeline::run_game_ready(options.inputs.front(), options.output_dir, options.package, observer);
   if (!result) return fail(result.error().message);
   double total = 0;
   for (const pipeline::StepRecord& step : result->steps) total += step.seconds;
@@ -57,16 +70,6 @@ int run_game_ready(RunOptions& options) {
 
 namespace fs = std::filesystem;
 
-struct PipelineRunOptions {
-  std::string pipeline;
-  std::vector<std::string> inputs;
-  std::string output_dir;
-  std::vector<std::string> overrides;
-  int jobs = 2;
-  bool no_cache = false;
-  std::string cache_dir;
-  double cache_limit_gb = 5;
-};
 
 std::atomic<bool> interrupted{false};
 
@@ -223,32 +226,82 @@ void add_run_command(CLI::App& app, Action& run) {
   auto* game_ready = command->add_subcommand(
       "game-ready",
       "Splat or mesh -> textured game asset: surface, clean-up, placement, LOD0 budget, UV "
-      "atlas, baked colour and normal maps, LOD chain, GLBs, report.json and preview.png");
+      "atlas, baked colour and normal maps, LOD chain, GLBs, report.json and preview.png. "
+      "Several inputs, a folder or glob, or any of --set/--jobs/--no-cache/--cache-dir run "
+      "the game-ready preset through the pipeline engine instead, with these flags as --set");
   auto options = std::make_shared<RunOptions>();
   pipeline::GameReadyOptions& package = options->package;
-  game_ready->add_option("INPUT", options->input, "Splat or mesh file")->required();
+  PipelineRunOptions& package_engine = options->engine;
+  game_ready->add_option("INPUT", options->inputs, "Splat or mesh file(s), folders or globs")
+      ->required();
   game_ready->add_option("-o,--output", options->output_dir, "Output folder")->required();
-  game_ready->add_option("--triangles", package.triangles, "LOD0 triangle budget")
-      ->capture_default_str();
-  game_ready
-      ->add_option("--lods", options->lods,
-                   "Triangle ratios of each level to LOD0, comma-separated, starting at 1")
-      ->delimiter(',')
-      ->default_str("1,0.25,0.06");
-  game_ready->add_option("--texture-size", package.texture_size, "Colour and normal map side")
-      ->capture_default_str();
-  game_ready->add_option("--height", options->height,
-                         "Scale to this real-world height in metres (default: as is)");
-  game_ready->add_flag("--watertight", package.watertight, "Closed surface from splats");
-  game_ready->add_option("--texture-format", options->texture_format, "png or jpeg")
-      ->check(CLI::IsMember({"png", "jpeg"}))
-      ->capture_default_str();
-  game_ready->add_option("--jpeg-quality", package.jpeg_quality, "1-100")->capture_default_str();
-  game_ready->add_flag("--vertex-colors", package.vertex_color_variant,
-                       "Also write LOD0 with vertex colours and no textures");
-  game_ready->add_flag("--dense", package.write_dense_surface,
-                       "Also write the cleaned dense surface with vertex colours");
-  game_ready->callback([&run, options] { run = [options] { return run_game_ready(*options); }; });
+  // Each package flag with the preset nodes' params it sets in engine mode.
+  const std::vector<std::pair<CLI::Option*, std::vector<std::string>>> flags = {
+      {game_ready->add_option("--triangles", package.triangles, "LOD0 triangle budget")
+           ->capture_default_str(),
+       {"surface.triangles", "lod0.triangles", "validate.max_triangles"}},
+      {game_ready
+           ->add_option("--lods", options->lods,
+                        "Triangle ratios of each level to LOD0, comma-separated, starting at 1")
+           ->delimiter(',')
+           ->default_str("1,0.25,0.06"),
+       {"lods.ratios"}},
+      {game_ready
+           ->add_option("--texture-size", package.texture_size, "Colour and normal map side")
+           ->capture_default_str(),
+       {"unwrap.texture_size", "colour.texture_size", "normals.texture_size", "lods.texture_size",
+        "validate.max_texture_size"}},
+      {game_ready->add_option("--height", options->height,
+                              "Scale to this real-world height in metres (default: as is)"),
+       {"placed_surface.height", "placed_source.height"}},
+      {game_ready->add_flag("--watertight", package.watertight, "Closed surface from splats"),
+       {"surface.watertight"}},
+      {game_ready->add_option("--texture-format", options->texture_format, "png or jpeg")
+           ->check(CLI::IsMember({"png", "jpeg"}))
+           ->capture_default_str(),
+       {"textures.format"}},
+      {game_ready->add_option("--jpeg-quality", package.jpeg_quality, "1-100")->capture_default_str(),
+       {"textures.quality"}}};
+  auto* vertex_colors = game_ready->add_flag(
+      "--vertex-colors", package.vertex_color_variant,
+      "Also write LOD0 with vertex colours and no textures (one input only)");
+  auto* dense = game_ready->add_flag(
+      "--dense", package.write_dense_surface,
+      "Also write the cleaned dense surface with vertex colours (one input only)");
+  const std::vector<CLI::Option*> engine_flags = {
+      game_ready->add_option("--set", package_engine.overrides, "node.param=value override of the preset"),
+      game_ready->add_option("--jobs", package_engine.jobs, "Inputs at once (a batch)")->capture_default_str(),
+      game_ready->add_flag("--no-cache", package_engine.no_cache, "Neither read nor write the node cache"),
+      game_ready->add_option("--cache-dir", package_engine.cache_dir, "Node cache folder"),
+      game_ready->add_option("--cache-limit-gb", package_engine.cache_limit_gb, "Node cache size limit")};
+  game_ready->callback([&run, options, flags, engine_flags, vertex_colors, dense] {
+    const auto uses_engine = [&] {
+      if (options->inputs.size() > 1) return true;
+      const std::vector<fs::path> expanded = expand_input(options->inputs.front());
+      if (expanded.size() != 1 || expanded.front() != fs::path(options->inputs.front())) return true;
+      return std::any_of(engine_flags.begin(), engine_flags.end(),
+                         [](const CLI::Option* flag) { return flag->count() > 0; });
+    };
+    if (!uses_engine()) {
+      run = [options] { return run_game_ready(*options); };
+      return;
+    }
+    if (vertex_colors->count() || dense->count())
+      throw CLI::ValidationError("game-ready", "--vertex-colors and --dense take one input file");
+    PipelineRunOptions& engine = options->engine;
+    engine.pipeline = "game-ready";
+    engine.inputs = options->inputs;
+    engine.output_dir = options->output_dir;
+    std::vector<std::string> mapped;
+    for (const auto& [flag, params] : flags) {
+      if (flag->count() == 0) continue;
+      const std::string value =
+          flag->get_type_size_max() == 0 ? "true" : CLI::detail::join(flag->results(), ",");
+      for (const std::string& param : params) mapped.push_back(param + "=" + value);
+    }
+    engine.overrides.insert(engine.overrides.begin(), mapped.begin(), mapped.end());
+    run = [options] { return run_pipeline(options->engine); };
+  });
 }
 
 }  // namespace atlas::cli

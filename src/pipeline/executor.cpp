@@ -237,12 +237,16 @@ class Attempt {
         --running_;
         for (int consumer : consumers_[node])
           if (--waiting_[consumer] == 0) ready_.push_back(consumer);
-        // Sources this node read are dropped once their last reader is done.
+        // Sources this node read are dropped once their last reader is done, except
+        // what is written and the gates' small reports, which decide retries after the run.
         std::set<int> sources;
         for (const auto& [port, edge] : pipeline_.inputs[node])
           if (edge.node >= 0) sources.insert(edge.node);
-        for (int source : sources)
-          if (--readers_left_[source] == 0 && !is_output_.count(source)) outputs_[source].clear();
+        for (int source : sources) {
+          if (--readers_left_[source] == 0 && !is_output_.count(source) &&
+              pipeline_.ops[source]->name != kGateOp)
+            outputs_[source].clear();
+        }
       }
       wake_.notify_all();
     }

@@ -94,17 +94,16 @@ Result<Values> run_gate(const OpContext& context) {
   }
   outcome.metrics["passed"] = failures.empty() ? 1 : 0;
   outcome.details_json = Json{{"checks", details}}.dump();
-  Values outputs;
-  if (failures.empty()) {
-    outputs["pass"] = Value(std::move(outcome));
-    outputs["fail"] = Value();
-    return outputs;
-  }
-  if (context.text("on_fail") == "fail")
+  const bool passed = failures.empty();
+  if (!passed && context.text("on_fail") == "fail")
     return make_error("gate '" + context.node + "' failed: " + failures);
-  outcome.warnings.push_back("gate failed: " + failures);
-  outputs["pass"] = Value();
-  outputs["fail"] = Value(std::move(outcome));
+  if (!passed) outcome.warnings.push_back("gate failed: " + failures);
+  const Value* subject = context.input("subject");
+  Values outputs;
+  outputs[passed ? "pass" : "fail"] = Value(std::move(outcome));
+  outputs[passed ? "fail" : "pass"] = Value();
+  outputs[passed ? "pass_subject" : "fail_subject"] = subject ? *subject : Value();
+  outputs[passed ? "fail_subject" : "pass_subject"] = Value();
   return outputs;
 }
 
@@ -116,11 +115,16 @@ void add_gate_op(std::vector<OpSpec>& catalogue) {
   gate.purpose =
       "Checks metrics from reports against thresholds. On failure it fails the job naming "
       "the metric, retries an upstream node with other params, or takes another branch "
-      "(nodes reading `fail` run, nodes reading `pass` are skipped).";
+      "(nodes reading `fail` or `fail_subject` run, nodes reading `pass` or "
+      "`pass_subject` are skipped).";
   gate.inputs = {{"report", ValueType::Report, false, "metrics to check"},
-                 {"extra", ValueType::Report, true, "more metrics (names must not clash)"}};
-  gate.outputs = {{"pass", ValueType::Report, true, "the checks' outcome, when all hold"},
-                  {"fail", ValueType::Report, true, "the checks' outcome, when one does not"}};
+                 {"extra", ValueType::Report, true, "more metrics (names must not clash)"},
+                 {"subject", ValueType::Asset, true, "the model the gate lets through"}};
+  gate.outputs = {
+      {"pass", ValueType::Report, true, "the checks' outcome, when all hold"},
+      {"fail", ValueType::Report, true, "the checks' outcome, when one does not"},
+      {"pass_subject", ValueType::Asset, true, "`subject`, when all checks hold"},
+      {"fail_subject", ValueType::Asset, true, "`subject`, when one does not"}};
   gate.params = {
       {"checks", ParamType::Text, std::string("mean_iou >= 0.93"), 0, 0, {},
        "'metric >= number' (or <=, >, <, ==, !=), several separated by ';'"},
