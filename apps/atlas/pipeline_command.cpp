@@ -49,7 +49,8 @@ void add_pipeline_commands(CLI::App& app, Action& run) {
   ops->add_flag("--markdown", *markdown, "As Markdown (docs/ops.md)");
   ops->callback([&run, markdown] {
     run = [markdown] {
-      std::cout << (*markdown ? pipeline::ops_reference_markdown() : pipeline::ops_reference_text());
+      std::cout << (*markdown ? pipeline::ops_reference_markdown()
+                              : pipeline::ops_reference_text());
       return 0;
     };
   });

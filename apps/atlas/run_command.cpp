@@ -2,9 +2,9 @@
 // folders or globs, one input or a batch; and `atlas run game-ready INPUT -o DIR`, the
 // fixed game-ready package (see pipeline/game_ready.h) with its options as flags.
 
-#include <CLI/CLI.hpp>
 #include <glob.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -50,9 +50,10 @@ int run_game_ready(RunOptions& options) {
   options.package.texture_format = options.texture_format == "jpeg" ? pipeline::TextureFormat::Jpeg
                                                                     : pipeline::TextureFormat::Png;
   auto observer = [](const std::string& step) { std::cerr << "  " << step << "\n"; };
- std::cerr << "atlas: game-ready " << options.inputs.front() << " -> " << options.output_dir << "\n";
-  auto result =
-      pipeline::run_game_ready(options.inputs.front(), options.output_dir, options.package, observer);
+  std::cerr << "atlas: game-ready " << options.inputs.front() << " -> " << options.output_dir
+            << "\n";
+  auto result = pipeline::run_game_ready(options.inputs.front(), options.output_dir,
+                                         options.package, observer);
   if (!result) return fail(result.error().message);
   double total = 0;
   for (const pipeline::StepRecord& step : result->steps) total += step.seconds;
@@ -69,7 +70,6 @@ int run_game_ready(RunOptions& options) {
 }
 
 namespace fs = std::filesystem;
-
 
 std::atomic<bool> interrupted{false};
 
@@ -116,8 +116,8 @@ int run_pipeline(const PipelineRunOptions& options) {
 
   std::optional<pipeline::NodeCache> cache;
   if (!options.no_cache) {
-    const fs::path dir =
-        options.cache_dir.empty() ? pipeline::NodeCache::default_directory() : fs::path(options.cache_dir);
+    const fs::path dir = options.cache_dir.empty() ? pipeline::NodeCache::default_directory()
+                                                   : fs::path(options.cache_dir);
     cache.emplace(dir, static_cast<std::uint64_t>(options.cache_limit_gb * 1e9));
   }
   std::signal(SIGINT, [](int) { interrupted = true; });
@@ -133,7 +133,8 @@ int run_pipeline(const PipelineRunOptions& options) {
     for (std::size_t i = next++; i < inputs.size(); i = next++) {
       InputOutcome& outcome = outcomes[i];
       outcome.input = inputs[i];
-      outcome.output_dir = batch ? fs::path(options.output_dir) / inputs[i].stem() : fs::path(options.output_dir);
+      outcome.output_dir =
+          batch ? fs::path(options.output_dir) / inputs[i].stem() : fs::path(options.output_dir);
       const std::string label = inputs[i].filename().string();
       std::size_t done = 0;
       const std::size_t total = pipeline->ops.size();
@@ -149,8 +150,8 @@ int run_pipeline(const PipelineRunOptions& options) {
         if (terminal && !batch) {
           const int filled = int(20 * done / std::max<std::size_t>(total, 1));
           std::fprintf(stderr, "\r  %s [%s%s] %zu/%zu %-16s", label.c_str(),
-                       std::string(filled, '#').c_str(), std::string(20 - filled, '-').c_str(), done,
-                       total, event.node.c_str());
+                       std::string(filled, '#').c_str(), std::string(20 - filled, '-').c_str(),
+                       done, total, event.node.c_str());
         } else {
           std::fprintf(stderr, "%s: %s %s%s%s\n", label.c_str(), event.node.c_str(),
                        pipeline::to_string(event.state), event.message.empty() ? "" : ": ",
@@ -204,7 +205,8 @@ void add_run_command(CLI::App& app, Action& run) {
       "`atlas run game-ready` is the fixed game-ready package with its own flags");
   command->require_subcommand(0, 1);
   auto engine = std::make_shared<PipelineRunOptions>();
-  command->add_option("PIPELINE", engine->pipeline, "Preset name (`atlas presets`) or pipeline file");
+  command->add_option("PIPELINE", engine->pipeline,
+                      "Preset name (`atlas presets`) or pipeline file");
   command->add_option("INPUT", engine->inputs, "Input files, folders or globs");
   command->add_option("-o,--output", engine->output_dir,
                       "Output folder (a batch writes one subfolder an input)");
@@ -214,8 +216,9 @@ void add_run_command(CLI::App& app, Action& run) {
   command->add_flag("--no-cache", engine->no_cache, "Neither read nor write the node cache");
   command->add_option("--cache-dir", engine->cache_dir,
                       "Node cache folder (default $ATLAS_CACHE_DIR or ~/.cache/atlas)");
-  command->add_option("--cache-limit-gb", engine->cache_limit_gb,
-                      "Least recently used entries go beyond this size")
+  command
+      ->add_option("--cache-limit-gb", engine->cache_limit_gb,
+                   "Least recently used entries go beyond this size")
       ->capture_default_str();
   command->callback([&run, command, engine] {
     if (!command->get_subcommands().empty()) return;
@@ -246,8 +249,7 @@ void add_run_command(CLI::App& app, Action& run) {
            ->delimiter(',')
            ->default_str("1,0.25,0.06"),
        {"lods.ratios"}},
-      {game_ready
-           ->add_option("--texture-size", package.texture_size, "Colour and normal map side")
+      {game_ready->add_option("--texture-size", package.texture_size, "Colour and normal map side")
            ->capture_default_str(),
        {"unwrap.texture_size", "colour.texture_size", "normals.texture_size", "lods.texture_size",
         "validate.max_texture_size"}},
@@ -260,25 +262,31 @@ void add_run_command(CLI::App& app, Action& run) {
            ->check(CLI::IsMember({"png", "jpeg"}))
            ->capture_default_str(),
        {"textures.format"}},
-      {game_ready->add_option("--jpeg-quality", package.jpeg_quality, "1-100")->capture_default_str(),
+      {game_ready->add_option("--jpeg-quality", package.jpeg_quality, "1-100")
+           ->capture_default_str(),
        {"textures.quality"}}};
-  auto* vertex_colors = game_ready->add_flag(
-      "--vertex-colors", package.vertex_color_variant,
-      "Also write LOD0 with vertex colours and no textures (one input only)");
+  auto* vertex_colors =
+      game_ready->add_flag("--vertex-colors", package.vertex_color_variant,
+                           "Also write LOD0 with vertex colours and no textures (one input only)");
   auto* dense = game_ready->add_flag(
       "--dense", package.write_dense_surface,
       "Also write the cleaned dense surface with vertex colours (one input only)");
   const std::vector<CLI::Option*> engine_flags = {
-      game_ready->add_option("--set", package_engine.overrides, "node.param=value override of the preset"),
-      game_ready->add_option("--jobs", package_engine.jobs, "Inputs at once (a batch)")->capture_default_str(),
-      game_ready->add_flag("--no-cache", package_engine.no_cache, "Neither read nor write the node cache"),
+      game_ready->add_option("--set", package_engine.overrides,
+                             "node.param=value override of the preset"),
+      game_ready->add_option("--jobs", package_engine.jobs, "Inputs at once (a batch)")
+          ->capture_default_str(),
+      game_ready->add_flag("--no-cache", package_engine.no_cache,
+                           "Neither read nor write the node cache"),
       game_ready->add_option("--cache-dir", package_engine.cache_dir, "Node cache folder"),
-      game_ready->add_option("--cache-limit-gb", package_engine.cache_limit_gb, "Node cache size limit")};
+      game_ready->add_option("--cache-limit-gb", package_engine.cache_limit_gb,
+                             "Node cache size limit")};
   game_ready->callback([&run, options, flags, engine_flags, vertex_colors, dense] {
     const auto uses_engine = [&] {
       if (options->inputs.size() > 1) return true;
       const std::vector<fs::path> expanded = expand_input(options->inputs.front());
-      if (expanded.size() != 1 || expanded.front() != fs::path(options->inputs.front())) return true;
+      if (expanded.size() != 1 || expanded.front() != fs::path(options->inputs.front()))
+        return true;
       return std::any_of(engine_flags.begin(), engine_flags.end(),
                          [](const CLI::Option* flag) { return flag->count() > 0; });
     };

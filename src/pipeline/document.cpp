@@ -34,10 +34,14 @@ std::string where(const std::string& source, SourceMark mark) {
 
 std::string type_name(YAML::NodeType::value type) {
   switch (type) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a scalar";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    default:
+      return "nothing";
   }
 }
 
@@ -55,7 +59,8 @@ class Parser {
     }
     PipelineDocument document;
     document.source_name = source_;
-    document.sha256 = sha256_hex(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    document.sha256 =
+        sha256_hex(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
     if (!root.IsMap()) return make_error(source_ + ": a pipeline document is a mapping");
     try {
       read(root, document);
@@ -93,7 +98,8 @@ class Parser {
     if (node.IsSequence()) {
       raw.is_list = true;
       for (const YAML::Node& item : node) {
-        if (expect(item, YAML::NodeType::Scalar, what + "'s items")) raw.list.push_back(item.Scalar());
+        if (expect(item, YAML::NodeType::Scalar, what + "'s items"))
+          raw.list.push_back(item.Scalar());
       }
     } else if (expect(node, YAML::NodeType::Scalar, what)) {
       raw.scalar = node.Scalar();
@@ -102,13 +108,14 @@ class Parser {
   }
 
   void read(const YAML::Node& root, PipelineDocument& document) {
-    static const std::set<std::string> kKeys = {"pipeline", "description", "version", "inputs",
-                                                "nodes", "outputs"};
+    static const std::set<std::string> kKeys = {"pipeline", "description", "version",
+                                                "inputs",   "nodes",       "outputs"};
     for (const auto& entry : root) {
       const std::string key = entry.first.Scalar();
       if (!kKeys.count(key)) fail(mark_of(entry.first), "unknown key '" + key + "'");
     }
-    if (const YAML::Node name = root["pipeline"]; name && expect(name, YAML::NodeType::Scalar, "pipeline"))
+    if (const YAML::Node name = root["pipeline"];
+        name && expect(name, YAML::NodeType::Scalar, "pipeline"))
       document.name = name.Scalar();
     else if (!name)
       fail(mark_of(root), "missing 'pipeline' (the pipeline's name)");
@@ -116,7 +123,8 @@ class Parser {
         text && expect(text, YAML::NodeType::Scalar, "description"))
       document.description = text.Scalar();
 
-    if (const YAML::Node inputs = root["inputs"]; inputs && expect(inputs, YAML::NodeType::Map, "inputs")) {
+    if (const YAML::Node inputs = root["inputs"];
+        inputs && expect(inputs, YAML::NodeType::Map, "inputs")) {
       for (const auto& entry : inputs) {
         PipelineInput input;
         input.name = entry.first.Scalar();
@@ -163,7 +171,8 @@ class Parser {
       } else if (field == "inputs") {
         if (!expect(value, YAML::NodeType::Map, what + ": inputs")) continue;
         for (const auto& input : value) {
-          if (expect(input.second, YAML::NodeType::Scalar, what + ": input '" + input.first.Scalar() + "'"))
+          if (expect(input.second, YAML::NodeType::Scalar,
+                     what + ": input '" + input.first.Scalar() + "'"))
             node.inputs[input.first.Scalar()] = reference(input.second);
         }
       } else if (field == "params") {
@@ -215,7 +224,8 @@ Result<ParamValue> typed_param(const RawParam& raw, const ParamSpec& spec) {
     std::vector<std::string> items = raw.list;
     if (!raw.is_list) {  // "1,0.5" or "[1, 0.5]" from the command line
       std::string text = trim(raw.scalar);
-      if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+      if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
+        text = text.substr(1, text.size() - 2);
       std::stringstream stream(text);
       for (std::string item; std::getline(stream, item, ',');) items.push_back(trim(item));
     }
@@ -254,11 +264,13 @@ Result<ParamValue> typed_param(const RawParam& raw, const ParamSpec& spec) {
       if (!spec.choices.empty() &&
           std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
         std::string choices;
-        for (const std::string& choice : spec.choices) choices += (choices.empty() ? "" : ", ") + choice;
+        for (const std::string& choice : spec.choices)
+          choices += (choices.empty() ? "" : ", ") + choice;
         return make_error("must be one of " + choices + ", not '" + text + "'");
       }
       return ParamValue{text};
-    case ParamType::Numbers: break;
+    case ParamType::Numbers:
+      break;
   }
   return make_error("unsupported parameter type");
 }
@@ -300,8 +312,7 @@ class Checker {
     for (std::size_t i = 0; i < count; ++i) check_node(int(i), inputs);
     if (errors_.empty()) sort_topologically();
     for (const PipelineOutput& output : document.outputs) check_output(output, inputs);
-    if (document.outputs.empty())
-      fail({}, "declares no outputs (nothing would be written)");
+    if (document.outputs.empty()) fail({}, "declares no outputs (nothing would be written)");
     if (!errors_.empty()) {
       // In the order they appear in the file, as a compiler lists them.
       std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
@@ -369,19 +380,21 @@ class Checker {
       if (spec == op->params.end()) {
         std::string known;
         for (const ParamSpec& p : op->params) known += (known.empty() ? "" : ", ") + p.name;
-        fail(raw.mark, what + ": " + op->name + " has no param '" + name + "' (params: " +
-                           (known.empty() ? "none" : known) + ")");
+        fail(raw.mark, what + ": " + op->name + " has no param '" + name +
+                           "' (params: " + (known.empty() ? "none" : known) + ")");
         continue;
       }
       Result<ParamValue> value = typed_param(raw, *spec);
-      if (!value) fail(raw.mark, what + ": param '" + name + "' " + value.error().message);
-      else params[name] = std::move(*value);
+      if (!value)
+        fail(raw.mark, what + ": param '" + name + "' " + value.error().message);
+      else
+        params[name] = std::move(*value);
     }
     for (const auto& [port_name, ref] : node.inputs) {
       const PortSpec* port = find_port(op->inputs, port_name);
       if (!port) {
-        fail(ref.mark, what + ": " + op->name + " has no input '" + port_name + "' (inputs: " +
-                           port_names(op->inputs) + ")");
+        fail(ref.mark, what + ": " + op->name + " has no input '" + port_name +
+                           "' (inputs: " + port_names(op->inputs) + ")");
         continue;
       }
       std::optional<Edge> edge = resolve(ref, inputs, what + ": input '" + port_name + "'");
@@ -396,7 +409,8 @@ class Checker {
     }
     for (const PortSpec& port : op->inputs) {
       if (!port.optional && !node.inputs.count(port.name))
-        fail(node.mark, what + ": missing input '" + port.name + "' (" + to_string(port.type) + ")");
+        fail(node.mark,
+             what + ": missing input '" + port.name + "' (" + to_string(port.type) + ")");
     }
   }
 
@@ -453,12 +467,14 @@ std::string param_text(const ParamValue& value) {
       [](const auto& v) -> std::string {
         using T = std::decay_t<decltype(v)>;
         std::ostringstream text;
-        if constexpr (std::is_same_v<T, bool>) text << (v ? "true" : "false");
+        if constexpr (std::is_same_v<T, bool>)
+          text << (v ? "true" : "false");
         else if constexpr (std::is_same_v<T, std::vector<double>>) {
           text << "[";
           for (std::size_t i = 0; i < v.size(); ++i) text << (i ? ", " : "") << v[i];
           text << "]";
-        } else text << v;
+        } else
+          text << v;
         return text.str();
       },
       value);
@@ -519,8 +535,8 @@ std::string describe_pipeline(const Pipeline& pipeline) {
     out << "\n";
   }
   for (std::size_t i = 0; i < pipeline.outputs.size(); ++i)
-    out << "  output " << document.outputs[i].name << " <- " << edge_source(pipeline, pipeline.outputs[i])
-        << "\n";
+    out << "  output " << document.outputs[i].name << " <- "
+        << edge_source(pipeline, pipeline.outputs[i]) << "\n";
   return out.str();
 }
 
@@ -534,8 +550,8 @@ std::string pipeline_dot(const Pipeline& pipeline) {
     const NodeDecl& node = document.nodes[index];
     out << "  \"" << node.name << "\" [label=\"" << node.name << "\\n" << node.op << "\"];\n";
     for (const auto& [port, edge] : pipeline.inputs[index]) {
-      const std::string from = edge.node < 0 ? document.inputs[edge.input].name
-                                             : document.nodes[edge.node].name;
+      const std::string from =
+          edge.node < 0 ? document.inputs[edge.input].name : document.nodes[edge.node].name;
       out << "  \"" << from << "\" -> \"" << node.name << "\" [label=\"" << port << "\"];\n";
     }
   }
@@ -543,7 +559,8 @@ std::string pipeline_dot(const Pipeline& pipeline) {
     const Edge& edge = pipeline.outputs[i];
     out << "  \"out:" << document.outputs[i].name << "\" [shape=note, label=\""
         << document.outputs[i].name << "\"];\n";
-    out << "  \"" << (edge.node < 0 ? document.inputs[edge.input].name : document.nodes[edge.node].name)
+    out << "  \""
+        << (edge.node < 0 ? document.inputs[edge.input].name : document.nodes[edge.node].name)
         << "\" -> \"out:" << document.outputs[i].name << "\";\n";
   }
   out << "}\n";
@@ -560,8 +577,9 @@ Result<Pipeline> load_pipeline(const std::string& name_or_path,
   } else {
     Result<Bytes> bytes = read_file(name_or_path);
     if (!bytes)
-      return make_error(name_or_path + ": neither a preset (`atlas presets`) nor a readable file: " +
-                        bytes.error().message);
+      return make_error(
+          name_or_path +
+          ": neither a preset (`atlas presets`) nor a readable file: " + bytes.error().message);
     text.assign(bytes->begin(), bytes->end());
   }
   Result<PipelineDocument> document = parse_pipeline(text, source);

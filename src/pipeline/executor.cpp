@@ -78,8 +78,9 @@ std::string provenance_for(const Pipeline& pipeline, const std::vector<Value>& i
                      {"version", op.version},
                      {"params", params}});
     if (op.name == "generate" || op.name == "http_model")
-      provenance["generation"] = {{"node", document.nodes[index].name},
-                                  {"provider", std::get<std::string>(pipeline.params[index].at("provider"))}};
+      provenance["generation"] = {
+          {"node", document.nodes[index].name},
+          {"provider", std::get<std::string>(pipeline.params[index].at("provider"))}};
   }
   provenance["nodes"] = nodes;
   return provenance.dump();
@@ -135,8 +136,8 @@ class Attempt {
   void compute_keys() {
     for (int index : pipeline_.order) {
       const OpSpec& op = *pipeline_.ops[index];
-      std::string recipe = std::string(kKeyRecipe) + "\nop " + op.name + " " +
-                           std::to_string(op.version) + "\n";
+      std::string recipe =
+          std::string(kKeyRecipe) + "\nop " + op.name + " " + std::to_string(op.version) + "\n";
       for (const auto& [name, value] : pipeline_.params[index])
         recipe += "param " + name + "=" + canonical(value) + "\n";
       for (const auto& [port, edge] : pipeline_.inputs[index]) {
@@ -323,7 +324,8 @@ class Attempt {
     std::lock_guard lock(mutex_);
     for (const auto& [port, value] : *result)
       if (const Report* report = value.report())
-        for (const std::string& warning : report->warnings) warnings_.push_back(name + ": " + warning);
+        for (const std::string& warning : report->warnings)
+          warnings_.push_back(name + ": " + warning);
     outputs_[node] = std::move(*result);
     records_[node].state = NodeState::Finished;
     records_[node].seconds = seconds;
@@ -376,13 +378,20 @@ std::vector<std::string> retry_overrides(const Pipeline& pipeline, const Attempt
 
 const char* to_string(NodeState state) {
   switch (state) {
-    case NodeState::Queued: return "queued";
-    case NodeState::Started: return "started";
-    case NodeState::Progress: return "progress";
-    case NodeState::Finished: return "finished";
-    case NodeState::Cached: return "cached";
-    case NodeState::Skipped: return "skipped";
-    case NodeState::Failed: return "failed";
+    case NodeState::Queued:
+      return "queued";
+    case NodeState::Started:
+      return "started";
+    case NodeState::Progress:
+      return "progress";
+    case NodeState::Finished:
+      return "finished";
+    case NodeState::Cached:
+      return "cached";
+    case NodeState::Skipped:
+      return "skipped";
+    case NodeState::Failed:
+      return "failed";
   }
   return "?";
 }
@@ -424,8 +433,8 @@ Result<PipelineRun> execute_pipeline(const Pipeline& pipeline,
       if (++retries[i] > std::get<std::int64_t>(current.params[i].at("max_retries"))) {
         const Value& failed = attempt.outputs(int(i)).at("fail");
         return make_error("gate '" + document.nodes[i].name + "' still fails after " +
-                          std::to_string(retries[i] - 1) + " retries: " +
-                          (failed.report() ? failed.report()->details_json : ""));
+                          std::to_string(retries[i] - 1) +
+                          " retries: " + (failed.report() ? failed.report()->details_json : ""));
       }
     }
     if (!more.empty()) {
@@ -510,11 +519,12 @@ Result<std::vector<std::filesystem::path>> write_outputs(const Pipeline& pipelin
   }
   Json nodes = Json::array();
   for (const NodeRecord& node : run.nodes) {
-    nodes.push_back({{"name", node.name},
-                     {"op", node.op},
-                     {"state", node.state == NodeState::Queued ? "not needed" : to_string(node.state)},
-                     {"seconds", node.seconds},
-                     {"key", node.key}});
+    nodes.push_back(
+        {{"name", node.name},
+         {"op", node.op},
+         {"state", node.state == NodeState::Queued ? "not needed" : to_string(node.state)},
+         {"seconds", node.seconds},
+         {"key", node.key}});
   }
   Json gates = Json::array();
   for (const GateRecord& gate : run.gates) {

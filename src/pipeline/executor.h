@@ -54,7 +54,7 @@ struct GateRecord {
 };
 
 struct PipelineRun {
-  std::vector<Value> outputs;  // one a document output; empty when its branch was not taken
+  std::vector<Value> outputs;     // one a document output; empty when its branch was not taken
   std::vector<NodeRecord> nodes;  // one a node, in document order (of the last attempt)
   std::vector<GateRecord> gates;
   std::vector<std::string> warnings;  // from every report a node made

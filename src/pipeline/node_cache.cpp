@@ -17,7 +17,8 @@ NodeCache::NodeCache(fs::path directory, std::uint64_t limit_bytes)
 fs::path NodeCache::default_directory() {
   if (const char* dir = std::getenv("ATLAS_CACHE_DIR"); dir && *dir) return dir;
   if (const char* dir = std::getenv("XDG_CACHE_HOME"); dir && *dir) return fs::path(dir) / "atlas";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "atlas";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return fs::path(home) / ".cache" / "atlas";
   return fs::temp_directory_path() / "atlas-cache";
 }
 

@@ -26,8 +26,7 @@ std::string format_param(const ParamValue& value) {
         if constexpr (std::is_same_v<T, std::string>) return v.empty() ? "\"\"" : v;
         if constexpr (std::is_same_v<T, std::vector<double>>) {
           std::string text = "[";
-          for (std::size_t i = 0; i < v.size(); ++i)
-            text += (i ? ", " : "") + format_number(v[i]);
+          for (std::size_t i = 0; i < v.size(); ++i) text += (i ? ", " : "") + format_number(v[i]);
           return text + "]";
         }
       },
@@ -61,11 +60,16 @@ const T& param(const Params& params, const std::string& name) {
 
 const char* to_string(ParamType type) {
   switch (type) {
-    case ParamType::Bool: return "bool";
-    case ParamType::Integer: return "integer";
-    case ParamType::Number: return "number";
-    case ParamType::Text: return "text";
-    case ParamType::Numbers: return "numbers";
+    case ParamType::Bool:
+      return "bool";
+    case ParamType::Integer:
+      return "integer";
+    case ParamType::Number:
+      return "number";
+    case ParamType::Text:
+      return "text";
+    case ParamType::Numbers:
+      return "numbers";
   }
   return "?";
 }

@@ -4,8 +4,8 @@ namespace atlas::pipeline {
 namespace {
 
 constexpr std::pair<ValueType, const char*> kTypeNames[] = {
-    {ValueType::File, "file"},   {ValueType::Splat, "splat"},   {ValueType::Mesh, "mesh"},
-    {ValueType::Lods, "lods"},   {ValueType::Asset, "asset"},   {ValueType::Image, "image"},
+    {ValueType::File, "file"},     {ValueType::Splat, "splat"}, {ValueType::Mesh, "mesh"},
+    {ValueType::Lods, "lods"},     {ValueType::Asset, "asset"}, {ValueType::Image, "image"},
     {ValueType::Report, "report"}, {ValueType::Files, "files"}};
 
 bool is_3d(ValueType type) {
@@ -49,13 +49,20 @@ Value::Value(FileSet files) : data_(std::make_shared<const FileSet>(std::move(fi
 
 ValueType Value::type() const {
   switch (data_.index()) {
-    case 2: return ValueType::Splat;
-    case 3: return ValueType::Mesh;
-    case 4: return ValueType::Lods;
-    case 5: return ValueType::Image;
-    case 6: return ValueType::Report;
-    case 7: return ValueType::Files;
-    default: return ValueType::File;
+    case 2:
+      return ValueType::Splat;
+    case 3:
+      return ValueType::Mesh;
+    case 4:
+      return ValueType::Lods;
+    case 5:
+      return ValueType::Image;
+    case 6:
+      return ValueType::Report;
+    case 7:
+      return ValueType::Files;
+    default:
+      return ValueType::File;
   }
 }
 

@@ -42,8 +42,10 @@ class Reader {
     static_assert(std::is_trivially_copyable_v<T>);
     T value{};
     const ByteView raw = reader_.take(sizeof(T));
-    if (raw.size() != sizeof(T)) failed_ = true;
-    else std::memcpy(&value, raw.data(), sizeof(T));
+    if (raw.size() != sizeof(T))
+      failed_ = true;
+    else
+      std::memcpy(&value, raw.data(), sizeof(T));
     return value;
   }
   // A count of items of `item_size` bytes that the remaining bytes can hold.
@@ -216,14 +218,18 @@ void put_value(Writer& out, const Value& value) {
       out.put_vector(cloud.sh_rest);
       break;
     }
-    case ValueType::Mesh: put_mesh(out, *value.mesh()); break;
+    case ValueType::Mesh:
+      put_mesh(out, *value.mesh());
+      break;
     case ValueType::Lods: {
       const std::vector<const Mesh*> levels = value.levels();
       out.put<std::uint64_t>(levels.size());
       for (const Mesh* level : levels) put_mesh(out, *level);
       break;
     }
-    case ValueType::Image: put_image(out, *value.image()); break;
+    case ValueType::Image:
+      put_image(out, *value.image());
+      break;
     case ValueType::Report: {
       const Report& report = *value.report();
       out.put<std::uint64_t>(report.metrics.size());
@@ -245,7 +251,8 @@ void put_value(Writer& out, const Value& value) {
       }
       break;
     }
-    case ValueType::Asset: break;  // never a concrete type
+    case ValueType::Asset:
+      break;  // never a concrete type
   }
 }
 
@@ -271,13 +278,15 @@ Result<Value> get_value(Reader& in) {
         return make_error("inconsistent splat cloud");
       return Value(std::move(cloud));
     }
-    case ValueType::Mesh: return Value(get_mesh(in));
+    case ValueType::Mesh:
+      return Value(get_mesh(in));
     case ValueType::Lods: {
       LodChain chain(in.count(16));
       for (Mesh& level : chain) level = get_mesh(in);
       return Value(std::move(chain));
     }
-    case ValueType::Image: return Value(get_image(in));
+    case ValueType::Image:
+      return Value(get_image(in));
     case ValueType::Report: {
       Report report;
       const std::size_t metrics = in.count(16);
@@ -298,7 +307,8 @@ Result<Value> get_value(Reader& in) {
       }
       return Value(std::move(files));
     }
-    case ValueType::Asset: break;
+    case ValueType::Asset:
+      break;
   }
   return make_error("unknown value type " + std::to_string(int(type)));
 }

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_runner.h"
 #include "formats/asset_io.h"
 #include "formats/image_io.h"
-#include "cli_runner.h"
 #include "test_support.h"
 
 namespace atlas {

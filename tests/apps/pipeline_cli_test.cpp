@@ -50,7 +50,8 @@ nodes:
   gate:
     op: gate
     inputs: {report: validate, subject: reduce}
-    params: )" + gate_params + R"(
+    params: )" +
+         gate_params + R"(
   export:
     op: export
     inputs: {model: gate.pass_subject}
@@ -100,8 +101,9 @@ TEST(PipelineCli, PresetsAndOpsAreListed) {
 
 TEST(PipelineCli, CheckNamesFileLineAndNode) {
   const fs::path dir = test::scratch_dir();
-  const fs::path file = write_pipeline(dir, "pipeline: bad\nnodes:\n  a:\n    op: reduce\n"
-                                            "    params: {triangles: many}\noutputs: {x: a}\n");
+  const fs::path file = write_pipeline(dir,
+                                       "pipeline: bad\nnodes:\n  a:\n    op: reduce\n"
+                                       "    params: {triangles: many}\noutputs: {x: a}\n");
   const CliRun run = atlas("pipeline check " + quoted(file));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find(file.string() + ":5:25: node 'a': param 'triangles' must be an integer"),
@@ -157,8 +159,8 @@ TEST(PipelineCli, GateRetriesTheUpstreamNode) {
   const fs::path pipeline = write_pipeline(
       dir, small_pipeline("{checks: \"triangles <= 800\", on_fail: retry, retry_node: reduce, "
                           "retry_set: \"triangles=800\"}"));
-  const CliRun run = atlas("run " + quoted(pipeline) + " " + quoted(kHamburger) + " --no-cache -o " +
-                           quoted(dir / "out"));
+  const CliRun run = atlas("run " + quoted(pipeline) + " " + quoted(kHamburger) +
+                           " --no-cache -o " + quoted(dir / "out"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const nlohmann::json report = read_json(dir / "out/pipeline_report.json");
   ASSERT_GE(report["gates"].size(), 1u);

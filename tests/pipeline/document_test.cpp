@@ -116,8 +116,9 @@ TEST(PipelineDocument, OverridesAreTypedAndChecked) {
   EXPECT_FALSE(apply_override(*document, "no-dot=2"));
   EXPECT_TRUE(apply_override(*document, "second.max_retries=two"));
   const std::string error = check_pipeline(std::move(*document)).error().message;
-  EXPECT_NE(error.find("test.yaml: node 'second': param 'max_retries' must be an integer, not 'two'"),
-            std::string::npos)
+  EXPECT_NE(
+      error.find("test.yaml: node 'second': param 'max_retries' must be an integer, not 'two'"),
+      std::string::npos)
       << error;
 }
 

@@ -57,7 +57,8 @@ struct CountingOp {
   std::atomic<int> runs{0}, running{0}, most_at_once{0};
   explicit CountingOp(std::chrono::milliseconds work = std::chrono::milliseconds(0)) {
     spec.name = "counting";
-    spec.inputs = {{"a", ValueType::Report, true, ""}, {"b", ValueType::Report, true, ""},
+    spec.inputs = {{"a", ValueType::Report, true, ""},
+                   {"b", ValueType::Report, true, ""},
                    {"file", ValueType::File, true, ""}};
     spec.outputs = {{"out", ValueType::Report, false, ""}};
     spec.run = [this, work](const OpContext& context) -> Result<Values> {
@@ -207,8 +208,8 @@ TEST(Executor, ProgressEventsArriveInOrderForEachNode) {
   ExecuteOptions options;
   options.observer = [&](const NodeEvent& event) { states.push_back(event.state); };
   ASSERT_TRUE(execute_pipeline(graph.pipeline(), {input_file()}, options));
-  EXPECT_EQ(states, (std::vector<NodeState>{NodeState::Queued, NodeState::Started,
-                                            NodeState::Finished}));
+  EXPECT_EQ(states,
+            (std::vector<NodeState>{NodeState::Queued, NodeState::Started, NodeState::Finished}));
 }
 
 TEST(Executor, MissingInputFileIsNamed) {

@@ -24,12 +24,9 @@ Values sample_values() {
   report.warnings = {"faint splats"};
   Image image(3, 2, 4);
   for (std::size_t i = 0; i < image.pixels.size(); ++i) image.pixels[i] = std::uint8_t(i * 7);
-  return {{"mesh", Value(*mesh)},
-          {"lods", Value(LodChain{*mesh, *mesh})},
-          {"splat", Value(*cloud)},
-          {"report", Value(report)},
-          {"image", Value(image)},
-          {"files", Value(FileSet{{"a.glb", {1, 2, 3}}, {"b.png", {}}})},
+  return {{"mesh", Value(*mesh)},   {"lods", Value(LodChain{*mesh, *mesh})},
+          {"splat", Value(*cloud)}, {"report", Value(report)},
+          {"image", Value(image)},  {"files", Value(FileSet{{"a.glb", {1, 2, 3}}, {"b.png", {}}})},
           {"skipped", Value()}};
 }
 

@@ -20,8 +20,10 @@ TEST(OpCatalogue, HoldsEveryOpDocumented) {
     EXPECT_FALSE(op.purpose.empty()) << op.name;
     EXPECT_TRUE(op.run) << op.name;
     EXPECT_FALSE(op.outputs.empty()) << op.name;
-    for (const PortSpec& port : op.inputs) EXPECT_FALSE(port.doc.empty()) << op.name << "." << port.name;
-    for (const PortSpec& port : op.outputs) EXPECT_FALSE(port.doc.empty()) << op.name << "." << port.name;
+    for (const PortSpec& port : op.inputs)
+      EXPECT_FALSE(port.doc.empty()) << op.name << "." << port.name;
+    for (const PortSpec& port : op.outputs)
+      EXPECT_FALSE(port.doc.empty()) << op.name << "." << port.name;
   }
   for (const char* name : {"load", "splat_to_mesh", "cleanup", "transform", "reduce", "lod_chain",
                            "unwrap", "bake_color", "bake_normals", "texture", "export", "validate",
@@ -35,7 +37,9 @@ TEST(OpCatalogue, DefaultsAreOfTheDeclaredTypeAndInRange) {
       const std::string what = op.name + "." + param.name;
       EXPECT_FALSE(param.doc.empty()) << what;
       switch (param.type) {
-        case ParamType::Bool: EXPECT_TRUE(std::holds_alternative<bool>(param.default_value)) << what; break;
+        case ParamType::Bool:
+          EXPECT_TRUE(std::holds_alternative<bool>(param.default_value)) << what;
+          break;
         case ParamType::Integer: {
           ASSERT_TRUE(std::holds_alternative<std::int64_t>(param.default_value)) << what;
           const double value = double(std::get<std::int64_t>(param.default_value));
@@ -52,7 +56,8 @@ TEST(OpCatalogue, DefaultsAreOfTheDeclaredTypeAndInRange) {
           ASSERT_TRUE(std::holds_alternative<std::string>(param.default_value)) << what;
           const std::string& value = std::get<std::string>(param.default_value);
           if (!param.choices.empty()) {
-            EXPECT_NE(std::find(param.choices.begin(), param.choices.end(), value), param.choices.end())
+            EXPECT_NE(std::find(param.choices.begin(), param.choices.end(), value),
+                      param.choices.end())
                 << what;
           }
           break;

@@ -120,20 +120,40 @@ void add_gate_op(std::vector<OpSpec>& catalogue) {
   gate.inputs = {{"report", ValueType::Report, false, "metrics to check"},
                  {"extra", ValueType::Report, true, "more metrics (names must not clash)"},
                  {"subject", ValueType::Asset, true, "the model the gate lets through"}};
-  gate.outputs = {
-      {"pass", ValueType::Report, true, "the checks' outcome, when all hold"},
-      {"fail", ValueType::Report, true, "the checks' outcome, when one does not"},
-      {"pass_subject", ValueType::Asset, true, "`subject`, when all checks hold"},
-      {"fail_subject", ValueType::Asset, true, "`subject`, when one does not"}};
+  gate.outputs = {{"pass", ValueType::Report, true, "the checks' outcome, when all hold"},
+                  {"fail", ValueType::Report, true, "the checks' outcome, when one does not"},
+                  {"pass_subject", ValueType::Asset, true, "`subject`, when all checks hold"},
+                  {"fail_subject", ValueType::Asset, true, "`subject`, when one does not"}};
   gate.params = {
-      {"checks", ParamType::Text, std::string("mean_iou >= 0.93"), 0, 0, {},
+      {"checks",
+       ParamType::Text,
+       std::string("mean_iou >= 0.93"),
+       0,
+       0,
+       {},
        "'metric >= number' (or <=, >, <, ==, !=), several separated by ';'"},
-      {"on_fail", ParamType::Text, std::string("fail"), 0, 0, {"fail", "retry", "branch"},
+      {"on_fail",
+       ParamType::Text,
+       std::string("fail"),
+       0,
+       0,
+       {"fail", "retry", "branch"},
        "fail the job, retry `retry_node` with `retry_set`, or take the `fail` branch"},
       {"retry_node", ParamType::Text, std::string(""), 0, 0, {}, "the node to run again (retry)"},
-      {"retry_set", ParamType::Text, std::string(""), 0, 0, {},
+      {"retry_set",
+       ParamType::Text,
+       std::string(""),
+       0,
+       0,
+       {},
        "its params for the retry: 'param=value', several separated by ';'"},
-      {"max_retries", ParamType::Integer, std::int64_t{1}, 1, 5, {}, "retries before the job fails"}};
+      {"max_retries",
+       ParamType::Integer,
+       std::int64_t{1},
+       1,
+       5,
+       {},
+       "retries before the job fails"}};
   gate.run = run_gate;
   catalogue.push_back(std::move(gate));
 }

@@ -252,7 +252,12 @@ void add_io_ops(std::vector<OpSpec>& catalogue) {
        {"glb", "gltf", "obj", "stl", "ply", "usdz", "spz", "splat", "native"},
        "file format: splats take ply, spz or splat; meshes the others and ply; native: "
        "spz for splats, glb for meshes"},
-      {"name", ParamType::Text, std::string(""), 0, 0, {},
+      {"name",
+       ParamType::Text,
+       std::string(""),
+       0,
+       0,
+       {},
        "the file stem; empty: the input file's name without its extension"},
       {"levels",
        ParamType::Text,
