@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -124,6 +125,13 @@ int run_pipeline(const PipelineRunOptions& options) {
 
   // One input: its independent nodes run in parallel. A batch: that many inputs at once.
   const bool batch = inputs.size() > 1;
+  // A batch writes each input into a folder named after it: its stem, or its whole name
+  // when another input has the same stem (a.ply and a.spz).
+  std::map<fs::path, int> stems;
+  for (const fs::path& input : inputs) ++stems[input.stem()];
+  const auto folder_for = [&](const fs::path& input) {
+    return stems[input.stem()] > 1 ? input.filename() : input.stem();
+  };
   const int jobs = std::max(1, options.jobs);
   const bool terminal = isatty(STDERR_FILENO);
   std::mutex print;
@@ -133,8 +141,8 @@ int run_pipeline(const PipelineRunOptions& options) {
     for (std::size_t i = next++; i < inputs.size(); i = next++) {
       InputOutcome& outcome = outcomes[i];
       outcome.input = inputs[i];
-      outcome.output_dir =
-          batch ? fs::path(options.output_dir) / inputs[i].stem() : fs::path(options.output_dir);
+      outcome.output_dir = batch ? fs::path(options.output_dir) / folder_for(inputs[i])
+                                 : fs::path(options.output_dir);
       const std::string label = inputs[i].filename().string();
       std::size_t done = 0;
       const std::size_t total = pipeline->ops.size();

@@ -40,6 +40,11 @@ class Reader {
   template <typename T>
   T get() {
     static_assert(std::is_trivially_copyable_v<T>);
+    if constexpr (std::is_same_v<T, bool>) {  // only 0 and 1 are bools; other bytes are damage
+      const auto byte = get<std::uint8_t>();
+      if (byte > 1) failed_ = true;
+      return byte == 1;
+    }
     T value{};
     const ByteView raw = reader_.take(sizeof(T));
     if (raw.size() != sizeof(T))
