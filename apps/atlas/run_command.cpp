@@ -137,6 +137,7 @@ int run_pipeline(const PipelineRunOptions& options) {
   std::mutex print;
   std::vector<InputOutcome> outcomes(inputs.size());
   std::atomic<std::size_t> next{0};
+  std::size_t inputs_done = 0;
   const auto worker = [&] {
     for (std::size_t i = next++; i < inputs.size(); i = next++) {
       InputOutcome& outcome = outcomes[i];
@@ -154,8 +155,9 @@ int run_pipeline(const PipelineRunOptions& options) {
         using pipeline::NodeState;
         if (event.state == NodeState::Progress || event.state == NodeState::Queued) return;
         if (event.state != NodeState::Started) ++done;
+        if (terminal && batch) return;  // a batch on a terminal: one bar for the inputs
         std::lock_guard lock(print);
-        if (terminal && !batch) {
+        if (terminal) {
           const int filled = int(20 * done / std::max<std::size_t>(total, 1));
           std::fprintf(stderr, "\r  %s [%s%s] %zu/%zu %-16s", label.c_str(),
                        std::string(filled, '#').c_str(), std::string(20 - filled, '-').c_str(),
@@ -177,10 +179,19 @@ int run_pipeline(const PipelineRunOptions& options) {
         if (!written) outcome.error = written.error().message;
         std::lock_guard lock(print);
         for (const std::string& warning : result->warnings)
-          std::fprintf(stderr, "%satlas: %s: warning: %s\n", terminal && !batch ? "\n" : "",
+          std::fprintf(stderr, "%satlas: %s: warning: %s\n", terminal ? "\n" : "",
                        label.c_str(), warning.c_str());
       } else {
         outcome.error = result.error().message;
+      }
+      if (terminal && batch) {
+        std::lock_guard lock(print);
+        const std::size_t finished = ++inputs_done;
+        const int filled = int(20 * finished / inputs.size());
+        std::fprintf(stderr, "\r  [%s%s] %zu/%zu inputs, last: %s %s   ",
+                     std::string(filled, '#').c_str(), std::string(20 - filled, '-').c_str(),
+                     finished, inputs.size(), label.c_str(),
+                     outcome.error.empty() ? "ok" : "failed");
       }
     }
   };
@@ -188,7 +199,7 @@ int run_pipeline(const PipelineRunOptions& options) {
   for (int t = 0; t < (batch ? std::min<int>(jobs, int(inputs.size())) : 1); ++t)
     threads.emplace_back(worker);
   for (std::thread& thread : threads) thread.join();
-  if (terminal && !batch) std::fprintf(stderr, "\n");
+  if (terminal) std::fprintf(stderr, "\n");
 
   int failed = 0;
   std::printf("%-32s %-7s %9s %7s %7s  %s\n", "input", "status", "seconds", "ran", "cached",
@@ -200,7 +211,10 @@ int run_pipeline(const PipelineRunOptions& options) {
                 ok ? "ok" : "failed", outcome.seconds, outcome.ran, outcome.cached,
                 ok ? outcome.output_dir.string().c_str() : outcome.error.c_str());
   }
-  if (interrupted) return fail("interrupted");
+  if (interrupted) {
+    fail("interrupted");
+    return 130;  // the shell's code for a process ended by SIGINT
+  }
   return failed ? 1 : 0;
 }
 

@@ -113,6 +113,7 @@ class Attempt {
     const int jobs = std::max(1, options_.jobs);
     for (int i = 0; i < jobs; ++i) workers.emplace_back([this] { work(); });
     for (std::thread& worker : workers) worker.join();
+    if (options_.cancel && options_.cancel->load()) return make_error("cancelled");
     if (!failure_.empty()) return make_error(failure_);
     return Ok{};
   }
