@@ -59,16 +59,24 @@ bool gltf_validator_available() {
          std::system("node --version > /dev/null 2>&1") == 0;
 }
 
-ValidatorRun run_gltf_validator(const std::vector<std::filesystem::path>& files) {
-  std::string command = "node " + shell_quoted(kTools / "validate-gltf.mjs");
-  for (const std::filesystem::path& file : files) command += " " + shell_quoted(file);
-  ValidatorRun run;
+CommandRun run_command(const std::string& command) {
+  CommandRun run;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return run;
   char buffer[4096];
   while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) run.output.append(buffer, n);
   const int status = pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+ValidatorRun run_gltf_validator(const std::vector<std::filesystem::path>& files) {
+  std::string command = "node " + shell_quoted(kTools / "validate-gltf.mjs");
+  for (const std::filesystem::path& file : files) command += " " + shell_quoted(file);
+  const CommandRun command_run = run_command(command);
+  ValidatorRun run;
+  run.exit_code = command_run.exit_code;
+  run.output = command_run.output;
   std::istringstream lines(run.output);
   std::string line;
   while (std::getline(lines, line)) {

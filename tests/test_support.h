@@ -51,6 +51,14 @@ struct ValidatorRun {
 };
 ValidatorRun run_gltf_validator(const std::vector<std::filesystem::path>& files);
 
+// Runs a /bin/sh command line, capturing its exit code and its output (stdout and
+// stderr together).
+struct CommandRun {
+  int exit_code = -1;
+  std::string output;
+};
+CommandRun run_command(const std::string& command);
+
 // A path quoted for /bin/sh.
 std::string shell_quoted(const std::filesystem::path& path);
 

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <fstream>
 
 #include "pipeline/document.h"
@@ -17,23 +16,11 @@ namespace fs = std::filesystem;
 
 const fs::path kSource = ATLAS_SOURCE_DIR;
 
-struct SchemaRun {
-  int exit_code = -1;
-  std::string output;
-};
-
-SchemaRun validate(const std::vector<fs::path>& files) {
+test::CommandRun validate(const std::vector<fs::path>& files) {
   std::string command = "node " + test::shell_quoted(kSource / "tools/npm/validate-pipeline.mjs") +
                         " " + test::shell_quoted(kSource / "schemas/pipeline.schema.json");
   for (const fs::path& file : files) command += " " + test::shell_quoted(file);
-  SchemaRun run;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return test::run_command(command);
 }
 
 bool tools_available() {
@@ -48,7 +35,7 @@ TEST(PipelineSchema, EveryPresetMatches) {
   for (const auto& entry : fs::directory_iterator(kSource / "presets"))
     presets.push_back(entry.path());
   ASSERT_EQ(presets.size(), 5u);
-  const SchemaRun run = validate(presets);
+  const test::CommandRun run = validate(presets);
   EXPECT_EQ(run.exit_code, 0) << run.output;
 }
 

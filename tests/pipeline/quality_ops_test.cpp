@@ -6,6 +6,7 @@
 #include "formats/asset_io.h"
 #include "formats/image_io.h"
 #include "formats/mesh_formats.h"
+#include "op_test_support.h"
 #include "pipeline/op.h"
 #include "test_support.h"
 
@@ -13,13 +14,7 @@ namespace atlas::pipeline {
 namespace {
 
 OpContext context_for(const std::string& op_name) {
-  const OpSpec* op = find_op(op_name);
-  EXPECT_NE(op, nullptr) << op_name;
-  OpContext context;
-  context.node = "q";
-  if (op)
-    for (const ParamSpec& param : op->params) context.params[param.name] = param.default_value;
-  return context;
+  return test::op_context(*find_op(op_name), {}, {}, "q");
 }
 
 Result<Values> run(const OpContext& context, const std::string& op_name) {

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "formats/splat_formats.h"
+#include "op_test_support.h"
 #include "pipeline/op.h"
 #include "pipeline/remote_provider.h"
 #include "test_support.h"
@@ -102,13 +103,7 @@ class Registered {
 };
 
 OpContext context_for(const std::string& op_name) {
-  const OpSpec* op = find_op(op_name);
-  EXPECT_NE(op, nullptr) << op_name;
-  OpContext context;
-  context.node = "gen";
-  if (op)
-    for (const ParamSpec& param : op->params) context.params[param.name] = param.default_value;
-  return context;
+  return test::op_context(*find_op(op_name), {}, {}, "gen");
 }
 
 Result<Values> run(const OpContext& context, const std::string& op_name) {
