@@ -179,8 +179,8 @@ int run_pipeline(const PipelineRunOptions& options) {
         if (!written) outcome.error = written.error().message;
         std::lock_guard lock(print);
         for (const std::string& warning : result->warnings)
-          std::fprintf(stderr, "%satlas: %s: warning: %s\n", terminal ? "\n" : "",
-                       label.c_str(), warning.c_str());
+          std::fprintf(stderr, "%satlas: %s: warning: %s\n", terminal ? "\n" : "", label.c_str(),
+                       warning.c_str());
       } else {
         outcome.error = result.error().message;
       }
