@@ -462,24 +462,6 @@ class Checker {
   std::vector<std::pair<SourceMark, std::string>> errors_;
 };
 
-std::string param_text(const ParamValue& value) {
-  return std::visit(
-      [](const auto& v) -> std::string {
-        using T = std::decay_t<decltype(v)>;
-        std::ostringstream text;
-        if constexpr (std::is_same_v<T, bool>)
-          text << (v ? "true" : "false");
-        else if constexpr (std::is_same_v<T, std::vector<double>>) {
-          text << "[";
-          for (std::size_t i = 0; i < v.size(); ++i) text << (i ? ", " : "") << v[i];
-          text << "]";
-        } else
-          text << v;
-        return text.str();
-      },
-      value);
-}
-
 std::string edge_source(const Pipeline& pipeline, const Edge& edge) {
   if (edge.node < 0) return pipeline.document.inputs[edge.input].name;
   return pipeline.document.nodes[edge.node].name + "." + edge.port;

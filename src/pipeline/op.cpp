@@ -16,7 +16,9 @@ std::string format_number(double value) {
   return text;
 }
 
-std::string format_param(const ParamValue& value) {
+}  // namespace
+
+std::string param_text(const ParamValue& value) {
   return std::visit(
       [](const auto& v) -> std::string {
         using T = std::decay_t<decltype(v)>;
@@ -32,6 +34,8 @@ std::string format_param(const ParamValue& value) {
       },
       value);
 }
+
+namespace {
 
 std::string param_range(const ParamSpec& param) {
   if (!param.choices.empty()) {
@@ -127,7 +131,7 @@ std::string ops_reference_markdown() {
     if (op.params.empty()) continue;
     out << "\n| param | type | default | range | meaning |\n|---|---|---|---|---|\n";
     for (const ParamSpec& p : op.params)
-      out << "| " << p.name << " | " << to_string(p.type) << " | " << format_param(p.default_value)
+      out << "| " << p.name << " | " << to_string(p.type) << " | " << param_text(p.default_value)
           << " | " << param_range(p) << " | " << p.doc << " |\n";
   }
   return out.str();
@@ -141,7 +145,7 @@ std::string ops_reference_text() {
     for (const PortSpec& port : op.outputs) out << "    out  " << port_line(port) << "\n";
     for (const ParamSpec& p : op.params) {
       const std::string range = param_range(p);
-      out << "    " << p.name << " = " << format_param(p.default_value) << " (" << to_string(p.type)
+      out << "    " << p.name << " = " << param_text(p.default_value) << " (" << to_string(p.type)
           << (range.empty() ? "" : ", " + range) << "): " << p.doc << "\n";
     }
     out << "\n";

@@ -30,6 +30,9 @@ const char* to_string(ParamType type);
 
 using ParamValue = std::variant<bool, std::int64_t, double, std::string, std::vector<double>>;
 
+// A parameter's value as documents write it: true, 20000, 0.5, png, [1, 0.25].
+std::string param_text(const ParamValue& value);
+
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::Number;

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "pipeline/ops/op_support.h"
 #include "pipeline/ops/ops.h"
 
 namespace atlas::pipeline::ops {
@@ -125,35 +126,14 @@ void add_gate_op(std::vector<OpSpec>& catalogue) {
                   {"pass_subject", ValueType::Asset, true, "`subject`, when all checks hold"},
                   {"fail_subject", ValueType::Asset, true, "`subject`, when one does not"}};
   gate.params = {
-      {"checks",
-       ParamType::Text,
-       std::string("mean_iou >= 0.93"),
-       0,
-       0,
-       {},
-       "'metric >= number' (or <=, >, <, ==, !=), several separated by ';'"},
-      {"on_fail",
-       ParamType::Text,
-       std::string("fail"),
-       0,
-       0,
-       {"fail", "retry", "branch"},
-       "fail the job, retry `retry_node` with `retry_set`, or take the `fail` branch"},
-      {"retry_node", ParamType::Text, std::string(""), 0, 0, {}, "the node to run again (retry)"},
-      {"retry_set",
-       ParamType::Text,
-       std::string(""),
-       0,
-       0,
-       {},
-       "its params for the retry: 'param=value', several separated by ';'"},
-      {"max_retries",
-       ParamType::Integer,
-       std::int64_t{1},
-       1,
-       5,
-       {},
-       "retries before the job fails"}};
+      text_param("checks", "mean_iou >= 0.93",
+                 "'metric >= number' (or <=, >, <, ==, !=), several separated by ';'"),
+      choice_param("on_fail", "fail", {"fail", "retry", "branch"},
+                   "fail the job, retry `retry_node` with `retry_set`, or take the `fail` branch"),
+      text_param("retry_node", "", "the node to run again (retry)"),
+      text_param("retry_set", "",
+                 "its params for the retry: 'param=value', several separated by ';'"),
+      integer_param("max_retries", 1, 1, 5, "retries before the job fails")};
   gate.run = run_gate;
   catalogue.push_back(std::move(gate));
 }

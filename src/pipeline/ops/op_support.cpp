@@ -129,6 +129,10 @@ ParamSpec choice_param(std::string name, std::string fallback, std::vector<std::
   return param;
 }
 
+ParamSpec text_param(std::string name, std::string fallback, std::string doc) {
+  return choice_param(std::move(name), std::move(fallback), {}, std::move(doc));
+}
+
 Result<int> power_of_two_param(const OpContext& context, const std::string& name) {
   const std::int64_t value = context.integer(name);
   if (value <= 0 || (value & (value - 1)) != 0)

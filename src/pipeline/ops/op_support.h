@@ -46,6 +46,7 @@ ParamSpec numbers_param(std::string name, std::vector<double> fallback, double m
                         std::string doc);
 ParamSpec choice_param(std::string name, std::string fallback, std::vector<std::string> choices,
                        std::string doc);
+ParamSpec text_param(std::string name, std::string fallback, std::string doc);  // free text
 
 // The integer parameter `name`, which must be a power of two (texture sides); its range
 // is checked before the op runs.
