@@ -330,6 +330,121 @@ bool enclosed(const TriangleBvh& bvh, const std::vector<std::uint32_t>& componen
   return false;
 }
 
+// Splits the vertices of edges that more than two faces share. Such an edge is where
+// surface nets collapses a thin tunnel (and where generators weld two sheets): around
+// each of its ends, the faces fall into fans joined by two-face edges, and each fan
+// gets its own copy of the vertex, nudged towards the fan's faces so that the copies do
+// not weld back together in a file without indices (STL). The tunnel opens; where the
+// fans of the two ends pair up differently, a small hole is left for fill_holes.
+// Returns the number of vertex copies added.
+std::size_t split_non_manifold_vertices(Primitive& mesh, std::vector<Triangle>& triangles) {
+  struct EdgeUse {
+    std::uint64_t edge;  // smaller vertex << 32 | larger vertex
+    std::uint32_t face;
+    bool operator<(const EdgeUse& other) const {
+      return edge != other.edge ? edge < other.edge : face < other.face;
+    }
+  };
+  std::vector<EdgeUse> uses;
+  uses.reserve(triangles.size() * 3);
+  for (std::size_t f = 0; f < triangles.size(); ++f)
+    for (int k = 0; k < 3; ++k) {
+      const std::uint32_t a = triangles[f][k], b = triangles[f][(k + 1) % 3];
+      uses.push_back(
+          {std::uint64_t(std::min(a, b)) << 32 | std::max(a, b), static_cast<std::uint32_t>(f)});
+    }
+  std::sort(uses.begin(), uses.end());
+  std::vector<std::uint64_t> shared_edges;  // edges of exactly two faces
+  // A vertex is pinched on an edge of more than two faces, or where more than two
+  // boundary edges meet (two holes touching, as the split of neighbouring pinched edges
+  // leaves them).
+  std::vector<std::uint8_t> pinched(mesh.positions.size(), 0);
+  std::vector<std::uint8_t> boundary_edges(mesh.positions.size(), 0);
+  for (std::size_t i = 0, end; i < uses.size(); i = end) {
+    for (end = i + 1; end < uses.size() && uses[end].edge == uses[i].edge;) ++end;
+    const auto a = static_cast<std::uint32_t>(uses[i].edge >> 32);
+    const auto b = static_cast<std::uint32_t>(uses[i].edge & 0xffffffffu);
+    if (end - i == 2) shared_edges.push_back(uses[i].edge);
+    if (end - i > 2) pinched[a] = pinched[b] = 1;
+    if (end - i == 1) {
+      if (++boundary_edges[a] > 2) pinched[a] = 1;
+      if (++boundary_edges[b] > 2) pinched[b] = 1;
+      boundary_edges[a] = std::min<std::uint8_t>(boundary_edges[a], 3);
+      boundary_edges[b] = std::min<std::uint8_t>(boundary_edges[b], 3);
+    }
+  }
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> corners;  // pinched vertex, face
+  for (std::size_t f = 0; f < triangles.size(); ++f)
+    for (std::uint32_t v : triangles[f])
+      if (pinched[v]) corners.emplace_back(v, static_cast<std::uint32_t>(f));
+  if (corners.empty()) return 0;
+  std::sort(corners.begin(), corners.end());
+  auto shared = [&](std::uint32_t a, std::uint32_t b) {
+    return std::binary_search(shared_edges.begin(), shared_edges.end(),
+                              std::uint64_t(std::min(a, b)) << 32 | std::max(a, b));
+  };
+
+  std::size_t copies = 0;
+  std::vector<std::uint32_t> fan;
+  for (std::size_t i = 0, end; i < corners.size(); i = end) {
+    const std::uint32_t v = corners[i].first;
+    for (end = i + 1; end < corners.size() && corners[end].first == v;) ++end;
+    const std::size_t count = end - i;
+    // Faces of v joined across two-face edges through v: union-find over [i, end).
+    fan.resize(count);
+    std::iota(fan.begin(), fan.end(), 0u);
+    auto find = [&](std::uint32_t x) {
+      while (fan[x] != x) x = fan[x] = fan[fan[x]];
+      return x;
+    };
+    for (std::size_t a = 0; a < count; ++a)
+      for (std::size_t b = a + 1; b < count; ++b) {
+        const Triangle& ta = triangles[corners[i + a].second];
+        const Triangle& tb = triangles[corners[i + b].second];
+        for (std::uint32_t w : ta) {
+          if (w == v || std::find(tb.begin(), tb.end(), w) == tb.end() || !shared(v, w)) continue;
+          fan[find(static_cast<std::uint32_t>(b))] = find(static_cast<std::uint32_t>(a));
+        }
+      }
+    // Fans in the order of their first face, so the result does not depend on hashing.
+    std::vector<std::uint32_t> roots;
+    for (std::uint32_t a = 0; a < count; ++a)
+      if (std::find(roots.begin(), roots.end(), find(a)) == roots.end()) roots.push_back(find(a));
+    if (roots.size() < 2) continue;
+    const Vec3 original = mesh.positions[v];
+    for (std::size_t r = 0; r < roots.size(); ++r) {
+      Vec3 centre{0, 0, 0};
+      float faces = 0;
+      for (std::uint32_t a = 0; a < count; ++a) {
+        if (find(a) != roots[r]) continue;
+        const Triangle& t = triangles[corners[i + a].second];
+        centre = centre +
+                 (mesh.positions[t[0]] + mesh.positions[t[1]] + mesh.positions[t[2]]) * (1.0f / 3);
+        faces += 1;
+      }
+      std::uint32_t copy = v;
+      if (r > 0) {
+        copy = static_cast<std::uint32_t>(mesh.positions.size());
+        mesh.positions.push_back(original);
+        if (!mesh.normals.empty()) mesh.normals.push_back(mesh.normals[v]);
+        if (!mesh.tangents.empty()) mesh.tangents.push_back(mesh.tangents[v]);
+        if (!mesh.uv0.empty()) mesh.uv0.push_back(mesh.uv0[v]);
+        if (!mesh.uv1.empty()) mesh.uv1.push_back(mesh.uv1[v]);
+        if (!mesh.colors.empty()) mesh.colors.push_back(mesh.colors[v]);
+        ++copies;
+      }
+      constexpr float kNudge = 0.1f;  // of the way to the fan's centre
+      mesh.positions[copy] = original + (centre * (1.0f / faces) - original) * kNudge;
+      for (std::uint32_t a = 0; a < count; ++a) {
+        if (find(a) != roots[r]) continue;
+        for (std::uint32_t& corner : triangles[corners[i + a].second])
+          if (corner == v) corner = copy;
+      }
+    }
+  }
+  return copies;
+}
+
 // Fills boundary loops of at most max_edges edges: a triangle, or a fan around a new
 // centre vertex. `boundary` holds each boundary edge a -> b as its face runs it; the
 // hole's loop runs b -> a.
@@ -486,6 +601,13 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
     mesh.indices.clear();
     remap_vertices(mesh, std::vector<std::uint32_t>(mesh.positions.size(), kNone), 0);
     return report;
+  }
+
+  // Splitting neighbouring pinched edges can leave touching holes, pinched in turn.
+  for (int pass = 0; pass < 3; ++pass) {
+    const std::size_t copies = split_non_manifold_vertices(mesh, triangles);
+    report.split_vertices += copies;
+    if (copies == 0) break;
   }
 
   // Edge sharing is found once: flips and removals below change neither which faces

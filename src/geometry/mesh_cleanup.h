@@ -1,8 +1,8 @@
 #pragma once
 // Cleaning a raw triangle surface (from extraction or from a generator) before
-// reduction: welding, degenerate and duplicate faces, consistent outward winding,
-// floaters, interior shells, small holes, smooth normals. Operates on one primitive;
-// attributes other than positions (normals, colours, UVs) are carried along where
+// reduction: welding, degenerate and duplicate faces, edges of more than two faces,
+// consistent outward winding, floaters, interior shells, small holes, smooth normals. Operates on
+// one primitive; attributes other than positions (normals, colours, UVs) are carried along where
 // vertices survive: welded copies take the attributes of the copy they merge into, so
 // UV seams are welded shut (the game-ready pipeline unwraps again after reduction).
 
@@ -34,6 +34,7 @@ struct CleanupReport {
   std::size_t welded_vertices = 0;
   std::size_t degenerate_faces = 0;  // repeated corner, no area or a bad index
   std::size_t duplicate_faces = 0;   // same three corners as an earlier face, either winding
+  std::size_t split_vertices = 0;    // copies made to open edges of more than two faces
   std::size_t flipped_faces = 0;
   std::size_t floater_components = 0;
   std::size_t floater_faces = 0;

@@ -9,6 +9,9 @@
 #include <fstream>
 
 #include "cli_runner.h"
+#include "formats/asset_io.h"
+#include "geometry/merge.h"
+#include "geometry/mesh_cleanup.h"
 #include "test_support.h"
 
 namespace atlas {
@@ -208,6 +211,27 @@ TEST(PipelineCli, BatchFinishesTheOthersWhenOneInputFails) {
   EXPECT_NE(run.out.find("failed"), std::string::npos) << run.out;
   EXPECT_TRUE(fs::exists(dir / "out/hamburger/hamburger.glb"));
   EXPECT_FALSE(fs::exists(dir / "out/broken/broken.glb"));
+}
+
+TEST(PipelineCli, PrintPresetMakesAClosedManifoldStlInMillimetres) {
+  if (test::kSanitized) GTEST_SKIP() << "whole pipelines run in the Release suite";
+  const fs::path dir = test::scratch_dir();
+  const CliRun run =
+      atlas("run print " + quoted(kHamburger) + " -o " + quoted(dir) + " --no-cache");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(read_json(dir / "validation.json")["metrics"]["passed"], 1.0);
+
+  // Checked again on the file a slicer gets: STL has no indices, so this is the surface
+  // as positions alone describe it.
+  Result<Mesh> stl = load_mesh(dir / "404-hamburger.stl");
+  ASSERT_TRUE(stl.ok()) << stl.error().message;
+  const geometry::SurfaceTopology topology =
+      geometry::measure_topology(geometry::merge_primitives(*stl));
+  EXPECT_EQ(topology.non_manifold_edges, 0u);
+  EXPECT_EQ(topology.boundary_edges, 0u);
+  EXPECT_EQ(topology.components, 1u);
+  const Bounds bounds = stl->bounds();
+  EXPECT_NEAR(bounds.max.y - bounds.min.y, 100.0f, 0.5f);  // 0.1 m tall, in millimetres
 }
 
 TEST(PipelineCli, BadOverrideIsAUsageProblemNamed) {

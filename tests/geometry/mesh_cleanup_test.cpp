@@ -248,6 +248,31 @@ TEST(MeshCleanup, FillsSmallHolesOnly) {
   EXPECT_NEAR(signed_volume(mesh), 4.0 / 3 * kPi, 0.1);
 }
 
+TEST(MeshCleanup, OpensEdgesSharedByMoreThanTwoFaces) {
+  // Two closed tetrahedra sharing the edge a-b (four faces on it), as surface nets
+  // leaves a thin tunnel collapsed: each tetrahedron gets its own copy of a and b.
+  Primitive mesh;
+  mesh.positions = {{0, 0, 0},       {0, 1, 0},        {1, 0.5f, 0.2f},
+                    {0.5f, 0.5f, 1}, {-1, 0.5f, 0.2f}, {-0.5f, 0.5f, -1}};
+  const std::uint32_t a = 0, b = 1;
+  auto add_tetrahedron = [&](std::uint32_t c, std::uint32_t d) {
+    mesh.indices.insert(mesh.indices.end(), {a, b, c, a, c, d, a, d, b, b, d, c});
+  };
+  add_tetrahedron(2, 3);
+  add_tetrahedron(4, 5);
+  EXPECT_EQ(measure_topology(mesh).non_manifold_edges, 1u);
+
+  const CleanupReport report = clean_up(mesh);
+  EXPECT_EQ(report.split_vertices, 2u);
+  EXPECT_EQ(mesh.positions.size(), 8u);
+  EXPECT_TRUE(closed_and_consistent(mesh));
+  EXPECT_TRUE(well_formed(mesh));
+  const SurfaceTopology topology = measure_topology(mesh);
+  EXPECT_EQ(topology.non_manifold_edges, 0u);
+  EXPECT_EQ(topology.boundary_edges, 0u);
+  EXPECT_GT(signed_volume(mesh), 0);
+}
+
 TEST(MeshCleanup, HandlesEmptyAndBrokenInput) {
   Primitive empty;
   EXPECT_EQ(clean_up(empty).components_kept, 0u);
