@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "pipeline/document.h"
+#include "pipeline/presets.h"
 
 namespace atlas::pipeline {
 namespace {
@@ -105,6 +108,38 @@ TEST(PipelineDocument, HostileSizesAreRefusedFast) {
   std::string many = "pipeline: x\nnodes:\n";
   for (int i = 0; i < 1001; ++i) many += "  n" + std::to_string(i) + ": {op: gate}\n";
   EXPECT_NE(check_error(many).find("more than 1000 nodes"), std::string::npos);
+}
+
+// What a fuzzer would try, deterministically: every preset cut short and with bytes
+// changed, and nesting deep enough to exhaust a recursive parser's stack. Each must be
+// refused (or accepted) with a message naming the file, never crash or hang.
+TEST(PipelineDocument, MangledDocumentsAreRefusedWithTheFileNamed) {
+  std::uint32_t random = 12345;
+  auto next = [&] { return random = random * 1664525u + 1013904223u; };
+  for (const PresetInfo& preset : list_presets()) {
+    const std::string& text = *find_preset(preset.name);
+    for (std::size_t cut = 0; cut < text.size(); cut += 7) {
+      const std::string error = check_error(text.substr(0, cut));
+      if (!error.empty()) {  // a cut in the last lines can leave a valid document
+        EXPECT_EQ(error.rfind("test.yaml", 0), 0u)
+            << preset.name << " cut at " << cut << ": " << error;
+      }
+    }
+    for (int trial = 0; trial < 200; ++trial) {
+      std::string mangled = text;
+      for (int k = 0; k < 3; ++k)
+        mangled[next() % mangled.size()] = static_cast<char>(next() >> 24);
+      const std::string error = check_error(mangled);
+      if (!error.empty()) {
+        EXPECT_EQ(error.rfind("test.yaml", 0), 0u) << error;
+      }
+    }
+  }
+  for (const char* open_close : {"[]", "{}"}) {
+    const std::string deep = "pipeline: x\nnodes: " + std::string(100000, open_close[0]) +
+                             std::string(100000, open_close[1]) + "\n";
+    EXPECT_EQ(check_error(deep).rfind("test.yaml:", 0), 0u);
+  }
 }
 
 TEST(PipelineDocument, OverridesAreTypedAndChecked) {
