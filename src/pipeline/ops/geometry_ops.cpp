@@ -214,10 +214,10 @@ void add_geometry_ops(std::vector<OpSpec>& catalogue) {
       .run = run_splat_to_mesh});
   catalogue.push_back(OpSpec{
       .name = "cleanup",
-      .version = 1,
+      .version = 2,
       .purpose = "Repairs a raw surface before reduction: welds vertices, drops degenerate and "
-                 "duplicate faces, floaters and hidden inner shells, turns normals outward and "
-                 "fills small holes.",
+                 "duplicate faces, opens edges of more than two faces, drops floaters and hidden "
+                 "inner shells, turns normals outward and fills small holes.",
       .inputs = {{.name = "mesh", .type = ValueType::Mesh, .doc = "one surface"}},
       .outputs = {{.name = "mesh",
                    .type = ValueType::Mesh,
