@@ -187,9 +187,15 @@ double weighted_total(const std::vector<ScoreTerm>& terms) {
 }  // namespace
 
 double splat_floater_share(const SplatCloud& cloud) {
+  if (!cloud.consistent()) return 0;
   std::vector<std::size_t> visible;
-  for (std::size_t i = 0; i < cloud.size(); ++i)
-    if (sigmoid(cloud.opacity_logits[i]) >= 1.0f / 255) visible.push_back(i);
+  for (std::size_t i = 0; i < cloud.size(); ++i) {
+    const Vec3 p = cloud.positions[i];
+    // Readers refuse non-finite values, but a cloud built in memory may hold them, and
+    // a NaN would have no cell.
+    if (sigmoid(cloud.opacity_logits[i]) >= 1.0f / 255 && std::isfinite(p.x + p.y + p.z))
+      visible.push_back(i);
+  }
   if (visible.empty()) return 0;
   std::array<float, 3> low{}, high{};
   std::vector<float> axis(visible.size());
@@ -286,6 +292,10 @@ ViewMeasures measure_mesh_views(const Mesh& mesh) {
 CandidateScore score_splats(const SplatCloud& cloud) {
   CandidateScore result;
   result.elements = cloud.size();
+  if (!cloud.consistent()) {
+    result.rejections.push_back("the splat attribute arrays differ in length");
+    return result;
+  }
   const SplatStatistics stats = compute_statistics(cloud);
   if (cloud.size() < kMinSplats)
     result.rejections.push_back("only " + std::to_string(cloud.size()) +

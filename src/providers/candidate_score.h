@@ -54,13 +54,13 @@ struct ViewMeasures {
 };
 
 // Share of the cloud's opacity mass (the sum of the splats' alphas) outside its main
-// body, in [0, 1]. Splats with alpha under 1/255 (which the renderer skips) are left
-// out. The visible splats' centres are binned into cubic cells whose side is 1/32 of
-// the longest side of the box spanning their 1st to 99th percentile along each axis
+// body, in [0, 1]. Splats with alpha under 1/255 (which the renderer skips) or a
+// non-finite position are left out. The visible splats' centres are binned into cubic cells whose
+// side is 1/32 of the longest side of the box spanning their 1st to 99th percentile along each axis
 // (so distant floaters do not inflate the cells); occupied cells touching by a face,
 // edge or corner form components, and the main body is the component holding the
-// most opacity mass. 0 for a cloud with no visible splat or whose percentile box is a
-// point.
+// most opacity mass. 0 for an inconsistent cloud (SplatCloud::consistent), one with no
+// visible splat, or one whose percentile box is a point.
 double splat_floater_share(const SplatCloud& cloud);
 
 // Share of the mesh's triangles that geometry::clean_up would remove as floaters (a
@@ -76,7 +76,8 @@ ViewMeasures measure_mesh_views(const Mesh& mesh);
 
 // Hard rejections (fewer than kMinSplats splats; more than kMaxNearlyTransparentShare of
 // opacities under 0.001; every rotation the identity) and the splat terms, in order:
-// floaters, coverage, compactness, sharpness, contrast.
+// floaters, coverage, compactness, sharpness, contrast. An inconsistent cloud (never
+// one a reader made) is rejected as such, without terms.
 CandidateScore score_splats(const SplatCloud& cloud);
 
 // Hard rejection: no triangles. Terms, in order: floaters, coverage, triangles,
