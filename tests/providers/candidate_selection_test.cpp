@@ -214,6 +214,21 @@ TEST(CandidateSelection, FloaterShareIsTheOpacityMassOutsideTheMainBody) {
   EXPECT_LT(splat_floater_share(cloud), 1e-9);
 }
 
+TEST(CandidateSelection, CloudsBuiltInMemoryWithBadArraysAreHandled) {
+  SplatCloud mismatched = sphere_cloud(8000);
+  mismatched.opacity_logits.resize(100);
+  EXPECT_EQ(splat_floater_share(mismatched), 0.0);
+  const CandidateScore score = score_splats(mismatched);
+  EXPECT_EQ(score.rejections,
+            std::vector<std::string>{"the splat attribute arrays differ in length"});
+  EXPECT_TRUE(score.terms.empty());
+
+  SplatCloud with_nan = sphere_cloud(8000);
+  with_nan.positions[5].x = std::nanf("");
+  with_nan.positions[6].y = INFINITY;
+  EXPECT_LT(splat_floater_share(with_nan), 1e-9);
+}
+
 TEST(CandidateSelection, ATexturedCleanMeshBeatsAnUntexturedOneWithAFloater) {
   Result<Mesh> trellis = load_mesh(test::testdata("meshes/trellis-sample.glb"));
   ASSERT_TRUE(trellis.ok()) << trellis.error().message;
