@@ -19,6 +19,12 @@ struct CleanupOptions {
   // A connected component whose surface area is below this share of the largest
   // component's area is a floater and removed.
   float min_component_area_ratio = 0.02f;
+  // Whether pieces that hung on the rest only by an edge of more than two faces count
+  // as part of it when floaters are judged, though opening the edge separated them.
+  // Off by default: on an extracted surface they are crumbs, a printer leaves them
+  // loose, and kept as separate pieces they put a floor under every LOD's reduction.
+  // On for a generator's meshes, whose thin parts (fins, leaves) hang on such edges.
+  bool keep_pinched_pieces = false;
   // Remove components entirely enclosed by another component (hidden inner shells):
   // a component is enclosed when most of its sample points are inside the other
   // components by ray parity.

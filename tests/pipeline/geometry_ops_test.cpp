@@ -73,14 +73,16 @@ TEST(GeometryOps, DeclareTheSpecifiedPortsAndParams) {
   struct Expected {
     const char* op;
     std::vector<std::string> inputs, outputs, params;
+    int version = 1;
   };
   const Expected expected[] = {
       {"splat_to_mesh", {"source"}, {"mesh"}, {"triangles", "watertight"}},
       {"cleanup",
        {"mesh"},
        {"mesh"},
-       {"weld_tolerance", "min_component_area_ratio", "remove_interior_shells", "orient_outward",
-        "max_hole_edges"}},
+       {"weld_tolerance", "min_component_area_ratio", "keep_pinched_pieces",
+        "remove_interior_shells", "orient_outward", "max_hole_edges"},
+       2},
       {"transform", {"asset", "reference"}, {"asset"}, {"pivot", "height", "scale"}},
       {"reduce", {"mesh"}, {"mesh"}, {"triangles", "keep_seams"}},
       {"unwrap", {"mesh"}, {"mesh"}, {"texture_size", "gutter"}},
@@ -89,7 +91,7 @@ TEST(GeometryOps, DeclareTheSpecifiedPortsAndParams) {
   for (const Expected& e : expected) {
     const OpSpec* op = find_op(e.op);
     ASSERT_NE(op, nullptr) << e.op;
-    EXPECT_EQ(op->version, 1) << e.op;
+    EXPECT_EQ(op->version, e.version) << e.op;
     EXPECT_FALSE(op->purpose.empty()) << e.op;
     EXPECT_EQ(names(op->inputs), e.inputs) << e.op;
     EXPECT_EQ(names(op->outputs), e.outputs) << e.op;
