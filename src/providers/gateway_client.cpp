@@ -196,7 +196,8 @@ std::optional<Millis> retry_after(const HttpResponse& response) {
   const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
   if (value.empty() || error != std::errc() || end != value.data() + value.size() || seconds < 0)
     return std::nullopt;
-  return Millis(seconds * 1000);
+  constexpr long long kLongestWait = 365LL * 24 * 3600;  // keeps the product in range
+  return Millis(std::min(seconds, kLongestWait) * 1000);
 }
 
 bool starts_with_bytes(const Bytes& bytes, std::string_view prefix) {
@@ -305,6 +306,8 @@ class GenerationRun {
   std::optional<GatewayError> execute() {
     if (GatewayResult<Ok> checked = check_task_request(request_.task); !checked)
       return checked.error();
+    if (config_.base_urls.empty())
+      return gateway_error(GatewayErrorCode::NotConfigured, "no 404 gateway base URL");
     if (config_.api_key.empty())
       return gateway_error(GatewayErrorCode::NotConfigured,
                            "no 404 API key: set ATLAS_404_API_KEY or 404.api_key in the config "
@@ -390,7 +393,8 @@ class GenerationRun {
     GenerationRecord& record = generation_.record;
     std::optional<GatewayError> last_error;
     std::size_t first_url = 0;
-    for (int attempt = 0; attempt < timing_.max_attempts; ++attempt) {
+    const int attempts = std::max(1, timing_.max_attempts);
+    for (int attempt = 0; attempt < attempts; ++attempt) {
       if (attempt > 0 && !pause(next_wait_)) return cancelled();
       next_wait_ = backoff(attempt);
       for (std::size_t i = first_url; i < config_.base_urls.size(); ++i) {
@@ -439,7 +443,7 @@ class GenerationRun {
         break;
       }
     }
-    last_error->message += " (gave up after " + std::to_string(timing_.max_attempts) + " attempts)";
+    last_error->message += " (gave up after " + std::to_string(attempts) + " attempts)";
     return last_error;
   }
 
@@ -485,7 +489,7 @@ class GenerationRun {
         failed = accept(*answer);
         if (!failed) return std::move(answer).value();
       }
-      if (++failures >= timing_.max_attempts) {
+      if (++failures >= std::max(1, timing_.max_attempts)) {
         failed->message += " (gave up after " + std::to_string(failures) + " attempts)";
         return *failed;
       }
