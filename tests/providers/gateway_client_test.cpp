@@ -181,14 +181,15 @@ TEST(GatewayClient, AllWaitsForSuccessAndDownloadsEveryResult) {
 
 TEST(GatewayClient, AllDownloadsWhatExistsBeforeItExpires) {
   test::FakeGatewayOptions options;
-  options.result_lifetime = 400ms;
+  options.result_lifetime = 2s;
   FakeGateway gateway(options);
   FakeTaskScript script;
   script.workers = {worker(0ms), worker(60s)};
   gateway.script_next_task(script);
   GatewayTiming timing = test::fast_timing();
-  timing.result_lifetime = 400ms;
-  timing.lifetime_margin = 200ms;
+  timing.result_lifetime = 2s;
+  // Downloads after 0.5 s of waiting for the second result, 1.5 s before the first expires.
+  timing.lifetime_margin = 1500ms;
   GenerationRequest request = prompt_request();
   request.candidates = CandidateMode::All;
   const Generation generation =
