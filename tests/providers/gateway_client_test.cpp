@@ -96,6 +96,28 @@ TEST(GatewayClient, TurnsAPromptIntoTheSpzOfTheHamburger) {
   EXPECT_EQ(sent.client_origin, "api");
 }
 
+TEST(GatewayClient, DownloadsA404SpzAsSentAndItsPlyOnRequest) {
+  FakeGateway gateway;
+  FakeTaskScript robocop;
+  robocop.workers = {worker(0ms, "splats/404-robocop.spz")};
+  gateway.script_next_task(robocop);
+  gateway.script_next_task(robocop);
+  const auto client = test::client_for(gateway);
+  const Generation spz = client->generate(prompt_request("a robocop"), kNeverCancelled);
+  ASSERT_TRUE(spz.ok()) << spz.error->message;
+  const Bytes original = test::must_read(test::testdata("splats/404-robocop.spz"));
+  EXPECT_EQ(spz.candidates.at(0).bytes, original);
+
+  GenerationRequest ply_request = prompt_request("a robocop");
+  ply_request.splat_encoding = SplatEncoding::Ply;
+  const Generation ply = client->generate(ply_request, kNeverCancelled);
+  ASSERT_TRUE(ply.ok()) << ply.error->message;
+  Result<SplatCloud> from_ply = decode_ply_splats(ply.candidates.at(0).bytes);
+  Result<SplatCloud> from_spz = decode_spz(original);
+  ASSERT_TRUE(from_ply.ok() && from_spz.ok());
+  EXPECT_EQ(from_ply->size(), from_spz->size());
+}
+
 TEST(GatewayClient, DownloadsPlyWhenAskedAndSendsSeedAndParams) {
   FakeGateway gateway;
   GenerationRequest request = prompt_request("a red chair, 3D, low poly!");
