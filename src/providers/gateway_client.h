@@ -148,8 +148,6 @@ class GatewayClient {
   Generation generate(const GenerationRequest& request, const std::atomic<bool>& cancel,
                       const GatewayProgress& progress = {}) const;
 
-  const GatewayConfig& config() const { return config_; }
-
  private:
   GatewayConfig config_;
   GatewayTiming timing_;

@@ -116,26 +116,6 @@ std::string HttpResponse::header(std::string_view name) const {
   return {};
 }
 
-const char* to_string(HttpFailure failure) {
-  switch (failure) {
-    case HttpFailure::Connect:
-      return "connect";
-    case HttpFailure::Tls:
-      return "tls";
-    case HttpFailure::Timeout:
-      return "timeout";
-    case HttpFailure::Dropped:
-      return "dropped";
-    case HttpFailure::TooLarge:
-      return "too_large";
-    case HttpFailure::Cancelled:
-      return "cancelled";
-    case HttpFailure::Other:
-      break;
-  }
-  return "other";
-}
-
 // Idle easy handles keep their connections open (curl_easy_reset leaves the connection
 // cache alone), so taking a handle from the pool reuses a live connection to the host.
 class HttpClient::HandlePool {

@@ -67,7 +67,6 @@ enum class HttpFailure {
   Cancelled,  // the cancel flag turned true
   Other,      // anything else libcurl reports (a malformed URL, out of memory)
 };
-const char* to_string(HttpFailure failure);
 
 struct HttpError {
   HttpFailure failure = HttpFailure::Other;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 
@@ -113,6 +114,13 @@ TEST(GatewayConfig, RefusesBadFilesAndUrlsWithoutQuotingTheKey) {
   EXPECT_TRUE(parse_base_urls("http://localhost:9000/").ok());
   EXPECT_TRUE(parse_base_urls("http://[::1]:9000").ok());
   EXPECT_FALSE(parse_base_urls("http://localhost.evil.example").ok());
+}
+
+TEST(GatewayConfig, ReadsTheProcessEnvironment) {
+  ::setenv("ATLAS_GATEWAY_CONFIG_TEST", "set", 1);
+  EXPECT_EQ(process_environment()("ATLAS_GATEWAY_CONFIG_TEST"), "set");
+  ::unsetenv("ATLAS_GATEWAY_CONFIG_TEST");
+  EXPECT_EQ(process_environment()("ATLAS_GATEWAY_CONFIG_TEST"), std::nullopt);
 }
 
 TEST(GatewayConfig, DescribeRedactsTheKey) {
