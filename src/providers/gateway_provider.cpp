@@ -22,7 +22,7 @@ Result<GenerationRequest> parse_options(const pipeline::GenerateRequest& generat
       request.task.model = value.get<std::string>();
     } else if (key == "seed") {
       if (!value.is_number_integer() ||
-          (value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t{1} << 32))
+          (value.is_number_unsigned() && value.get<std::uint64_t>() >= std::uint64_t{1} << 32))
         return make_error("options.seed must be an integer from -2147483648 to 4294967295");
       request.task.seed = value.get<std::int64_t>();
     } else if (key == "model_params") {
@@ -41,8 +41,11 @@ Result<GenerationRequest> parse_options(const pipeline::GenerateRequest& generat
                         "' (404 takes model, seed, model_params, candidates, format)");
     }
   }
-  const bool mesh_model = request.task.model != "404-3dgs";
-  if (mesh != mesh_model)
+  // Unknown models are refused with the list of models by check_task_request.
+  const std::string& model = request.task.model;
+  const bool makes_splats = model == "404-3dgs";
+  const bool makes_meshes = model == "404-mesh" || model == "404-mesh-v2";
+  if ((mesh && makes_splats) || (!mesh && makes_meshes))
     return make_error("model " + request.task.model + " does not make a " +
                       pipeline::to_string(generate.kind));
   return request;

@@ -208,6 +208,10 @@ TEST(GatewayProvider, RefusesBadOptionsBeforeSending) {
   refused(
       {{"prompt", std::string("a hamburger")}, {"options", std::string(R"({"model_params": 3})")}},
       "options.model_params must be a JSON object");
+  refused({{"options", std::string(R"({"model": "404-nerf"})")}},
+          "bad_request: unknown model '404-nerf'; 404 has 404-3dgs, 404-mesh and 404-mesh-v2");
+  refused({{"options", std::string(R"({"seed": 4294967296})")}},
+          "options.seed must be an integer from -2147483648 to 4294967295");
   EXPECT_EQ(gateway.add_task_requests(), 0);
 }
 
