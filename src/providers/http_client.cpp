@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <mutex>
 
 namespace atlas::providers {
@@ -58,8 +59,14 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   }
   const std::size_t colon = line.find(':');
   if (colon == std::string_view::npos) return bytes;
-  transfer.response.headers.emplace_back(std::string(trimmed(line.substr(0, colon))),
-                                         std::string(trimmed(line.substr(colon + 1))));
+  const std::string_view name = trimmed(line.substr(0, colon));
+  const std::string_view value = trimmed(line.substr(colon + 1));
+  // Growing a multi-megabyte body by doubling copies it again and again.
+  std::size_t length = 0;
+  if (equal_ignoring_case(name, "content-length") &&
+      std::from_chars(value.data(), value.data() + value.size(), length).ec == std::errc())
+    transfer.response.body.reserve(std::min(length, transfer.request->max_body_bytes));
+  transfer.response.headers.emplace_back(std::string(name), std::string(value));
   return bytes;
 }
 
