@@ -123,7 +123,9 @@ ParamSpec options_param() {
           .type = ParamType::Text,
           .default_value = std::string("{}"),
           .choices = {},
-          .doc = "the provider's own settings, a JSON object (404: model, seed, model_params)"};
+          .doc =
+              "the provider's own settings, a JSON object (404: model, seed, model_params, "
+              "candidates, format; see providers/gateway_provider.h)"};
 }
 
 }  // namespace
