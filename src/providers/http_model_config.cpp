@@ -272,7 +272,8 @@ Status read_create(const Reader& reader, const YAML::Node& root, HttpModelConfig
   if (body.IsDefined() && !body.IsNull()) {
     if (!body.IsMap()) return reader.error_at(body, "create.body", "must be a mapping");
     if (Status checked = check_body(reader, body, "create.body", options); !checked) return checked;
-    config.create_body_json = to_json(body).dump();
+    config.create_body_json =
+        to_json(body).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     config.create_body_json = "{}";
   }

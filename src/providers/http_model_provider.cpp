@@ -106,6 +106,12 @@ bool complete_file(const Bytes& bytes, std::string_view format) {
   return length == bytes.size();
 }
 
+// JSON text; text that is not UTF-8 (a model name from a document) is replaced rather
+// than thrown over.
+std::string dumped(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 // One placeholder's value; nullopt when absent.
 using PlaceholderValues = std::function<Result<std::optional<json>>(const std::string& name)>;
 
@@ -113,10 +119,8 @@ using PlaceholderValues = std::function<Result<std::optional<json>>(const std::s
 // placeholder without a value (its key or element is then left out).
 Result<std::optional<json>> substituted(const std::string& text, const PlaceholderValues& values) {
   const std::size_t open = text.find("{{");
-  if (open == 0 && text.ends_with("}}") && text.find("{{", 2) == std::string::npos) {
-    Result<std::optional<json>> value = values(text.substr(2, text.size() - 4));
-    return value;
-  }
+  if (open == 0 && text.ends_with("}}") && text.find("{{", 2) == std::string::npos)
+    return values(text.substr(2, text.size() - 4));
   std::string out;
   std::size_t at = 0;
   for (std::size_t start = open; start != std::string::npos; start = text.find("{{", at)) {
@@ -126,7 +130,7 @@ Result<std::optional<json>> substituted(const std::string& text, const Placehold
     if (!value) return value.error();
     if (!*value) return make_error("{{" + name + "}} is used inside text but has no value");
     out += text.substr(at, start - at);
-    out += (*value)->is_string() ? (*value)->get<std::string>() : (*value)->dump();
+    out += (*value)->is_string() ? (*value)->get<std::string>() : dumped(**value);
     at = end + 2;
   }
   out += text.substr(at);
@@ -315,7 +319,7 @@ class ModelRun {
     Result<json> body =
         filled(body_template, [&](const std::string& name) { return placeholder(name, options); });
     if (!body) return body.error();
-    return body->dump();
+    return dumped(*body);
   }
 
   HttpRequest request_to(std::string url, Millis timeout, bool with_key) const {

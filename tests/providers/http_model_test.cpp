@@ -300,6 +300,27 @@ TEST_F(HttpModelTest, SendsTheImageAndTheModelAsked) {
   EXPECT_FALSE(body.contains("text_style_prompt"));
 }
 
+TEST_F(HttpModelTest, PlaceholdersInsideTextAndListsAreFilled) {
+  HttpModelConfig config = meshy_config();
+  config.create_body_json =
+      R"({"model_url": "{{input_data_uri}}", "text_style_prompt": "style: {{options.style}}, )"
+      R"({{options.layers}} layers", "tags": ["{{options.tag}}", "fixed"], "n": 2})";
+  config.option_names = {"layers", "style", "tag"};
+  const HttpModelProvider model(config, environment_with(fake_.api_key()));
+  HttpModelOutcome outcome = run(model, retexture(R"({"style": "bronze", "layers": 3})"));
+  ASSERT_TRUE(outcome.ok()) << outcome.error->message;
+  const nlohmann::json body = nlohmann::json::parse(fake_.create_bodies().at(0));
+  EXPECT_EQ(body["text_style_prompt"], "style: bronze, 3 layers");
+  EXPECT_EQ(body["tags"], nlohmann::json::array({"fixed"}));  // the absent option left out
+  EXPECT_EQ(body["n"], 2);
+
+  HttpModelOutcome missing = run(model, retexture(R"({"layers": 3})"));
+  EXPECT_EQ(code_of(missing), "bad_request");
+  EXPECT_NE(missing.error->message.find("{{options.style}} is used inside text but has no value"),
+            std::string::npos);
+  EXPECT_EQ(fake_.create_requests(), 1);
+}
+
 TEST_F(HttpModelTest, AFailedTaskEndsWithItsMessage) {
   fake_.script_next_task(script(0ms, 5ms, "The input mesh has no UVs."));
   HttpModelOutcome outcome = run(*provider());
