@@ -46,6 +46,7 @@ SplatStatistics compute_statistics(const SplatCloud& cloud) {
     }
     const float alpha = sigmoid(cloud.opacity_logits[i]);
     if (alpha < 0.001f) ++transparent;
+    if (std::fabs(std::fabs(normalized(q).w) - 1) < 1e-6f) ++s.identity_rotations;
     opacities.push_back(alpha);
     scales.push_back(std::exp(std::max(ls.x, std::max(ls.y, ls.z))));
   }

@@ -21,6 +21,9 @@ struct SplatStatistics {
   Distribution scale;                   // activated std-dev of each splat's largest axis, metres
   double share_nearly_transparent = 0;  // alpha < 0.001 (404's validator rejects > 0.8)
   std::size_t non_finite = 0;           // splats with a NaN or infinite attribute
+  // Finite splats whose normalised rotation is the identity (404's validator rejects a
+  // cloud where every rotation is).
+  std::size_t identity_rotations = 0;
 };
 
 SplatStatistics compute_statistics(const SplatCloud& cloud);

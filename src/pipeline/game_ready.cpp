@@ -131,12 +131,8 @@ std::vector<std::string> splat_input_warnings(const SplatCloud& cloud) {
   const SplatStatistics stats = compute_statistics(cloud);
   if (stats.share_nearly_transparent > 0.8)
     warnings.push_back("more than 80% of splats are nearly transparent (404 rejects this)");
-  const bool all_identity =
-      std::all_of(cloud.rotations.begin(), cloud.rotations.end(), [](const Quat& rotation) {
-        const Quat q = normalized(rotation);
-        return std::fabs(std::fabs(q.w) - 1) < 1e-6f;
-      });
-  if (all_identity) warnings.push_back("every splat rotation is the identity (404 rejects this)");
+  if (stats.identity_rotations == cloud.size())
+    warnings.push_back("every splat rotation is the identity (404 rejects this)");
   if (stats.opacity.median < 0.2f)
     warnings.push_back("the splats are faint (median opacity " +
                        format_double(stats.opacity.median, 2) +

@@ -55,6 +55,13 @@ TEST(SplatStatistics, Summaries) {
   EXPECT_NEAR(s.opacity.max, 0.9, 1e-5);
   EXPECT_NEAR(s.scale.min, 0.03, 1e-6);  // the largest axis of the first splat
   EXPECT_DOUBLE_EQ(s.share_nearly_transparent, 0.5);
+  EXPECT_EQ(s.identity_rotations, 2u);
+}
+
+TEST(SplatStatistics, IdentityRotationsCountAnyScaleOfTheIdentity) {
+  SplatCloud cloud = two_splats(0);
+  cloud.rotations = {{-3, 0, 0, 0}, {1, 0.01f, 0, 0}};
+  EXPECT_EQ(compute_statistics(cloud).identity_rotations, 1u);
 }
 
 }  // namespace
