@@ -1,5 +1,6 @@
 #include "provider_setup.h"
 
+#include <cstdio>
 #include <memory>
 
 #include "providers/best_of_n_chooser.h"
@@ -23,8 +24,12 @@ Status register_configured_providers(const std::optional<std::filesystem::path>&
         providers::best_of_n_chooser()));
   auto breaker = std::make_shared<providers::CircuitBreaker>(chains->breaker);
   for (providers::ChainSpec& chain : chains->chains)
-    pipeline::register_remote_provider(
-        std::make_shared<providers::ProviderChain>(std::move(chain), breaker));
+    pipeline::register_remote_provider(std::make_shared<providers::ProviderChain>(
+        std::move(chain), breaker, [](const providers::ChainReport& report) {
+          // Which link served, and what failed first, for the person running the pipeline.
+          if (report.link && report.failures.empty()) return;
+          std::fprintf(stderr, "atlas: %s\n", providers::describe(report).c_str());
+        }));
   return Ok{};
 }
 

@@ -21,6 +21,14 @@ std::string link_label(std::size_t link, const std::string& provider) {
   return "link " + std::to_string(link + 1) + " (provider '" + provider + "')";
 }
 
+std::string failure_list(const ChainReport& report) {
+  std::string failures;
+  for (const ChainReport::Failure& failure : report.failures)
+    failures += (failures.empty() ? "" : "; ") + link_label(failure.link, failure.provider) + ": " +
+                failure.error;
+  return failures;
+}
+
 // The link's options over the request's: a link changes only what it names.
 Result<std::string> merged_options(const std::string& request_options,
                                    const std::string& link_options) {
@@ -140,6 +148,14 @@ bool falls_back_on(const Error& error) {
         message[code.size()] == ':')
       return true;
   return false;
+}
+
+std::string describe(const ChainReport& report) {
+  const std::string chain = "chain '" + report.chain + "': ";
+  if (!report.link) return chain + "no link produced an asset";
+  const std::string produced =
+      chain + link_label(*report.link, report.provider) + " produced the asset";
+  return report.failures.empty() ? produced : produced + " after " + failure_list(report);
 }
 
 CircuitBreaker::CircuitBreaker(CircuitBreakerSettings settings, ChainClock clock)

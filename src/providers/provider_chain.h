@@ -105,6 +105,10 @@ struct ChainReport {
   std::vector<Failure> failures;    // in the order they happened
 };
 
+// One line for logs: "chain 'robust': link 2 (provider '404') produced the asset after
+// link 1 (provider '404'): timeout: ..." or "chain 'robust': no link produced an asset".
+std::string describe(const ChainReport& report);
+
 // Called once per generate(), successful or not, from the generating thread.
 using ChainObserver = std::function<void(const ChainReport& report)>;
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "cli_runner.h"
 #include "core/sha256.h"
@@ -162,6 +163,55 @@ TEST_F(GenerateCli, APipelineRunsOnTheResultWithItsProvenance) {
   EXPECT_EQ(provenance["generation"]["provider"], "404");
   EXPECT_EQ(provenance["generation"]["task_id"], task_id);
   EXPECT_EQ(provenance["inputs"][0]["file"], "a-hamburger.spz");
+}
+
+// `atlas run` registers "404" and the config file's chains: a generate node names a
+// chain, whose first link's task fails on the miners and whose second (another seed)
+// gives the asset.
+TEST_F(GenerateCli, AtlasRunGeneratesThroughAConfiguredChain) {
+  fs::create_directories(dir_ / "config" / "atlas");
+  std::ofstream(dir_ / "config" / "atlas" / "config.yaml") << R"(chains:
+  robust-3dgs:
+    - provider: "404"
+      options: {seed: 1}
+    - provider: "404"
+      options: {seed: 2}
+      timeout_seconds: 60
+)";
+  const fs::path pipeline = dir_ / "generated.yaml";
+  std::ofstream(pipeline) << R"(pipeline: generated
+inputs:
+  source: file
+nodes:
+  generate:
+    op: generate
+    params: {prompt: "a hamburger", provider: robust-3dgs}
+  export:
+    op: export
+    inputs: {model: generate}
+    params: {format: spz, name: hamburger}
+outputs:
+  model: export
+)";
+  test::FakeTaskScript failing;
+  failing.workers = {test::FakeWorker{}};
+  failing.workers[0].failure = "NSFW content";
+  gateway_.script_next_task(failing);
+  const fs::path input = dir_ / "unused.txt";
+  std::ofstream(input) << "the pipeline's input is not read\n";
+  const CliRun run =
+      atlas("run " + quoted(pipeline) + " " + quoted(input) + " --no-cache -o " + out());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(splat_count(dir_ / "out" / "hamburger.spz"), hamburger_splats());
+  const std::vector<test::FakeAddTask> tasks = gateway_.add_tasks();
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_EQ(tasks[0].seed, 1);
+  EXPECT_EQ(tasks[1].seed, 2);
+  EXPECT_NE(run.err.find("chain 'robust-3dgs': link 2 (provider '404') produced the asset after "
+                         "link 1 (provider '404'): generation_failed: "),
+            std::string::npos)
+      << run.err;
+  expect_no_key(run);
 }
 
 TEST_F(GenerateCli, InsufficientBalanceIsOneClearLineWithoutTheKey) {

@@ -145,6 +145,10 @@ TEST(ProviderChain, FallsBackInOrderAndReportsWhatFailed) {
   EXPECT_EQ(report.failures[0].error, "timeout: no answer");
   EXPECT_EQ(report.failures[1].link, 1u);
   EXPECT_EQ(report.failures[1].error, "queue_full: busy");
+  EXPECT_EQ(describe(report),
+            "chain 'robust': link 3 (provider 'chain-test-b') produced the asset after link 1 "
+            "(provider 'chain-test-a'): timeout: no answer; link 2 (provider 'chain-test-a'): "
+            "queue_full: busy");
 }
 
 TEST(ProviderChain, EveryLinkFailingListsEachFailure) {
