@@ -243,6 +243,26 @@ TEST_F(GenerateCli, WithoutAKeyNothingIsSent) {
   EXPECT_EQ(gateway_.add_task_requests(), 0);
 }
 
+TEST_F(GenerateCli, CtrlCCancelsTheGenerationWithExitCode130) {
+  test::FakeTaskScript slow;
+  slow.workers = {test::FakeWorker{}};
+  slow.workers[0].answers_after = std::chrono::milliseconds(20'000);
+  gateway_.script_next_task(slow);
+  // The shell runs atlas in the background, interrupts it once the task exists, and
+  // exits with its exit code. (atlas installs its own SIGINT handler, which overrides
+  // the shell ignoring SIGINT for background commands.)
+  const fs::path err = dir_ / "err.txt";
+  const std::string command = test::quoted(fs::path(test::cli_path())) +
+                              " generate \"a red chair\" -o " + out() + " 2> " + quoted(err) +
+                              " & pid=$!; sleep 1; kill -INT $pid; wait $pid";
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(test::slurp(err), "atlas: interrupted\n");  // handled, not killed
+  EXPECT_EQ(gateway_.tasks_created(), 1);
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "generation.json"));
+}
+
 TEST_F(GenerateCli, APromptAndAnImageTogetherAreAUsageError) {
   const CliRun run = atlas("generate \"a red chair\" --image x.png -o " + out());
   EXPECT_EQ(run.exit_code, 2);
