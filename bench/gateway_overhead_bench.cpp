@@ -12,8 +12,14 @@
 // a generation.
 
 #include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
 
 #include "fake_gateway.h"
 #include "pipeline/op.h"
@@ -103,5 +109,57 @@ BENCHMARK_CAPTURE(generate, all_three_spz, CandidateMode::All)
 // The same first-result generation through the pipeline's generate op, with Atlas's
 // SPZ reader decoding the 52,709 splats (decoding is processing, not orchestration).
 BENCHMARK(generate_op)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// `atlas generate` as a user runs it: a new process each time, against the fake. The
+// CLI polls without delay here because the miners have answered before the first
+// poll. The time is the whole process (start-up included); the counters are what the
+// CLI's generation.json says of that run: its own overhead (everything but the gateway's
+// exchanges and best-of-N scoring) and best-of-N's scoring.
+void cli_generate(benchmark::State& state, const char* candidates,
+                  const atlas::test::FakeGatewayOptions& options) {
+  const atlas::test::FakeGateway gateway(options);
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("atlas-generate-bench-" + std::to_string(getpid()));
+  setenv("ATLAS_404_BASE_URL", gateway.base_url().c_str(), 1);
+  setenv("ATLAS_404_API_KEY", gateway.api_key().c_str(), 1);
+  setenv("XDG_CONFIG_HOME", (dir / "config").c_str(), 1);
+  const std::string command = std::string("'") + ATLAS_CLI +
+                              "' generate 'a hamburger' --candidates " + candidates + " -o '" +
+                              dir.string() + "' > /dev/null 2>&1";
+  double overhead_ms = 0, selection_ms = 0;
+  for (auto _ : state) {
+    if (std::system(command.c_str()) != 0) {
+      state.SkipWithError("atlas generate failed");
+      break;
+    }
+    state.PauseTiming();
+    const nlohmann::json timings =
+        nlohmann::json::parse(std::ifstream(dir / "generation.json"))["timings_ms"];
+    overhead_ms += timings["orchestration_overhead"].get<double>();
+    selection_ms += timings["selection"].get<double>();
+    state.ResumeTiming();
+  }
+  const double runs = double(std::max<std::int64_t>(state.iterations(), 1));
+  state.counters["overhead_ms"] = overhead_ms / runs;
+  state.counters["selection_ms"] = selection_ms / runs;
+  std::filesystem::remove_all(dir);
+}
+
+// The best-of-N task: the hamburger, the DreamGaussian blob and a truncated file.
+atlas::test::FakeGatewayOptions best_of_n_task() {
+  atlas::test::FakeGatewayOptions options;
+  atlas::test::FakeWorker hamburger, blob, truncated;
+  blob.splat = "splats/404-dreamgaussian-blob.ply";
+  truncated.truncated = true;
+  options.script.workers = {hamburger, blob, truncated};
+  return options;
+}
+
+BENCHMARK_CAPTURE(cli_generate, first, "first", atlas::test::FakeGatewayOptions{})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(cli_generate, all_best_of_n, "all", best_of_n_task())
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   atlas::cli::add_run_command(app, run);
   atlas::cli::add_compare_command(app, run);
   atlas::cli::add_pipeline_commands(app, run);
+  atlas::cli::add_generate_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -57,7 +57,8 @@ ByteView as_bytes(const std::string& text) {
 
 // Provenance every written file carries: the pipeline, its inputs' hashes, every node's
 // op, version and params, and who generated the source when a generation is upstream.
-std::string provenance_for(const Pipeline& pipeline, const std::vector<Value>& inputs) {
+std::string provenance_for(const Pipeline& pipeline, const std::vector<Value>& inputs,
+                           const std::string& generation_json) {
   const PipelineDocument& document = pipeline.document;
   Json provenance = {{"powered_by", "404 (Bittensor subnet 17)"},
                      {"pipeline", {{"name", document.name}, {"sha256", document.sha256}}}};
@@ -83,6 +84,8 @@ std::string provenance_for(const Pipeline& pipeline, const std::vector<Value>& i
           {"provider", std::get<std::string>(pipeline.params[index].at("provider"))}};
   }
   provenance["nodes"] = nodes;
+  if (const Json generation = Json::parse(generation_json, nullptr, false); generation.is_object())
+    provenance["generation"] = generation;
   return provenance.dump();
 }
 
@@ -99,7 +102,7 @@ class Attempt {
     waiting_.assign(count, 0);
     readers_left_.assign(count, 0);
     consumers_.resize(count);
-    provenance_ = provenance_for(pipeline, inputs);
+    provenance_ = provenance_for(pipeline, inputs, options.generation_json);
     for (std::size_t i = 0; i < count; ++i) {
       records_[i].name = pipeline.document.nodes[i].name;
       records_[i].op = pipeline.ops[i]->name;

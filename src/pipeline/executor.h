@@ -36,6 +36,10 @@ struct ExecuteOptions {
   NodeCache* cache = nullptr;  // null: nothing read from or written to a cache
   const std::atomic<bool>* cancel = nullptr;
   NodeObserver observer;
+  // How the inputs were generated when a front end generated them before the run (a
+  // JSON object's text: provider, model, task id); the provenance of every written file
+  // records it as `generation`. Empty: a generate node's provider, if any.
+  std::string generation_json;
 };
 
 struct NodeRecord {

@@ -1,0 +1,36 @@
+#include "provider_setup.h"
+
+#include <cstdio>
+#include <memory>
+
+#include "providers/best_of_n_chooser.h"
+#include "providers/gateway_provider.h"
+#include "providers/provider_chain.h"
+
+namespace atlas::cli {
+
+Status register_configured_providers(const std::optional<std::filesystem::path>& config_file) {
+  const providers::EnvironmentLookup environment = providers::process_environment();
+  Result<providers::GatewayConfig> gateway =
+      providers::load_gateway_config(environment, config_file);
+  if (!gateway) return gateway.error();
+  Result<providers::ChainConfig> chains = providers::load_chain_config(environment, config_file);
+  if (!chains) return chains.error();
+  // Without a key every call would fail with not_configured; the op's "no provider named
+  // '404'" says as much before anything runs.
+  if (!gateway->api_key.empty())
+    pipeline::register_remote_provider(std::make_shared<providers::GatewayProvider>(
+        std::make_shared<providers::GatewayClient>(std::move(gateway).value()),
+        providers::best_of_n_chooser()));
+  auto breaker = std::make_shared<providers::CircuitBreaker>(chains->breaker);
+  for (providers::ChainSpec& chain : chains->chains)
+    pipeline::register_remote_provider(std::make_shared<providers::ProviderChain>(
+        std::move(chain), breaker, [](const providers::ChainReport& report) {
+          // Which link served, and what failed first, for the person running the pipeline.
+          if (report.link && report.failures.empty()) return;
+          std::fprintf(stderr, "atlas: %s\n", providers::describe(report).c_str());
+        }));
+  return Ok{};
+}
+
+}  // namespace atlas::cli
