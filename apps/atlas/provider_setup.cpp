@@ -1,10 +1,14 @@
 #include "provider_setup.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "providers/best_of_n_chooser.h"
 #include "providers/gateway_provider.h"
+#include "providers/http_model_provider.h"
 #include "providers/provider_chain.h"
 
 namespace atlas::cli {
@@ -22,6 +26,18 @@ Status register_configured_providers(const std::optional<std::filesystem::path>&
     pipeline::register_remote_provider(std::make_shared<providers::GatewayProvider>(
         std::make_shared<providers::GatewayClient>(std::move(gateway).value()),
         providers::best_of_n_chooser()));
+  // Declarations first, so that chains may name them as links.
+  if (const std::optional<std::string> files = environment("ATLAS_HTTP_MODELS")) {
+    for (std::size_t begin = 0; begin <= files->size();) {
+      const std::size_t end = std::min(files->find(',', begin), files->size());
+      const std::string file = files->substr(begin, end - begin);
+      begin = end + 1;
+      if (file.empty()) continue;
+      Result<std::shared_ptr<const pipeline::RemoteProvider>> model =
+          providers::load_http_model_provider(file, environment);
+      if (!model) return with_context("ATLAS_HTTP_MODELS", model.error());
+    }
+  }
   auto breaker = std::make_shared<providers::CircuitBreaker>(chains->breaker);
   for (providers::ChainSpec& chain : chains->chains)
     pipeline::register_remote_provider(std::make_shared<providers::ProviderChain>(
