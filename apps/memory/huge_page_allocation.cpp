@@ -1,12 +1,13 @@
-// Large allocations of the atlas program go to transparent huge pages. Atlas touches
-// tens to hundreds of megabytes of fresh memory per asset (decompressed payloads, splat
+// Large allocations of the programs that link this (the atlas program, and the
+// benchmarks that measure what it does) go to transparent huge pages. Atlas touches tens
+// to hundreds of megabytes of fresh memory per asset (decompressed payloads, splat
 // arrays, density grids, encoded files), and on these virtual machines faulting that in
 // 4 KiB at a time costs more than decoding it: `atlas convert` of 404-robocop's SPZ to
-// PLY spends a third of its time in page faults. The kernel here is in the `madvise`
+// PLY spent two thirds of its time in page faults. The kernel here is in the `madvise`
 // THP mode, so huge pages come only to memory that asks for them.
 //
 // Replacing the global operator new (allowed by [replacement.functions]) keeps this in
-// one place, for the executable only: the engine libraries and the tests allocate as
+// one place, linked into programs only: the engine libraries and the tests allocate as
 // usual. Memory from aligned_alloc is released by free, which is what the standard
 // library's operator delete calls, so the delete operators need no replacement.
 // Sanitizer builds keep their own allocator, which must see every allocation.
