@@ -276,12 +276,9 @@ std::vector<std::uint8_t> orient(const std::vector<Vec3>& positions,
   return flipped;
 }
 
-// Components: faces connected through shared vertices. `split_from` lists vertex copies
-// made by split_non_manifold_vertices as (copy, original): they still join their pieces,
-// so that opening a pinch does not turn what hung on it into a floater.
-std::vector<std::uint32_t> connected_components(
-    const std::vector<Triangle>& triangles, std::size_t vertices, std::size_t& count,
-    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& split_from = {}) {
+// Components: faces connected through shared vertices.
+std::vector<std::uint32_t> connected_components(const std::vector<Triangle>& triangles,
+                                                std::size_t vertices, std::size_t& count) {
   std::vector<std::uint32_t> parent(vertices);
   std::iota(parent.begin(), parent.end(), 0u);
   auto find = [&](std::uint32_t v) {
@@ -297,7 +294,6 @@ std::vector<std::uint32_t> connected_components(
     unite(t[0], t[1]);
     unite(t[0], t[2]);
   }
-  for (const auto& [copy, original] : split_from) unite(copy, original);
   std::vector<std::uint32_t> label(vertices, kNone);
   std::vector<std::uint32_t> of_face(triangles.size());
   count = 0;
@@ -340,9 +336,8 @@ bool enclosed(const TriangleBvh& bvh, const std::vector<std::uint32_t>& componen
 // gets its own copy of the vertex, nudged towards the fan's faces so that the copies do
 // not weld back together in a file without indices (STL). The tunnel opens; where the
 // fans of the two ends pair up differently, a small hole is left for fill_holes.
-// Appends each copy made to `split_from` as (copy, original).
-void split_non_manifold_vertices(Primitive& mesh, std::vector<Triangle>& triangles,
-                                 std::vector<std::pair<std::uint32_t, std::uint32_t>>& split_from) {
+// Returns the number of vertex copies made.
+std::size_t split_non_manifold_vertices(Primitive& mesh, std::vector<Triangle>& triangles) {
   struct EdgeUse {
     std::uint64_t edge;  // smaller vertex << 32 | larger vertex
     std::uint32_t face;
@@ -382,13 +377,14 @@ void split_non_manifold_vertices(Primitive& mesh, std::vector<Triangle>& triangl
   for (std::size_t f = 0; f < triangles.size(); ++f)
     for (std::uint32_t v : triangles[f])
       if (pinched[v]) corners.emplace_back(v, static_cast<std::uint32_t>(f));
-  if (corners.empty()) return;
+  if (corners.empty()) return 0;
   std::sort(corners.begin(), corners.end());
   auto shared = [&](std::uint32_t a, std::uint32_t b) {
     return std::binary_search(shared_edges.begin(), shared_edges.end(),
                               std::uint64_t(std::min(a, b)) << 32 | std::max(a, b));
   };
 
+  std::size_t copies = 0;
   std::vector<std::uint32_t> fan;
   for (std::size_t i = 0, end; i < corners.size(); i = end) {
     const std::uint32_t v = corners[i].first;
@@ -435,7 +431,7 @@ void split_non_manifold_vertices(Primitive& mesh, std::vector<Triangle>& triangl
         if (!mesh.uv0.empty()) mesh.uv0.push_back(mesh.uv0[v]);
         if (!mesh.uv1.empty()) mesh.uv1.push_back(mesh.uv1[v]);
         if (!mesh.colors.empty()) mesh.colors.push_back(mesh.colors[v]);
-        split_from.emplace_back(copy, v);
+        ++copies;
       }
       constexpr float kNudge = 0.1f;  // of the way to the fan's centre
       mesh.positions[copy] = original + (centre * (1.0f / faces) - original) * kNudge;
@@ -446,6 +442,7 @@ void split_non_manifold_vertices(Primitive& mesh, std::vector<Triangle>& triangl
       }
     }
   }
+  return copies;
 }
 
 // Fills boundary loops of at most max_edges edges: a triangle, or a fan around a new
@@ -606,14 +603,14 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
     return report;
   }
 
-  // Splitting neighbouring pinched edges can leave touching holes, pinched in turn.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> split_from;
-  for (int pass = 0; pass < 3; ++pass) {
-    const std::size_t before = split_from.size();
-    split_non_manifold_vertices(mesh, triangles, split_from);
-    if (split_from.size() == before) break;
+  if (options.open_non_manifold_edges) {
+    // Splitting neighbouring pinched edges can leave touching holes, pinched in turn.
+    for (int pass = 0; pass < 3; ++pass) {
+      const std::size_t copies = split_non_manifold_vertices(mesh, triangles);
+      report.split_vertices += copies;
+      if (copies == 0) break;
+    }
   }
-  report.split_vertices = split_from.size();
 
   // Edge sharing is found once: flips and removals below change neither which faces
   // share an edge nor which edges are on a boundary.
@@ -635,8 +632,7 @@ CleanupReport clean_up(Primitive& mesh, const CleanupOptions& options) {
   // Floaters and interior shells, by connected component.
   std::size_t component_count = 0;
   const std::vector<std::uint32_t> component =
-      connected_components(triangles, mesh.positions.size(), component_count,
-                           options.keep_pinched_pieces ? split_from : decltype(split_from){});
+      connected_components(triangles, mesh.positions.size(), component_count);
   std::vector<double> area(component_count, 0);
   std::vector<std::vector<std::uint32_t>> faces_of(component_count);
   for (std::size_t f = 0; f < triangles.size(); ++f) {

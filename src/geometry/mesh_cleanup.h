@@ -1,7 +1,8 @@
 #pragma once
 // Cleaning a raw triangle surface (from extraction or from a generator) before
-// reduction: welding, degenerate and duplicate faces, edges of more than two faces,
-// consistent outward winding, floaters, interior shells, small holes, smooth normals. Operates on
+// reduction: welding, degenerate and duplicate faces, optionally edges of more than two
+// faces, consistent outward winding, floaters, interior shells, small holes, smooth
+// normals. Operates on
 // one primitive; attributes other than positions (normals, colours, UVs) are carried along where
 // vertices survive: welded copies take the attributes of the copy they merge into, so
 // UV seams are welded shut (the game-ready pipeline unwraps again after reduction).
@@ -19,12 +20,13 @@ struct CleanupOptions {
   // A connected component whose surface area is below this share of the largest
   // component's area is a floater and removed.
   float min_component_area_ratio = 0.02f;
-  // Whether pieces that hung on the rest only by an edge of more than two faces count
-  // as part of it when floaters are judged, though opening the edge separated them.
-  // Off by default: on an extracted surface they are crumbs, a printer leaves them
-  // loose, and kept as separate pieces they put a floor under every LOD's reduction.
-  // On for a generator's meshes, whose thin parts (fins, leaves) hang on such edges.
-  bool keep_pinched_pieces = false;
+  // Open every edge of more than two faces (see split_non_manifold_vertices in the
+  // source), so that the surface is manifold even as positions alone describe it (STL).
+  // Pieces that hung on the rest by such an edge become pieces of their own, floaters
+  // when small. Off by default: a game asset renders the same either way, a generator's
+  // thin parts (fins, leaves) hang on such edges, and opened pieces put a floor under
+  // LOD reduction. On for 3D printing.
+  bool open_non_manifold_edges = false;
   // Remove components entirely enclosed by another component (hidden inner shells):
   // a component is enclosed when most of its sample points are inside the other
   // components by ray parity.
@@ -40,7 +42,7 @@ struct CleanupReport {
   std::size_t welded_vertices = 0;
   std::size_t degenerate_faces = 0;  // repeated corner, no area or a bad index
   std::size_t duplicate_faces = 0;   // same three corners as an earlier face, either winding
-  std::size_t split_vertices = 0;    // copies made to open edges of more than two faces
+  std::size_t split_vertices = 0;    // copies made by open_non_manifold_edges
   std::size_t flipped_faces = 0;
   std::size_t floater_components = 0;
   std::size_t floater_faces = 0;

@@ -268,9 +268,6 @@ double mesh_floater_share(const Mesh& mesh) {
   options.remove_interior_shells = false;
   options.orient_outward = false;
   options.max_hole_edges = 0;
-  // A generator's thin parts (fins, leaves) hang on the body by single edges; they are
-  // not floaters.
-  options.keep_pinched_pieces = true;
   const geometry::CleanupReport report = geometry::clean_up(merged, options);
   return std::min(1.0, double(report.floater_faces) / double(triangles));
 }

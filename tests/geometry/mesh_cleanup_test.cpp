@@ -248,9 +248,10 @@ TEST(MeshCleanup, FillsSmallHolesOnly) {
   EXPECT_NEAR(signed_volume(mesh), 4.0 / 3 * kPi, 0.1);
 }
 
-TEST(MeshCleanup, OpensEdgesSharedByMoreThanTwoFaces) {
+TEST(MeshCleanup, OpensEdgesSharedByMoreThanTwoFacesForPrinting) {
   // Two closed tetrahedra sharing the edge a-b (four faces on it), as surface nets
-  // leaves a thin tunnel collapsed: each tetrahedron gets its own copy of a and b.
+  // leaves a thin tunnel collapsed: left alone by default; opened for printing, each
+  // tetrahedron gets its own copy of a and b.
   Primitive mesh;
   mesh.positions = {{0, 0, 0},       {0, 1, 0},        {1, 0.5f, 0.2f},
                     {0.5f, 0.5f, 1}, {-1, 0.5f, 0.2f}, {-0.5f, 0.5f, -1}};
@@ -262,7 +263,13 @@ TEST(MeshCleanup, OpensEdgesSharedByMoreThanTwoFaces) {
   add_tetrahedron(4, 5);
   EXPECT_EQ(measure_topology(mesh).non_manifold_edges, 1u);
 
-  const CleanupReport report = clean_up(mesh);
+  Primitive left_alone = mesh;
+  EXPECT_EQ(clean_up(left_alone).split_vertices, 0u);
+  EXPECT_EQ(measure_topology(left_alone).non_manifold_edges, 1u);
+
+  CleanupOptions for_printing;
+  for_printing.open_non_manifold_edges = true;
+  const CleanupReport report = clean_up(mesh, for_printing);
   EXPECT_EQ(report.split_vertices, 2u);
   EXPECT_EQ(mesh.positions.size(), 8u);
   EXPECT_TRUE(closed_and_consistent(mesh));

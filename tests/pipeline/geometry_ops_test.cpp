@@ -80,7 +80,7 @@ TEST(GeometryOps, DeclareTheSpecifiedPortsAndParams) {
       {"cleanup",
        {"mesh"},
        {"mesh"},
-       {"weld_tolerance", "min_component_area_ratio", "keep_pinched_pieces",
+       {"weld_tolerance", "min_component_area_ratio", "open_non_manifold_edges",
         "remove_interior_shells", "orient_outward", "max_hole_edges"},
        2},
       {"transform", {"asset", "reference"}, {"asset"}, {"pivot", "height", "scale"}},

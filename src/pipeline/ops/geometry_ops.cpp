@@ -51,7 +51,7 @@ Result<Values> run_cleanup(const OpContext& context) {
   geometry::CleanupOptions options;
   options.weld_tolerance = static_cast<float>(context.number("weld_tolerance"));
   options.min_component_area_ratio = static_cast<float>(context.number("min_component_area_ratio"));
-  options.keep_pinched_pieces = context.flag("keep_pinched_pieces");
+  options.open_non_manifold_edges = context.flag("open_non_manifold_edges");
   options.remove_interior_shells = context.flag("remove_interior_shells");
   options.orient_outward = context.flag("orient_outward");
   options.max_hole_edges = static_cast<int>(context.integer("max_hole_edges"));
@@ -217,8 +217,8 @@ void add_geometry_ops(std::vector<OpSpec>& catalogue) {
       .name = "cleanup",
       .version = 2,
       .purpose = "Repairs a raw surface before reduction: welds vertices, drops degenerate and "
-                 "duplicate faces, opens edges of more than two faces, drops floaters and hidden "
-                 "inner shells, turns normals outward and fills small holes.",
+                 "duplicate faces, floaters and hidden inner shells, turns normals outward, fills "
+                 "small holes and, for printing, opens edges of more than two faces.",
       .inputs = {{.name = "mesh", .type = ValueType::Mesh, .doc = "one surface"}},
       .outputs = {{.name = "mesh",
                    .type = ValueType::Mesh,
@@ -230,9 +230,9 @@ void add_geometry_ops(std::vector<OpSpec>& catalogue) {
                               parameter_default(cleanup_defaults.min_component_area_ratio), 0, 1,
                               "a piece with less than this share of the largest piece's area is a "
                               "floater and removed (0 keeps every piece, as meshes want)"),
-                 flag_param("keep_pinched_pieces", cleanup_defaults.keep_pinched_pieces,
-                            "pieces that hung on the rest by an edge of more than two faces are "
-                            "not floaters (a generator's fins and leaves)"),
+                 flag_param("open_non_manifold_edges", cleanup_defaults.open_non_manifold_edges,
+                            "split edges of more than two faces so that the surface is "
+                            "manifold by positions alone, as 3D printing needs"),
                  flag_param("remove_interior_shells", cleanup_defaults.remove_interior_shells,
                             "remove pieces enclosed by another piece"),
                  flag_param("orient_outward", cleanup_defaults.orient_outward,
