@@ -5,7 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <regex>
+#include <sstream>
 
 #include "cli_runner.h"
 #include "fake_model_service.h"
@@ -31,12 +31,14 @@ class HttpModelCli : public ::testing::Test {
   void SetUp() override {
     dir_ = test::scratch_dir();
     // The shipped Meshy declaration, sent to the fake and polled fast.
-    std::string declaration =
-        test::slurp(fs::path(ATLAS_SOURCE_DIR) / "providers/meshy-retexture.yaml");
-    declaration = std::regex_replace(declaration, std::regex("base_url: .*"),
-                                     "base_url: " + service_.base_url());
-    declaration =
-        std::regex_replace(declaration, std::regex("interval_ms: .*"), "interval_ms: [5, 10]");
+    std::istringstream shipped(
+        test::slurp(fs::path(ATLAS_SOURCE_DIR) / "providers/meshy-retexture.yaml"));
+    std::string declaration;
+    for (std::string line; std::getline(shipped, line);) {
+      if (line.rfind("base_url:", 0) == 0) line = "base_url: " + service_.base_url();
+      if (line.find("interval_ms:") != std::string::npos) line = "  interval_ms: [5, 10]";
+      declaration += line + "\n";
+    }
     std::ofstream(dir_ / "meshy.yaml") << declaration;
     setenv("ATLAS_HTTP_MODELS", (dir_ / "meshy.yaml").c_str(), 1);
     setenv("MESHY_API_KEY", service_.api_key().c_str(), 1);
