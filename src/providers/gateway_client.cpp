@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "formats/image_io.h"
+#include "providers/http_exchange.h"
 
 namespace atlas::providers {
 namespace {
@@ -23,8 +24,6 @@ constexpr std::string_view kPromptPunctuation = " .,'():;/?!+%-";
 constexpr int kMaxImageSide = 1024;
 constexpr std::size_t kMaxImageBytes = std::size_t{2} << 20;
 constexpr std::size_t kMaxModelParamsBytes = 1024;
-// How long a cancel flag can go unnoticed while this client waits between requests.
-constexpr Millis kCancelCheckInterval{5};
 
 GatewayError gateway_error(GatewayErrorCode code, std::string message) {
   return GatewayError{code, std::move(message)};
@@ -109,21 +108,6 @@ std::int32_t wire_seed(std::int64_t seed) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>(seed));
 }
 
-// Waits unless cancelled first; false when cancelled.
-bool wait_unless_cancelled(Millis duration, const std::atomic<bool>& cancel) {
-  const Clock::time_point until = Clock::now() + duration;
-  while (!cancel.load()) {
-    const Clock::time_point now = Clock::now();
-    if (now >= until) return true;
-    std::this_thread::sleep_for(std::min<Clock::duration>(until - now, kCancelCheckInterval));
-  }
-  return false;
-}
-
-std::string_view text_of(const Bytes& bytes) {
-  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
 // What the gateway said, short enough for one line of an error message.
 std::string gateway_said(const HttpResponse& response) {
   std::string text(text_of(response.body).substr(0, 300));
@@ -163,41 +147,11 @@ GatewayError error_from_response(const HttpResponse& response, std::string_view 
 }
 
 GatewayError error_from_transport(const HttpError& error, std::string_view what) {
-  const std::string prefix = std::string(what) + ": ";
-  switch (error.failure) {
-    case HttpFailure::Connect:
-    case HttpFailure::Tls:
-      return gateway_error(GatewayErrorCode::Unreachable,
-                           prefix + "cannot reach the gateway: " + error.message);
-    case HttpFailure::Timeout:
-      return gateway_error(GatewayErrorCode::Timeout,
-                           prefix + "no answer in time: " + error.message);
-    case HttpFailure::Dropped:
-      return gateway_error(GatewayErrorCode::ConnectionDropped,
-                           prefix + "the connection broke: " + error.message);
-    case HttpFailure::TooLarge:
-      return gateway_error(GatewayErrorCode::CorruptPayload, prefix + error.message);
-    case HttpFailure::Cancelled:
-      return gateway_error(GatewayErrorCode::Cancelled, "cancelled");
-    case HttpFailure::Other:
-      break;
-  }
-  return gateway_error(GatewayErrorCode::ServerError, prefix + error.message);
+  return transport_error(error, what, "the gateway");
 }
 
 bool transient(const HttpResponse& response) {
   return response.status == 429 || response.status >= 500;
-}
-
-// Retry-After in seconds; HTTP dates are not used by the gateway and fall back to back-off.
-std::optional<Millis> retry_after(const HttpResponse& response) {
-  const std::string value = response.header("retry-after");
-  long long seconds = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (value.empty() || error != std::errc() || end != value.data() + value.size() || seconds < 0)
-    return std::nullopt;
-  constexpr long long kLongestWait = 365LL * 24 * 3600;  // keeps the product in range
-  return Millis(std::min(seconds, kLongestWait) * 1000);
 }
 
 bool starts_with_bytes(const Bytes& bytes, std::string_view prefix) {

@@ -6,16 +6,10 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "providers/http_exchange.h"
+
 namespace atlas::providers {
 namespace {
-
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
 
 Result<std::string> checked_base_url(std::string_view raw) {
   std::string_view url = trimmed(raw);

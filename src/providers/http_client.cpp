@@ -7,6 +7,8 @@
 #include <charconv>
 #include <mutex>
 
+#include "providers/http_exchange.h"
+
 namespace atlas::providers {
 namespace {
 
@@ -15,14 +17,6 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
 }
 
 void initialise_curl_once() {

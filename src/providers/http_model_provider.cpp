@@ -12,6 +12,7 @@
 #include "core/base64.h"
 #include "formats/image_io.h"
 #include "formats/mesh_formats.h"
+#include "providers/http_exchange.h"
 
 namespace atlas::providers {
 namespace {
@@ -20,27 +21,10 @@ using Clock = std::chrono::steady_clock;
 using Millis = std::chrono::milliseconds;
 using nlohmann::json;
 
-// How long a cancel flag can go unnoticed while the provider waits between requests.
-constexpr Millis kCancelCheckInterval{5};
 constexpr std::size_t kQuotedBodyChars = 300;
 
 GatewayError failure(GatewayErrorCode code, std::string message) {
   return GatewayError{code, std::move(message)};
-}
-
-std::string_view text_of(const Bytes& bytes) {
-  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-// Waits unless cancelled first; false when cancelled.
-bool wait_unless_cancelled(Millis duration, const std::atomic<bool>& cancel) {
-  const Clock::time_point until = Clock::now() + duration;
-  while (!cancel.load()) {
-    const Clock::time_point now = Clock::now();
-    if (now >= until) return true;
-    std::this_thread::sleep_for(std::min<Clock::duration>(until - now, kCancelCheckInterval));
-  }
-  return false;
 }
 
 // What the service said, on one line: its JSON "message" when it sends one (Meshy and
@@ -59,17 +43,6 @@ std::string service_said(const HttpResponse& response) {
 
 bool transient(const HttpResponse& response) {
   return response.status == 408 || response.status == 429 || response.status >= 500;
-}
-
-// Retry-After in seconds; an HTTP date falls back to back-off.
-std::optional<Millis> retry_after(const HttpResponse& response) {
-  const std::string value = response.header("retry-after");
-  long long seconds = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (value.empty() || error != std::errc() || end != value.data() + value.size() || seconds < 0)
-    return std::nullopt;
-  constexpr long long kLongestWait = 365LL * 24 * 3600;  // keeps the product in range
-  return Millis(std::min(seconds, kLongestWait) * 1000);
 }
 
 // "scheme://host[:port]" of a URL, lower-cased; empty when it has no scheme.
@@ -368,25 +341,7 @@ class ModelRun {
   }
 
   static GatewayError error_from_transport(const HttpError& error, std::string_view what) {
-    const std::string prefix = std::string(what) + ": ";
-    switch (error.failure) {
-      case HttpFailure::Connect:
-      case HttpFailure::Tls:
-        return failure(GatewayErrorCode::Unreachable,
-                       prefix + "cannot reach the service: " + error.message);
-      case HttpFailure::Timeout:
-        return failure(GatewayErrorCode::Timeout, prefix + "no answer in time: " + error.message);
-      case HttpFailure::Dropped:
-        return failure(GatewayErrorCode::ConnectionDropped,
-                       prefix + "the connection broke: " + error.message);
-      case HttpFailure::TooLarge:
-        return failure(GatewayErrorCode::CorruptPayload, prefix + error.message);
-      case HttpFailure::Cancelled:
-        return failure(GatewayErrorCode::Cancelled, "cancelled");
-      case HttpFailure::Other:
-        break;
-    }
-    return failure(GatewayErrorCode::ServerError, prefix + error.message);
+    return transport_error(error, what, "the service");
   }
 
   static constexpr std::string_view kMaybeCharged =
