@@ -1,27 +1,20 @@
 #include "fake_gateway.h"
 
-#include <sys/socket.h>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <climits>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <random>
-#include <set>
-#include <thread>
 
 #include "core/compression.h"
 #include "core/file_io.h"
+#include "fake_http_server.h"
 #include "formats/image_io.h"
 #include "formats/splat_formats.h"
 #include "formats/zip_store.h"
@@ -29,12 +22,10 @@
 namespace atlas::test {
 namespace {
 
-namespace asio = boost::asio;
 namespace http = boost::beast::http;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
+using Request = FakeRequest;
+using Response = FakeResponse;
 
 std::string testdata_path(const std::string& relative) {
   return std::string(ATLAS_TESTDATA_DIR) + "/" + relative;
@@ -247,11 +238,7 @@ std::map<std::string, std::string> query_of(std::string_view target) {
   return query;
 }
 
-// What a connection does with one request.
-struct Reply {
-  std::optional<Response> response;  // none: drop the connection
-  bool truncate = false;
-};
+using Reply = FakeReply;
 
 }  // namespace
 
@@ -279,27 +266,11 @@ class FakeGateway::Server {
  public:
   explicit Server(FakeGatewayOptions options)
       : options_(std::move(options)),
-        acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        random_(std::random_device{}()) {
-    port_ = acceptor_.local_endpoint().port();
-    accept_thread_ = std::thread([this] { accept_loop(); });
+        random_(std::random_device{}()),
+        http_([this](const Request& request) { return handle(request); }, std::uint64_t{64} << 20) {
   }
 
-  ~Server() {
-    {
-      const std::lock_guard lock(mutex_);
-      stopping_ = true;
-      // shutdown() wakes the threads blocked in accept() and read() without touching
-      // the asio objects they own.
-      ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
-      for (int socket : open_sockets_) ::shutdown(socket, SHUT_RDWR);
-    }
-    woken_.notify_all();
-    accept_thread_.join();
-    for (std::thread& connection : connections_) connection.join();
-  }
-
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string base_url() const { return http_.base_url(); }
   const std::string& api_key() const { return options_.api_key; }
 
   void script_next_task(FakeTaskScript script) {
@@ -315,7 +286,7 @@ class FakeGateway::Server {
   int add_task_requests() const { return add_task_requests_.load(); }
   int status_requests() const { return status_requests_.load(); }
   int result_requests() const { return result_requests_.load(); }
-  int connections_accepted() const { return connections_accepted_.load(); }
+  int connections_accepted() const { return http_.connections_accepted(); }
   int tasks_created() const {
     const std::lock_guard lock(mutex_);
     return int(tasks_.size());
@@ -326,71 +297,6 @@ class FakeGateway::Server {
   }
 
  private:
-  void accept_loop() {
-    for (;;) {
-      tcp::socket socket(io_);
-      boost::system::error_code error;
-      acceptor_.accept(socket, error);
-      const std::lock_guard lock(mutex_);
-      if (stopping_) return;
-      if (error) continue;
-      ++connections_accepted_;
-      open_sockets_.insert(socket.native_handle());
-      connections_.emplace_back(
-          [this, connection = std::move(socket)]() mutable { serve(std::move(connection)); });
-    }
-  }
-
-  void serve(tcp::socket socket) {
-    // Beast writes a response's header and body separately: with Nagle's algorithm the
-    // body would wait for the client's delayed ACK (40 ms), which no real server does.
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    boost::beast::flat_buffer buffer;
-    for (;;) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(std::uint64_t{64} << 20);
-      boost::system::error_code error;
-      http::read(socket, buffer, parser, error);
-      if (error) break;
-      const Request request = parser.release();
-      Reply reply = handle(request);
-      if (!reply.response) break;
-      Response& response = *reply.response;
-      response.keep_alive(request.keep_alive());
-      if (reply.truncate) {
-        write_truncated(socket, response);
-        break;
-      }
-      http::write(socket, response, error);
-      if (error || !request.keep_alive()) break;
-    }
-    {
-      const std::lock_guard lock(mutex_);
-      open_sockets_.erase(socket.native_handle());
-    }
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
-  }
-
-  // The headers with the full Content-Length, then half the body, then the end.
-  static void write_truncated(tcp::socket& socket, Response& response) {
-    std::string head = "HTTP/1.1 " + std::to_string(response.result_int()) + " " +
-                       std::string(response.reason()) + "\r\n";
-    for (const auto& field : response)
-      head += std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n";
-    head += "\r\n";
-    head += response.body().substr(0, response.body().size() / 2);
-    boost::system::error_code ignored;
-    asio::write(socket, asio::buffer(head), ignored);
-  }
-
-  // Sleeps unless the server stops first; false when it stops.
-  bool sleep(milliseconds duration) {
-    std::unique_lock lock(mutex_);
-    return !woken_.wait_for(lock, duration, [this] { return stopping_; });
-  }
-
   std::optional<FakeFault> next_fault(FakeEndpoint endpoint) {
     const std::lock_guard lock(mutex_);
     std::deque<FakeFault>& queue = faults_[endpoint];
@@ -444,7 +350,7 @@ class FakeGateway::Server {
           break;
         case FakeFault::Kind::Delay:
           // Before answering, so the answer is what the gateway would say by then.
-          if (!sleep(fault->delay)) return {};
+          if (!http_.sleep(fault->delay)) return {};
           break;
       }
     }
@@ -667,16 +573,7 @@ class FakeGateway::Server {
   }
 
   FakeGatewayOptions options_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  unsigned short port_ = 0;
-  std::thread accept_thread_;
-
   mutable std::mutex mutex_;
-  std::condition_variable woken_;
-  bool stopping_ = false;
-  std::vector<std::thread> connections_;
-  std::set<int> open_sockets_;
   std::deque<FakeTaskScript> scripts_;
   std::map<FakeEndpoint, std::deque<FakeFault>> faults_;
   std::map<std::string, Task> tasks_;
@@ -685,7 +582,8 @@ class FakeGateway::Server {
   std::atomic<int> add_task_requests_{0};
   std::atomic<int> status_requests_{0};
   std::atomic<int> result_requests_{0};
-  std::atomic<int> connections_accepted_{0};
+  // Last, so it stops (and no handler runs any more) before the state above is gone.
+  FakeHttpServer http_;
 };
 
 FakeGateway::FakeGateway(FakeGatewayOptions options)

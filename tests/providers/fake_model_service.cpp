@@ -1,35 +1,26 @@
 #include "fake_model_service.h"
 
-#include <sys/socket.h>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <random>
-#include <set>
-#include <thread>
 
 #include "core/base64.h"
 #include "core/file_io.h"
+#include "fake_http_server.h"
 
 namespace atlas::test {
 namespace {
 
-namespace asio = boost::asio;
 namespace http = boost::beast::http;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
+using Request = FakeRequest;
+using Response = FakeResponse;
 using std::chrono::milliseconds;
 
 constexpr std::string_view kCreatePath = "/openapi/v1/retexture";
@@ -95,10 +86,7 @@ std::optional<std::string> data_uri_problem(const std::string& uri, bool image) 
   return std::nullopt;
 }
 
-struct Reply {
-  std::optional<Response> response;  // none: drop the connection
-  bool truncate = false;
-};
+using Reply = FakeReply;
 
 }  // namespace
 
@@ -117,26 +105,11 @@ class FakeModelService::Server {
  public:
   explicit Server(FakeModelServiceOptions options)
       : options_(std::move(options)),
-        acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        random_(std::random_device{}()) {
-    port_ = acceptor_.local_endpoint().port();
-    accept_thread_ = std::thread([this] { accept_loop(); });
-  }
+        random_(std::random_device{}()),
+        http_([this](const Request& request) { return handle(request); },
+              std::uint64_t{256} << 20) {}
 
-  ~Server() {
-    {
-      const std::lock_guard lock(mutex_);
-      stopping_ = true;
-      // shutdown() wakes the threads blocked in accept() and read() without touching
-      // the asio objects they own.
-      ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
-      for (int socket : open_sockets_) ::shutdown(socket, SHUT_RDWR);
-    }
-    accept_thread_.join();
-    for (std::thread& connection : connections_) connection.join();
-  }
-
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string base_url() const { return http_.base_url(); }
   const std::string& api_key() const { return options_.api_key; }
 
   void script_next_task(FakeModelTaskScript script) {
@@ -166,64 +139,6 @@ class FakeModelService::Server {
   }
 
  private:
-  void accept_loop() {
-    for (;;) {
-      tcp::socket socket(io_);
-      boost::system::error_code error;
-      acceptor_.accept(socket, error);
-      const std::lock_guard lock(mutex_);
-      if (stopping_) return;
-      if (error) continue;
-      open_sockets_.insert(socket.native_handle());
-      connections_.emplace_back(
-          [this, connection = std::move(socket)]() mutable { serve(std::move(connection)); });
-    }
-  }
-
-  void serve(tcp::socket socket) {
-    // Beast writes a response's header and body separately: with Nagle's algorithm the
-    // body would wait for the client's delayed ACK (40 ms), which no real server does.
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    boost::beast::flat_buffer buffer;
-    for (;;) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(std::uint64_t{256} << 20);
-      boost::system::error_code error;
-      http::read(socket, buffer, parser, error);
-      if (error) break;
-      const Request request = parser.release();
-      Reply reply = handle(request);
-      if (!reply.response) break;
-      Response& response = *reply.response;
-      response.keep_alive(request.keep_alive());
-      if (reply.truncate) {
-        write_truncated(socket, response);
-        break;
-      }
-      http::write(socket, response, error);
-      if (error || !request.keep_alive()) break;
-    }
-    {
-      const std::lock_guard lock(mutex_);
-      open_sockets_.erase(socket.native_handle());
-    }
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
-  }
-
-  // The headers with the full Content-Length, then half the body, then the end.
-  static void write_truncated(tcp::socket& socket, Response& response) {
-    std::string head = "HTTP/1.1 " + std::to_string(response.result_int()) + " " +
-                       std::string(response.reason()) + "\r\n";
-    for (const auto& field : response)
-      head += std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n";
-    head += "\r\n";
-    head += response.body().substr(0, response.body().size() / 2);
-    boost::system::error_code ignored;
-    asio::write(socket, asio::buffer(head), ignored);
-  }
-
   std::optional<FakeModelFault> next_fault(FakeModelEndpoint endpoint) {
     const std::lock_guard lock(mutex_);
     std::deque<FakeModelFault>& queue = faults_[endpoint];
@@ -406,15 +321,7 @@ class FakeModelService::Server {
   }
 
   FakeModelServiceOptions options_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  unsigned short port_ = 0;
-  std::thread accept_thread_;
-
   mutable std::mutex mutex_;
-  bool stopping_ = false;
-  std::vector<std::thread> connections_;
-  std::set<int> open_sockets_;
   std::deque<FakeModelTaskScript> scripts_;
   std::map<FakeModelEndpoint, std::deque<FakeModelFault>> faults_;
   std::map<std::string, Task> tasks_;
@@ -424,6 +331,8 @@ class FakeModelService::Server {
   std::atomic<int> create_requests_{0};
   std::atomic<int> poll_requests_{0};
   std::atomic<int> download_requests_{0};
+  // Last, so it stops (and no handler runs any more) before the state above is gone.
+  FakeHttpServer http_;
 };
 
 FakeModelService::FakeModelService(FakeModelServiceOptions options)
