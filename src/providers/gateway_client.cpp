@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
-#include <random>
 #include <thread>
 
 #include "formats/image_io.h"
@@ -243,14 +242,14 @@ class GenerationRun {
         request_(request),
         cancel_(cancel),
         progress_(progress),
-        random_(std::random_device{}()) {
+        backoff_(timing_.backoff_base, timing_.backoff_max) {
     generation_.record.model = request.task.model;
   }
 
   Generation run() {
     if (std::optional<GatewayError> failed = execute()) {
       generation_.candidates.clear();
-      generation_.error = scrubbed(std::move(*failed));
+      generation_.error = redacted(std::move(*failed), config_.api_key);
     }
     generation_.record.elapsed = std::chrono::duration_cast<Millis>(Clock::now() - started_);
     return std::move(generation_);
@@ -277,29 +276,6 @@ class GenerationRun {
 
   void report(double fraction) const {
     if (progress_) progress_(fraction);
-  }
-
-  // Defence in depth: whatever a server echoes, the key never leaves in an error.
-  GatewayError scrubbed(GatewayError error) const {
-    const std::string& key = config_.api_key;
-    if (key.empty()) return error;
-    for (std::size_t at = error.message.find(key); at != std::string::npos;
-         at = error.message.find(key, at))
-      error.message.replace(at, key.size(), "[redacted]");
-    return error;
-  }
-
-  Millis jittered(Millis low, Millis high) {
-    if (high <= low) return low;
-    std::uniform_int_distribution<Millis::rep> pick(low.count(), high.count());
-    return Millis(pick(random_));
-  }
-
-  Millis backoff(int failures) {
-    Millis delay = timing_.backoff_base;
-    for (int i = 0; i < failures && delay < timing_.backoff_max; ++i) delay *= 2;
-    delay = std::min(delay, timing_.backoff_max);
-    return jittered(delay / 2, delay);
   }
 
   HttpRequest request_to(std::string url, Millis timeout) const {
@@ -350,7 +326,7 @@ class GenerationRun {
     const int attempts = std::max(1, timing_.max_attempts);
     for (int attempt = 0; attempt < attempts; ++attempt) {
       if (attempt > 0 && !pause(next_wait_)) return cancelled();
-      next_wait_ = backoff(attempt);
+      next_wait_ = backoff_.after(attempt);
       for (std::size_t i = first_url; i < config_.base_urls.size(); ++i) {
         const std::string& base_url = config_.base_urls[i];
         if (cancel_.load()) return cancelled();
@@ -447,7 +423,7 @@ class GenerationRun {
         failed->message += " (gave up after " + std::to_string(failures) + " attempts)";
         return *failed;
       }
-      if (!pause(asked ? std::min(*asked, timing_.max_retry_after) : backoff(failures - 1)))
+      if (!pause(asked ? std::min(*asked, timing_.max_retry_after) : backoff_.after(failures - 1)))
         return cancelled();
     }
   }
@@ -505,7 +481,8 @@ class GenerationRun {
       }
       const double waited = std::chrono::duration<double>(now - submitted_).count();
       report(0.05 + 0.8 * waited / (waited + 20.0));
-      const Millis interval = jittered(timing_.poll_interval_min, timing_.poll_interval_max);
+      const Millis interval =
+          backoff_.between(timing_.poll_interval_min, timing_.poll_interval_max);
       if (!pause(std::min(interval, std::chrono::duration_cast<Millis>(deadline - now))))
         return cancelled();
     }
@@ -559,7 +536,7 @@ class GenerationRun {
   const GenerationRequest& request_;
   const std::atomic<bool>& cancel_;
   const GatewayProgress& progress_;
-  std::mt19937 random_;
+  JitteredBackoff backoff_;
   Generation generation_;
   Clock::time_point started_ = Clock::now();
   Clock::time_point submitted_ = started_;

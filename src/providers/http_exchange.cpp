@@ -69,4 +69,29 @@ bool wait_unless_cancelled(std::chrono::milliseconds duration, const std::atomic
   return false;
 }
 
+GatewayError redacted(GatewayError error, const std::string& secret) {
+  if (secret.empty()) return error;
+  for (std::size_t at = error.message.find(secret); at != std::string::npos;
+       at = error.message.find(secret, at))
+    error.message.replace(at, secret.size(), "[redacted]");
+  return error;
+}
+
+JitteredBackoff::JitteredBackoff(std::chrono::milliseconds base, std::chrono::milliseconds max)
+    : base_(base), max_(max), random_(std::random_device{}()) {}
+
+std::chrono::milliseconds JitteredBackoff::between(std::chrono::milliseconds low,
+                                                   std::chrono::milliseconds high) {
+  if (high <= low) return low;
+  std::uniform_int_distribution<std::chrono::milliseconds::rep> pick(low.count(), high.count());
+  return std::chrono::milliseconds(pick(random_));
+}
+
+std::chrono::milliseconds JitteredBackoff::after(int failures) {
+  std::chrono::milliseconds delay = base_;
+  for (int i = 0; i < failures && delay < max_; ++i) delay *= 2;
+  delay = std::min(delay, max_);
+  return between(delay / 2, delay);
+}
+
 }  // namespace atlas::providers

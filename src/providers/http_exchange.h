@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <random>
+#include <string>
 #include <string_view>
 
 #include "core/file_io.h"
@@ -32,5 +34,27 @@ GatewayError transport_error(const HttpError& error, std::string_view what, std:
 // Sleeps for `duration`, checking `cancel` every few milliseconds. Returns false as soon
 // as `cancel` turns true, true when the whole duration passed.
 bool wait_unless_cancelled(std::chrono::milliseconds duration, const std::atomic<bool>& cancel);
+
+// The error with every occurrence of `secret` (an API key) in its message replaced by
+// "[redacted]": whatever a service echoes back, a key never leaves in an error.
+GatewayError redacted(GatewayError error, const std::string& secret);
+
+// Jittered waits between polls and retries, so that many clients never act in step.
+// One a task run; not thread-safe.
+class JitteredBackoff {
+ public:
+  JitteredBackoff(std::chrono::milliseconds base, std::chrono::milliseconds max);
+
+  // A wait drawn uniformly from [low, high].
+  std::chrono::milliseconds between(std::chrono::milliseconds low, std::chrono::milliseconds high);
+  // The wait after `failures` failures in a row: base * 2^failures, capped at max, drawn
+  // from its upper half.
+  std::chrono::milliseconds after(int failures);
+
+ private:
+  std::chrono::milliseconds base_;
+  std::chrono::milliseconds max_;
+  std::mt19937 random_;
+};
 
 }  // namespace atlas::providers

@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cstring>
 #include <functional>
-#include <random>
 #include <thread>
 
 #include "core/base64.h"
@@ -162,7 +161,7 @@ class ModelRun {
         request_(request),
         cancel_(cancel),
         progress_(progress),
-        random_(std::random_device{}()) {
+        backoff_(timing_.backoff_base, timing_.backoff_max) {
     outcome_.record.provider = config.name;
     outcome_.record.model = request.model.empty() ? config.default_model : request.model;
   }
@@ -170,7 +169,7 @@ class ModelRun {
   HttpModelOutcome run() {
     if (std::optional<GatewayError> failed = execute()) {
       outcome_.result.reset();
-      outcome_.error = scrubbed(std::move(*failed));
+      outcome_.error = redacted(std::move(*failed), api_key_);
     }
     outcome_.record.elapsed = std::chrono::duration_cast<Millis>(Clock::now() - started_);
     return std::move(outcome_);
@@ -196,29 +195,7 @@ class ModelRun {
     if (progress_) progress_(fraction);
   }
 
-  // Defence in depth: whatever a service echoes, the key never leaves in an error.
-  GatewayError scrubbed(GatewayError error) const {
-    if (api_key_.empty()) return error;
-    for (std::size_t at = error.message.find(api_key_); at != std::string::npos;
-         at = error.message.find(api_key_, at))
-      error.message.replace(at, api_key_.size(), "[redacted]");
-    return error;
-  }
-
   GatewayError cancelled() const { return failure(GatewayErrorCode::Cancelled, "cancelled"); }
-
-  Millis jittered(Millis low, Millis high) {
-    if (high <= low) return low;
-    std::uniform_int_distribution<Millis::rep> pick(low.count(), high.count());
-    return Millis(pick(random_));
-  }
-
-  Millis backoff(int failures) {
-    Millis delay = timing_.backoff_base;
-    for (int i = 0; i < failures && delay < timing_.backoff_max; ++i) delay *= 2;
-    delay = std::min(delay, timing_.backoff_max);
-    return jittered(delay / 2, delay);
-  }
 
   Millis remaining() const {
     return std::max(Millis(0),
@@ -357,7 +334,7 @@ class ModelRun {
     for (int attempt = 0; attempt < attempts; ++attempt) {
       if (attempt > 0)
         if (std::optional<GatewayError> stopped = pause(next_wait, what)) return stopped;
-      next_wait = backoff(attempt);
+      next_wait = backoff_.after(attempt);
       if (cancel_.load()) return cancelled();
       HttpRequest request =
           request_to(config_.base_url + config_.create_path, timing_.request_timeout, true);
@@ -454,7 +431,8 @@ class ModelRun {
         return *failed;
       }
       if (std::optional<GatewayError> stopped = pause(
-              asked ? std::min(*asked, timing_.max_retry_after) : backoff(failures - 1), what))
+              asked ? std::min(*asked, timing_.max_retry_after) : backoff_.after(failures - 1),
+              what))
         return *stopped;
     }
   }
@@ -510,7 +488,8 @@ class ModelRun {
         return status[url_at].get<std::string>();
       }
       report_poll_progress(status);
-      const Millis interval = jittered(timing_.poll_interval_min, timing_.poll_interval_max);
+      const Millis interval =
+          backoff_.between(timing_.poll_interval_min, timing_.poll_interval_max);
       if (std::optional<GatewayError> stopped = pause(interval, what)) return *stopped;
     }
   }
@@ -567,7 +546,7 @@ class ModelRun {
   const pipeline::ModelRequest& request_;
   const std::atomic<bool>& cancel_;
   const pipeline::RemoteProgress& progress_;
-  std::mt19937 random_;
+  JitteredBackoff backoff_;
   HttpModelOutcome outcome_;
   Clock::time_point started_ = Clock::now();
   double reported_ = 0;
