@@ -128,6 +128,14 @@ struct UsageEntry {
   std::int64_t time_ms = 0;
 };
 
+// What Atlas charges for its own work; 404's generations come priced by the provider.
+struct Prices {
+  double api_call = 0;
+  double asset = 0;           // an output file of a job
+  double compute_second = 0;  // a second of a job's pipeline
+  std::string currency = "USD";
+};
+
 // What a lease holder learns when it renews: whether a client asked to cancel.
 struct LeaseStatus {
   bool cancel_requested = false;
@@ -189,6 +197,9 @@ class JobStore {
   virtual Status record_progress(const std::string& job_id, const std::string& worker_id,
                                  int progress, const std::string& current_node,
                                  const std::string& event_json) = 0;
+  // Gives a job back to the queue without counting the attempt, for a worker that shuts
+  // down cleanly in the middle of it. Fails when the lease was lost.
+  virtual Status release_job(const std::string& job_id, const std::string& worker_id) = 0;
   // Fails, changing nothing, when `worker_id` no longer holds the lease.
   virtual Status finish_job(const std::string& job_id, const std::string& worker_id,
                             const JobOutcome& outcome) = 0;
@@ -199,6 +210,8 @@ class JobStore {
 
   // Returns whether the entry was new (false: its key was recorded before).
   virtual Result<bool> record_usage(const UsageEntry& entry) = 0;
+  // Records many entries in one transaction, each as record_usage would.
+  virtual Status record_usage_batch(const std::vector<UsageEntry>& entries) = 0;
   // A tenant's entries with from_ms <= time < to_ms, oldest first.
   virtual Result<std::vector<UsageEntry>> usage(const std::string& tenant_id, std::int64_t from_ms,
                                                 std::int64_t to_ms) = 0;

@@ -707,6 +707,25 @@ Status SqliteJobStore::record_progress(const std::string& job_id, const std::str
   return transaction.commit();
 }
 
+Status SqliteJobStore::release_job(const std::string& job_id, const std::string& worker_id) {
+  const std::lock_guard lock(mutex_);
+  Transaction transaction(db_, file_);
+  if (!transaction.began()) return transaction.began();
+  Statement update(db_,
+                   "UPDATE jobs SET state = 'queued', lease_owner = '', lease_expires_ms = 0, "
+                   "attempts = MAX(attempts - 1, 0), progress = 0, current_node = '' WHERE id = ? "
+                   "AND lease_owner = ? AND state = 'running'");
+  update.bind(1, job_id).bind(2, worker_id);
+  if (update.step() != SQLITE_DONE) return db_error(db_, file_, "releasing " + job_id);
+  if (sqlite3_changes(db_) == 0)
+    return make_error(job_id + ": the lease of " + worker_id + " was lost");
+  if (Status added = append_event(db_, file_, job_id, "state",
+                                  state_event(JobState::Queued, ",\"reason\":\"released\""));
+      !added)
+    return added;
+  return transaction.commit();
+}
+
 Status SqliteJobStore::finish_job(const std::string& job_id, const std::string& worker_id,
                                   const JobOutcome& outcome) {
   if (!is_terminal(outcome.state))
@@ -762,6 +781,15 @@ Result<std::vector<JobEvent>> SqliteJobStore::events_after(const std::string& jo
 Result<bool> SqliteJobStore::record_usage(const UsageEntry& entry) {
   const std::lock_guard lock(mutex_);
   return insert_usage(db_, file_, entry);
+}
+
+Status SqliteJobStore::record_usage_batch(const std::vector<UsageEntry>& entries) {
+  const std::lock_guard lock(mutex_);
+  Transaction transaction(db_, file_);
+  if (!transaction.began()) return transaction.began();
+  for (const UsageEntry& entry : entries)
+    if (Result<bool> recorded = insert_usage(db_, file_, entry); !recorded) return recorded.error();
+  return transaction.commit();
 }
 
 Result<std::vector<UsageEntry>> SqliteJobStore::usage(const std::string& tenant_id,

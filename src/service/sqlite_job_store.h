@@ -52,6 +52,7 @@ class SqliteJobStore final : public JobStore {
                                   std::int64_t lease_ms) override;
   Status record_progress(const std::string& job_id, const std::string& worker_id, int progress,
                          const std::string& current_node, const std::string& event_json) override;
+  Status release_job(const std::string& job_id, const std::string& worker_id) override;
   Status finish_job(const std::string& job_id, const std::string& worker_id,
                     const JobOutcome& outcome) override;
 
@@ -59,6 +60,7 @@ class SqliteJobStore final : public JobStore {
                                              int limit) override;
 
   Result<bool> record_usage(const UsageEntry& entry) override;
+  Status record_usage_batch(const std::vector<UsageEntry>& entries) override;
   Result<std::vector<UsageEntry>> usage(const std::string& tenant_id, std::int64_t from_ms,
                                         std::int64_t to_ms) override;
   Result<std::vector<UsageEntry>> job_usage(const std::string& job_id) override;

@@ -1,0 +1,249 @@
+#include "service/job_worker.h"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "pipeline/executor.h"
+#include "service/ids.h"
+#include "service/job_pipeline.h"
+
+namespace atlas::service {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+JobWorkers::JobWorkers(JobStore& store, ArtifactStore& artifacts, WorkerOptions options)
+    : store_(store), artifacts_(artifacts), options_(std::move(options)) {
+  if (options_.worker_prefix.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    options_.worker_prefix = std::string(host) + ":" + std::to_string(getpid());
+  }
+  // A restarted process gets new names: its old leases are not its own any more.
+  options_.worker_prefix += ":" + random_id("", 3);
+}
+
+JobWorkers::~JobWorkers() { stop(); }
+
+void JobWorkers::start() {
+  for (int i = 0; i < std::max(1, options_.workers); ++i)
+    threads_.emplace_back([this, i] { loop(i); });
+}
+
+void JobWorkers::wake() {
+  {
+    const std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_one();
+}
+
+void JobWorkers::stop() {
+  stopping_ = true;
+  wake_.notify_all();
+  for (std::thread& thread : threads_)
+    if (thread.joinable()) thread.join();
+  threads_.clear();
+}
+
+void JobWorkers::loop(int index) {
+  const std::string worker_id = options_.worker_prefix + "/" + std::to_string(index);
+  while (!stopping_) {
+    auto leased = store_.lease_next_job(worker_id, options_.lease_ms, options_.max_attempts);
+    if (!leased) std::fprintf(stderr, "atlas serve: %s\n", leased.error().message.c_str());
+    if (leased && *leased) {
+      run_job(**leased, worker_id);
+      continue;
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, options_.idle_poll, [this] { return woken_ || stopping_.load(); });
+    woken_ = false;
+  }
+}
+
+namespace {
+
+// Renews the lease every heartbeat while a job runs, turning a lost lease, a client's
+// cancellation or the server's shutdown into the executor's cancel flag.
+class Heartbeat {
+ public:
+  Heartbeat(JobStore& store, const std::string& job_id, const std::string& worker_id,
+            const WorkerOptions& options, const std::atomic<bool>& stopping)
+      : thread_([&, job_id, worker_id] {
+          std::unique_lock lock(mutex_);
+          while (!done_) {
+            done_cv_.wait_for(lock, std::chrono::milliseconds(100));
+            if (done_) break;
+            if (stopping) {
+              stopped = true;
+              cancel = true;
+            }
+            if (std::chrono::steady_clock::now() - last_ < options.heartbeat) continue;
+            last_ = std::chrono::steady_clock::now();
+            auto renewed = store.renew_lease(job_id, worker_id, options.lease_ms);
+            if (!renewed) {
+              lost = true;
+              cancel = true;
+            } else if (renewed->cancel_requested) {
+              cancelled_by_client = true;
+              cancel = true;
+            }
+          }
+        }) {}
+  ~Heartbeat() {
+    {
+      const std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    done_cv_.notify_all();
+    thread_.join();
+  }
+
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> lost{false};
+  std::atomic<bool> cancelled_by_client{false};
+  std::atomic<bool> stopped{false};
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::thread thread_;
+};
+
+}  // namespace
+
+void JobWorkers::run_job(const Job& job, const std::string& worker_id) {
+  const auto fail = [&](const std::string& code, const std::string& message) {
+    JobOutcome outcome;
+    outcome.state = JobState::Failed;
+    outcome.error_code = code;
+    outcome.error_message = message;
+    if (Status done = store_.finish_job(job.id, worker_id, outcome); !done)
+      std::fprintf(stderr, "atlas serve: %s\n", done.error().message.c_str());
+    ++jobs_run_;
+  };
+  auto pipeline = load_job_pipeline(job.pipeline);
+  if (!pipeline) return fail("invalid_pipeline", pipeline.error().message);
+  if (pipeline->document.inputs.size() != job.inputs.size())
+    return fail("invalid_inputs", "the pipeline takes " +
+                                      std::to_string(pipeline->document.inputs.size()) +
+                                      " inputs, the job has " + std::to_string(job.inputs.size()));
+  auto work = artifacts_.make_work_dir(job.id, job.attempts);
+  if (!work) return fail("storage", work.error().message);
+  // Inputs under their uploaded names (formats without magic bytes are recognised by
+  // extension), as links to the stored assets.
+  std::vector<fs::path> inputs;
+  for (std::size_t i = 0; i < job.inputs.size(); ++i) {
+    auto asset = store_.find_asset(job.tenant_id, job.inputs[i]);
+    if (!asset || !*asset) return fail("invalid_inputs", "asset " + job.inputs[i] + " is gone");
+    const fs::path dir = *work / "inputs" / std::to_string(i);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    const fs::path link = dir / (*asset)->filename;
+    fs::create_symlink(fs::absolute(artifacts_.asset_path((*asset)->id)), link, ec);
+    if (ec) return fail("storage", link.string() + ": cannot link the input: " + ec.message());
+    inputs.push_back(link);
+  }
+
+  Heartbeat heartbeat(store_, job.id, worker_id, options_, stopping_);
+  const std::size_t total = std::max<std::size_t>(pipeline->ops.size(), 1);
+  std::size_t done_nodes = 0;
+  double last_fraction = -1;
+  pipeline::ExecuteOptions execute;
+  execute.jobs = options_.node_jobs;
+  execute.threads = options_.threads;
+  execute.cancel = &heartbeat.cancel;
+  execute.observer = [&](const pipeline::NodeEvent& event) {
+    using pipeline::NodeState;
+    if (event.state == NodeState::Queued) return;
+    if (event.state == NodeState::Progress) {
+      // Progress of a node comes often; a tenth of it is an event worth a transaction.
+      if (event.fraction - last_fraction < 0.1 && event.fraction < 1) return;
+      last_fraction = event.fraction;
+    } else {
+      last_fraction = -1;
+    }
+    if (event.state != NodeState::Started && event.state != NodeState::Progress) ++done_nodes;
+    const double fraction =
+        (double(done_nodes) + (event.state == NodeState::Progress ? event.fraction : 0)) /
+        double(total);
+    const int progress = std::min(99, int(fraction * 100));
+    Json data = {{"node", event.node},
+                 {"state", pipeline::to_string(event.state)},
+                 {"attempt", job.attempts}};
+    if (event.state == NodeState::Progress) data["fraction"] = event.fraction;
+    if (!event.message.empty()) data["message"] = event.message;
+    if (Status recorded =
+            store_.record_progress(job.id, worker_id, progress, event.node,
+                                   data.dump(-1, ' ', false, Json::error_handler_t::replace));
+        !recorded) {
+      heartbeat.lost = true;
+      heartbeat.cancel = true;
+    }
+  };
+  auto run = pipeline::execute_pipeline(*pipeline, inputs, execute);
+  std::error_code ignored;
+  if (heartbeat.lost) {
+    // Another worker owns the job now: nothing of this attempt may be recorded.
+    fs::remove_all(*work, ignored);
+    return;
+  }
+  if (heartbeat.stopped && !heartbeat.cancelled_by_client) {
+    if (Status released = store_.release_job(job.id, worker_id); !released)
+      std::fprintf(stderr, "atlas serve: %s\n", released.error().message.c_str());
+    fs::remove_all(*work, ignored);
+    return;
+  }
+  if (heartbeat.cancelled_by_client) {
+    JobOutcome outcome;
+    outcome.state = JobState::Cancelled;
+    outcome.error_code = "cancelled";
+    outcome.error_message = "cancelled by the client";
+    if (Status done = store_.finish_job(job.id, worker_id, outcome); !done)
+      std::fprintf(stderr, "atlas serve: %s\n", done.error().message.c_str());
+    ++jobs_run_;
+    fs::remove_all(*work, ignored);
+    return;
+  }
+  if (!run) {
+    fs::remove_all(*work, ignored);
+    return fail("pipeline_failed", run.error().message);
+  }
+  const fs::path outputs = *work / "out";
+  if (auto written = pipeline::write_outputs(*pipeline, *run, outputs); !written) {
+    fs::remove_all(*work, ignored);
+    return fail("output_failed", written.error().message);
+  }
+  // Publishing replaces what an earlier attempt published, so only the lease holder may.
+  if (auto renewed = store_.renew_lease(job.id, worker_id, options_.lease_ms); !renewed) {
+    fs::remove_all(*work, ignored);
+    return;
+  }
+  auto published = artifacts_.publish(job.id, outputs);
+  fs::remove_all(*work, ignored);
+  if (!published) return fail("storage", published.error().message);
+
+  JobOutcome outcome;
+  const Prices& prices = options_.prices;
+  for (const Artifact& artifact : *published) {
+    if (artifact.name == "pipeline_report.json") continue;  // the run's record, not a product
+    outcome.usage.push_back({"job:" + job.id + ":asset:" + artifact.name, job.tenant_id, job.id,
+                             UsageKind::Asset, "atlas", artifact.name, 1, prices.asset,
+                             prices.currency, "atlas", 0});
+  }
+  outcome.usage.push_back({"job:" + job.id + ":compute_seconds", job.tenant_id, job.id,
+                           UsageKind::ComputeSeconds, "atlas", pipeline->document.name,
+                           run->seconds, run->seconds * prices.compute_second, prices.currency,
+                           "atlas", 0});
+  if (Status done = store_.finish_job(job.id, worker_id, outcome); !done)
+    std::fprintf(stderr, "atlas serve: %s\n", done.error().message.c_str());
+  ++jobs_run_;
+}
+
+}  // namespace atlas::service
