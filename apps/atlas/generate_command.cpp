@@ -97,6 +97,10 @@ int run_generate(const GenerateOptions& options) {
     return fail("not_configured: no 404 API key: set ATLAS_404_API_KEY or 404.api_key in " +
                 (config_file ? config_file->string() : std::string("~/.config/atlas/config.yaml")));
 
+  Result<providers::PriceTable> prices =
+      providers::load_price_table(providers::process_environment(), config_file);
+  if (!prices) return fail(prices.error().message);
+
   Result<Json> params = model_params(options.params);
   if (!params) return fail("bad_request: " + params.error().message);
   Json request_options = {{"model", options.model}, {"candidates", options.candidates}};
@@ -107,6 +111,8 @@ int run_generate(const GenerateOptions& options) {
   request.kind = is_mesh_model(options.model) ? pipeline::RemoteAssetKind::Mesh
                                               : pipeline::RemoteAssetKind::Splat;
   request.options_json = request_options.dump();
+  std::vector<pipeline::UsageRecord> usage;
+  request.usage = [&usage](const pipeline::UsageRecord& record) { usage.push_back(record); };
   // The client checks the prompt, image and model rules before anything is sent.
   if (options.image.empty()) {
     request.prompt = options.prompt;
@@ -133,7 +139,8 @@ int run_generate(const GenerateOptions& options) {
       [observed](const providers::GatewayGenerationReport& report) {
         std::lock_guard lock(observed->mutex);
         observed->report = report;
-      });
+      },
+      *prices);
   Result<pipeline::RemoteAsset> answer = provider.generate(request, interrupted(), [](double) {});
   if (interrupted()) return interrupted_exit();
   if (!answer) return fail(answer.error().message);
@@ -189,6 +196,7 @@ int run_generate(const GenerateOptions& options) {
         {"bytes", file.bytes.size()},
         {"sha256", sha256_hex(file.bytes)}}},
       {"selection", selection},
+      {"usage", Json::parse(pipeline::usage_report_json(usage))},
       // Orchestration overhead: everything but the gateway's exchanges (submitting,
       // polling, downloading) and best-of-N's local scoring.
       {"timings_ms",

@@ -142,6 +142,8 @@ int run_pipeline(const PipelineRunOptions& options) {
                        event.message.c_str());
         }
       };
+      std::vector<pipeline::UsageRecord> usage;  // kept to name the charges of a failed run
+      execute.usage = [&usage](const pipeline::UsageRecord& record) { usage.push_back(record); };
       auto result = pipeline::execute_pipeline(*pipeline, {inputs[i]}, execute);
       if (result) {
         outcome.seconds = result->seconds;
@@ -157,6 +159,13 @@ int run_pipeline(const PipelineRunOptions& options) {
                        warning.c_str());
       } else {
         outcome.error = result.error().message;
+        std::lock_guard lock(print);
+        for (const pipeline::UsageRecord& call : usage)
+          std::fprintf(
+              stderr, "%satlas: %s: node '%s' called %s (%s, task %s): %.4g %s billed by %s\n",
+              terminal ? "\n" : "", label.c_str(), call.node.c_str(), call.provider.c_str(),
+              call.model.c_str(), call.task_id.empty() ? "unknown" : call.task_id.c_str(),
+              call.cost, call.currency.c_str(), call.billed_by.c_str());
       }
       if (terminal && batch) {
         std::lock_guard lock(print);

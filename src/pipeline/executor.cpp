@@ -284,6 +284,11 @@ class Attempt {
     context.progress = [this, &name](double fraction) {
       notify(name, NodeState::Progress, fraction);
     };
+    context.record_usage = [this, &name](const UsageRecord& record) {
+      UsageRecord made_here = record;
+      made_here.node = name;
+      options_.usage(made_here);
+    };
     bool skipped = false;
     {
       std::lock_guard lock(mutex_);
@@ -416,6 +421,16 @@ Result<PipelineRun> execute_pipeline(const Pipeline& pipeline,
     input_values.emplace_back(InputFile{path, sha256_hex(*bytes)});
   }
 
+  // Every attempt's calls, handed on as they are made.
+  std::mutex usage_mutex;
+  std::vector<UsageRecord> usage;
+  ExecuteOptions attempt_options = options;
+  attempt_options.usage = [&](const UsageRecord& record) {
+    std::lock_guard lock(usage_mutex);
+    usage.push_back(record);
+    if (options.usage) options.usage(record);
+  };
+
   // Each retry is a new attempt of the changed pipeline: the nodes it did not change
   // come from the cache.
   std::optional<Pipeline> retried;
@@ -423,7 +438,7 @@ Result<PipelineRun> execute_pipeline(const Pipeline& pipeline,
   std::vector<int> retries(pipeline.ops.size(), 0);
   while (true) {
     const Pipeline& current = retried ? *retried : pipeline;
-    Attempt attempt(current, input_values, options);
+    Attempt attempt(current, input_values, attempt_options);
     if (Status status = attempt.run(); !status) {
       if (options.cancel && options.cancel->load()) return make_error("cancelled");
       return status.error();
@@ -456,6 +471,7 @@ Result<PipelineRun> execute_pipeline(const Pipeline& pipeline,
     PipelineRun run;
     run.nodes = attempt.records();
     run.warnings = attempt.warnings();
+    run.usage = usage;
     run.provenance_json = attempt.provenance();
     for (const Edge& output : current.outputs) {
       if (output.node < 0) {
@@ -543,6 +559,7 @@ Result<std::vector<std::filesystem::path>> write_outputs(const Pipeline& pipelin
                        {"nodes", nodes},
                        {"gates", gates},
                        {"warnings", run.warnings},
+                       {"usage", Json::parse(usage_report_json(run.usage))},
                        {"provenance", Json::parse(run.provenance_json, nullptr, false)}};
   if (Status status = write("pipeline_report.json", as_bytes(report.dump(2) + "\n")); !status)
     return status.error();

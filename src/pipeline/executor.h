@@ -14,6 +14,7 @@
 #include "core/result.h"
 #include "pipeline/document.h"
 #include "pipeline/node_cache.h"
+#include "pipeline/usage_record.h"
 
 namespace atlas::pipeline {
 
@@ -40,6 +41,9 @@ struct ExecuteOptions {
   // JSON object's text: provider, model, task id); the provenance of every written file
   // records it as `generation`. Empty: a generate node's provider, if any.
   std::string generation_json;
+  // Told of every call to a remote service as it is made, also when the run later fails
+  // (the call may be charged all the same). PipelineRun::usage lists them too.
+  UsageSink usage;
 };
 
 struct NodeRecord {
@@ -62,6 +66,8 @@ struct PipelineRun {
   std::vector<NodeRecord> nodes;  // one a node, in document order (of the last attempt)
   std::vector<GateRecord> gates;
   std::vector<std::string> warnings;  // from every report a node made
+  // Every call to a remote service, of every attempt (a gate's retry pays again).
+  std::vector<UsageRecord> usage;
   std::string provenance_json;
   double seconds = 0;
 };
@@ -74,7 +80,8 @@ Result<PipelineRun> execute_pipeline(const Pipeline& pipeline,
 
 // Writes the run's outputs into `directory` (created when missing): `files` values as
 // their files, reports as <output>.json, images as <output>.png; and
-// pipeline_report.json (nodes with their state and time, gates, warnings, provenance).
+// pipeline_report.json (nodes with their state and time, gates, warnings, usage,
+// provenance).
 // Returns the paths written.
 Result<std::vector<std::filesystem::path>> write_outputs(const Pipeline& pipeline,
                                                          const PipelineRun& run,

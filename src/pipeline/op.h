@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "pipeline/usage_record.h"
 #include "pipeline/value.h"
 
 namespace atlas::pipeline {
@@ -68,6 +69,8 @@ struct OpContext {
   std::string input_stem;
   std::function<void(double fraction)> progress = [](double) {};
   const std::atomic<bool>* cancel_flag = nullptr;
+  // Where ops that call remote services report each call (see usage_record.h).
+  UsageSink record_usage = [](const UsageRecord&) {};
 
   bool cancelled() const { return cancel_flag && cancel_flag->load(); }
   // Typed parameter access; the parameter must be declared with that type.

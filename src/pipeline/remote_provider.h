@@ -14,6 +14,7 @@
 
 #include "core/file_io.h"
 #include "core/result.h"
+#include "pipeline/usage_record.h"
 #include "pipeline/value.h"
 
 namespace atlas::pipeline {
@@ -29,6 +30,8 @@ struct GenerateRequest {
   // The provider's own settings as a JSON object's text (for 404: "model", "seed",
   // "model_params"); providers reject keys they do not know.
   std::string options_json = "{}";
+  // Where the provider reports each call it made to a service; empty: nowhere.
+  UsageSink usage;
 };
 
 // A model that turns an asset (and/or an image) into another asset: re-meshing,
@@ -38,6 +41,7 @@ struct ModelRequest {
   Value input;        // empty, or a splat, mesh or LOD chain
   Value image;        // empty, or an image
   std::string options_json = "{}";
+  UsageSink usage;  // as GenerateRequest::usage
 };
 
 // An asset as the service sent it: the file's bytes and its extension ("spz", "ply",

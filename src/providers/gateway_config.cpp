@@ -104,16 +104,25 @@ Result<std::vector<std::string>> parse_base_urls(std::string_view list) {
   return urls;
 }
 
+Result<std::optional<std::filesystem::path>> config_file_to_read(
+    const EnvironmentLookup& environment, const std::optional<std::filesystem::path>& file) {
+  const std::optional<std::filesystem::path> path = file ? file : default_config_path(environment);
+  std::error_code ignored;
+  if (!path || (!file && !std::filesystem::exists(*path, ignored)))
+    return std::optional<std::filesystem::path>();
+  if (!std::filesystem::is_regular_file(*path, ignored))
+    return make_error("config file " + path->string() + ": no such file");
+  return path;
+}
+
 Result<GatewayConfig> load_gateway_config(const EnvironmentLookup& environment,
                                           const std::optional<std::filesystem::path>& file) {
   GatewayConfig config;
-  const std::optional<std::filesystem::path> path = file ? file : default_config_path(environment);
-  std::error_code ignored;
-  if (path && (file || std::filesystem::exists(*path, ignored))) {
-    const std::string where = "config file " + path->string();
-    if (!std::filesystem::is_regular_file(*path, ignored))
-      return make_error(where + ": no such file");
-    Result<YAML::Node> section = gateway_section(*path);
+  Result<std::optional<std::filesystem::path>> path = config_file_to_read(environment, file);
+  if (!path) return path.error();
+  if (*path) {
+    const std::string where = "config file " + (*path)->string();
+    Result<YAML::Node> section = gateway_section(**path);
     if (!section) return with_context(where, section.error());
     if (Status applied = apply_file(*section, config); !applied)
       return with_context(where, applied.error());

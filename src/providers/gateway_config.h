@@ -45,6 +45,11 @@ std::optional<std::filesystem::path> default_config_path(const EnvironmentLookup
 // a key never crosses a network in clear text. Fails on an empty list or a bad URL.
 Result<std::vector<std::string>> parse_base_urls(std::string_view list);
 
+// The config file to read: `file` when one is named (failing, naming it, when it is not
+// a file), else the default path when a file is there; nullopt when there is none.
+Result<std::optional<std::filesystem::path>> config_file_to_read(
+    const EnvironmentLookup& environment, const std::optional<std::filesystem::path>& file);
+
 // Reads `file` (a missing file is no error when it is the default path, i.e. when
 // `file` is nullopt; a named file must exist), then applies the environment. Fails on
 // unreadable or malformed files and bad URLs, naming the file; the key is never quoted.

@@ -93,8 +93,12 @@ CandidateChooser first_decoded_candidate() {
 }
 
 GatewayProvider::GatewayProvider(std::shared_ptr<const GatewayClient> client,
-                                 CandidateChooser chooser, GatewayGenerationObserver observer)
-    : client_(std::move(client)), chooser_(std::move(chooser)), observer_(std::move(observer)) {}
+                                 CandidateChooser chooser, GatewayGenerationObserver observer,
+                                 PriceTable prices)
+    : client_(std::move(client)),
+      chooser_(std::move(chooser)),
+      observer_(std::move(observer)),
+      prices_(std::move(prices)) {}
 
 Result<pipeline::RemoteAsset> GatewayProvider::generate(
     const pipeline::GenerateRequest& request, const std::atomic<bool>& cancel,
@@ -111,6 +115,16 @@ Result<pipeline::RemoteAsset> GatewayProvider::generate(
 
   GatewayGenerationReport report;
   const auto finish = [&](Result<pipeline::RemoteAsset> outcome) {
+    const GenerationRecord& record = report.record;
+    report_task_call({.provider = "404",
+                      .model = record.model,
+                      .billed_by = "404",
+                      .task_id = record.task_id,
+                      .task_outcome_unknown = record.task_outcome_unknown,
+                      .create_requests = record.add_task_requests,
+                      .seconds = std::chrono::duration<double>(record.elapsed).count(),
+                      .succeeded = outcome.ok()},
+                     prices_, request.usage);
     if (observer_) observer_(report);
     return outcome;
   };

@@ -20,6 +20,7 @@
 
 #include "pipeline/remote_provider.h"
 #include "providers/gateway_client.h"
+#include "providers/price_table.h"
 
 namespace atlas::providers {
 
@@ -60,7 +61,7 @@ class GatewayProvider final : public pipeline::RemoteProvider {
  public:
   explicit GatewayProvider(std::shared_ptr<const GatewayClient> client,
                            CandidateChooser chooser = first_decoded_candidate(),
-                           GatewayGenerationObserver observer = {});
+                           GatewayGenerationObserver observer = {}, PriceTable prices = {});
 
   std::string name() const override { return "404"; }
 
@@ -68,7 +69,8 @@ class GatewayProvider final : public pipeline::RemoteProvider {
   // that does not make the requested kind, and images the gateway would refuse; errors
   // from the gateway read "<code>: <message>" (GatewayError::as_error). The first
   // candidate is returned encoded for the op to decode; with candidates "all" the
-  // chooser's pick is returned decoded.
+  // chooser's pick is returned decoded. Every call that reached the gateway is reported
+  // to request.usage, priced from the table the provider was made with, billed by 404.
   Result<pipeline::RemoteAsset> generate(const pipeline::GenerateRequest& request,
                                          const std::atomic<bool>& cancel,
                                          const pipeline::RemoteProgress& progress) const override;
@@ -77,6 +79,7 @@ class GatewayProvider final : public pipeline::RemoteProvider {
   std::shared_ptr<const GatewayClient> client_;
   CandidateChooser chooser_;
   GatewayGenerationObserver observer_;
+  PriceTable prices_;
 };
 
 }  // namespace atlas::providers

@@ -575,15 +575,27 @@ class ModelRun {
 
 }  // namespace
 
-HttpModelProvider::HttpModelProvider(HttpModelConfig config, const EnvironmentLookup& environment)
-    : config_(std::move(config)) {
+HttpModelProvider::HttpModelProvider(HttpModelConfig config, const EnvironmentLookup& environment,
+                                     PriceTable prices)
+    : config_(std::move(config)), prices_(std::move(prices)) {
   if (std::optional<std::string> key = environment(config_.key_env)) api_key_ = *key;
 }
 
 HttpModelOutcome HttpModelProvider::run(const pipeline::ModelRequest& request,
                                         const std::atomic<bool>& cancel,
                                         const pipeline::RemoteProgress& progress) const {
-  return ModelRun(config_, api_key_, http_, request, cancel, progress).run();
+  HttpModelOutcome outcome = ModelRun(config_, api_key_, http_, request, cancel, progress).run();
+  const HttpModelRecord& record = outcome.record;
+  report_task_call({.provider = record.provider,
+                    .model = record.model,
+                    .billed_by = record.provider,
+                    .task_id = record.task_id,
+                    .task_outcome_unknown = record.task_outcome_unknown,
+                    .create_requests = record.create_requests,
+                    .seconds = std::chrono::duration<double>(record.elapsed).count(),
+                    .succeeded = outcome.ok()},
+                   prices_, request.usage);
+  return outcome;
 }
 
 Result<pipeline::RemoteAsset> HttpModelProvider::run_model(
@@ -598,10 +610,11 @@ Result<pipeline::RemoteAsset> HttpModelProvider::run_model(
 }
 
 Result<std::shared_ptr<const pipeline::RemoteProvider>> load_http_model_provider(
-    const std::filesystem::path& file, const EnvironmentLookup& environment) {
+    const std::filesystem::path& file, const EnvironmentLookup& environment, PriceTable prices) {
   Result<HttpModelConfig> config = load_http_model_config(file);
   if (!config) return config.error();
-  auto provider = std::make_shared<const HttpModelProvider>(std::move(config).value(), environment);
+  auto provider = std::make_shared<const HttpModelProvider>(std::move(config).value(), environment,
+                                                            std::move(prices));
   pipeline::register_remote_provider(provider);
   return std::shared_ptr<const pipeline::RemoteProvider>(provider);
 }

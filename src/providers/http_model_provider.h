@@ -24,6 +24,7 @@
 #include "providers/gateway_error.h"
 #include "providers/http_client.h"
 #include "providers/http_model_config.h"
+#include "providers/price_table.h"
 
 namespace atlas::providers {
 
@@ -50,8 +51,10 @@ struct HttpModelOutcome {
 class HttpModelProvider final : public pipeline::RemoteProvider {
  public:
   // Reads the key from config.key_env in `environment` now; without one the provider
-  // still registers and every call fails with not_configured.
-  HttpModelProvider(HttpModelConfig config, const EnvironmentLookup& environment);
+  // still registers and every call fails with not_configured. Calls are priced from
+  // `prices` under the declaration's name and billed by it.
+  HttpModelProvider(HttpModelConfig config, const EnvironmentLookup& environment,
+                    PriceTable prices = {});
 
   std::string name() const override { return config_.name; }
 
@@ -59,7 +62,8 @@ class HttpModelProvider final : public pipeline::RemoteProvider {
   // options the template does not name, a non-object options text, a splat input or
   // a placeholder inside text without a value), creates the task, polls it with
   // jittered intervals until a succeeded or failed status or the timeout, and
-  // downloads the result. Returns within about 10 ms of `cancel` turning true, or when
+  // downloads the result; every call that reached the service is reported to
+  // request.usage. Returns within about 10 ms of `cancel` turning true, or when
   // the running request notices.
   //
   // Retries, and why they never create a second task: the create request is repeated
@@ -82,6 +86,7 @@ class HttpModelProvider final : public pipeline::RemoteProvider {
 
  private:
   HttpModelConfig config_;
+  PriceTable prices_;
   std::string api_key_;
   HttpClient http_;
 };
@@ -90,7 +95,7 @@ class HttpModelProvider final : public pipeline::RemoteProvider {
 // and registers it (pipeline::register_remote_provider), replacing one of the same
 // name. Errors name the file, and for declaration errors the line, column and field.
 Result<std::shared_ptr<const pipeline::RemoteProvider>> load_http_model_provider(
-    const std::filesystem::path& file,
-    const EnvironmentLookup& environment = process_environment());
+    const std::filesystem::path& file, const EnvironmentLookup& environment = process_environment(),
+    PriceTable prices = {});
 
 }  // namespace atlas::providers

@@ -225,6 +225,12 @@ Result<pipeline::RemoteAsset> ProviderChain::generate(
     Result<std::string> options = merged_options(request.options_json, link.options_json);
     if (!options) return finish(with_context(label, options.error()));
     link_request.options_json = std::move(options).value();
+    if (request.usage)
+      link_request.usage = [this, &request](const pipeline::UsageRecord& record) {
+        pipeline::UsageRecord through_chain = record;
+        if (through_chain.chain.empty()) through_chain.chain = spec_.name;
+        request.usage(through_chain);
+      };
 
     for (int attempt = 0; attempt < link.attempts; ++attempt) {
       if (cancel) return finish(make_error("cancelled"));
@@ -264,15 +270,13 @@ Result<pipeline::RemoteAsset> ProviderChain::generate(
 Result<ChainConfig> load_chain_config(const EnvironmentLookup& environment,
                                       const std::optional<std::filesystem::path>& file) {
   ChainConfig config;
-  const std::optional<std::filesystem::path> path = file ? file : default_config_path(environment);
-  std::error_code ignored;
-  if (!path || (!file && !std::filesystem::exists(*path, ignored))) return config;
-  const std::string where = "config file " + path->string();
-  if (!std::filesystem::is_regular_file(*path, ignored))
-    return make_error(where + ": no such file");
+  Result<std::optional<std::filesystem::path>> path = config_file_to_read(environment, file);
+  if (!path) return path.error();
+  if (!*path) return config;
+  const std::string where = "config file " + (*path)->string();
   std::string chain;
   try {
-    const YAML::Node root = YAML::LoadFile(path->string());
+    const YAML::Node root = YAML::LoadFile((*path)->string());
     if (!root.IsDefined() || root.IsNull()) return config;
     if (const YAML::Node breaker = root["circuit_breaker"]; breaker.IsDefined()) {
       config.breaker.failure_threshold = breaker["failure_threshold"].as<int>(3);

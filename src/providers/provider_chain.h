@@ -128,7 +128,8 @@ class ProviderChain final : public pipeline::RemoteProvider {
   // Tries the links in order as the top of this file says. Fails with the first error
   // that does not fall through ("link 2 (provider '404'): unauthorized: ..."), or, when
   // every link failed or was skipped, with each link's failure; "cancelled" when
-  // `cancel` turned true.
+  // `cancel` turned true. The links' usage records reach request.usage with the chain
+  // named (an inner chain's name is kept).
   Result<pipeline::RemoteAsset> generate(const pipeline::GenerateRequest& request,
                                          const std::atomic<bool>& cancel,
                                          const pipeline::RemoteProgress& progress) const override;

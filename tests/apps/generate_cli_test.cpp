@@ -170,7 +170,9 @@ TEST_F(GenerateCli, APipelineRunsOnTheResultWithItsProvenance) {
 // gives the asset.
 TEST_F(GenerateCli, AtlasRunGeneratesThroughAConfiguredChain) {
   fs::create_directories(dir_ / "config" / "atlas");
-  std::ofstream(dir_ / "config" / "atlas" / "config.yaml") << R"(chains:
+  std::ofstream(dir_ / "config" / "atlas" / "config.yaml") << R"(prices:
+  "404": {404-3dgs: 0.15, 404-mesh: 0.25}
+chains:
   robust-3dgs:
     - provider: "404"
       options: {seed: 1}
@@ -212,6 +214,55 @@ outputs:
             std::string::npos)
       << run.err;
   expect_no_key(run);
+
+  // Both tasks were created, so both are charged: 404's, passed through at the table's price.
+  const Json report =
+      Json::parse(test::slurp(dir_ / "out" / "pipeline_report.json"), nullptr, false);
+  const Json& calls = report["usage"]["calls"];
+  ASSERT_EQ(calls.size(), 2u) << report.dump(2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(calls[i]["node"], "generate");
+    EXPECT_EQ(calls[i]["provider"], "404");
+    EXPECT_EQ(calls[i]["chain"], "robust-3dgs");
+    EXPECT_EQ(calls[i]["model"], "404-3dgs");
+    EXPECT_EQ(calls[i]["billed_by"], "404");
+    EXPECT_EQ(calls[i]["cost"], 0.15);
+    EXPECT_EQ(calls[i]["succeeded"], i == 1);
+    EXPECT_EQ(calls[i]["task_id"].get<std::string>().size(), 36u);
+  }
+  EXPECT_DOUBLE_EQ(report["usage"]["billed_by"]["404"]["USD"].get<double>(), 0.30);
+}
+
+TEST_F(GenerateCli, GenerationJsonCarriesTheUsageRecordPricedFromTheConfig) {
+  fs::create_directories(dir_ / "config" / "atlas");
+  std::ofstream(dir_ / "config" / "atlas" / "config.yaml") << R"(prices:
+  currency: EUR
+  "404": {404-3dgs: 0.12}
+)";
+  const CliRun run = atlas("generate \"a red chair\" -o " + out());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const Json generation = generation_json();
+  const Json& calls = generation["usage"]["calls"];
+  ASSERT_EQ(calls.size(), 1u) << generation.dump(2);
+  EXPECT_EQ(calls[0]["task_id"], generation["task"]["id"]);
+  EXPECT_EQ(calls[0]["cost"], 0.12);
+  EXPECT_EQ(calls[0]["currency"], "EUR");
+  EXPECT_EQ(calls[0]["billed_by"], "404");
+  EXPECT_TRUE(calls[0]["priced"].get<bool>());
+  EXPECT_GT(calls[0]["seconds"].get<double>(), 0);
+  EXPECT_EQ(generation["usage"]["total"]["EUR"], 0.12);
+}
+
+TEST_F(GenerateCli, AMalformedPriceTableIsRefusedNamingTheFileAndLine) {
+  fs::create_directories(dir_ / "config" / "atlas");
+  const fs::path config = dir_ / "config" / "atlas" / "config.yaml";
+  std::ofstream(config) << "prices:\n  \"404\":\n    404-3dgs: -1\n";
+  const CliRun run = atlas("generate \"a red chair\" -o " + out());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find(config.string() + ":3: prices.404.404-3dgs must be a price"),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(gateway_.add_task_requests(), 0);
 }
 
 TEST_F(GenerateCli, InsufficientBalanceIsOneClearLineWithoutTheKey) {

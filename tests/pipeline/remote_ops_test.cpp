@@ -2,9 +2,16 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
 
 #include "formats/splat_formats.h"
 #include "op_test_support.h"
+#include "pipeline/document.h"
+#include "pipeline/executor.h"
 #include "pipeline/op.h"
 #include "pipeline/remote_provider.h"
 #include "test_support.h"
@@ -108,6 +115,90 @@ OpContext context_for(const std::string& op_name) {
 
 Result<Values> run(const OpContext& context, const std::string& op_name) {
   return find_op(op_name)->run(context);
+}
+
+// A provider that reports one charged call for each generation, as the 404 provider does.
+class Metered final : public RemoteProvider {
+ public:
+  std::string name() const override { return "metered"; }
+  Result<RemoteAsset> generate(const GenerateRequest& request, const std::atomic<bool>&,
+                               const RemoteProgress&) const override {
+    UsageRecord record;
+    record.provider = "metered";
+    record.model = "m-1";
+    record.task_id = "task-" + request.prompt;
+    record.cost = 0.15;
+    record.priced = true;
+    record.billed_by = "404";
+    record.succeeded = true;
+    request.usage(record);
+    return RemoteAsset{EncodedAsset{FakeGateway::hamburger_ply(), "ply"}};
+  }
+};
+
+// Runs `text` (a pipeline whose one input is not read) with a usage sink.
+Result<PipelineRun> run_metered(const std::string& text, std::vector<UsageRecord>& seen) {
+  Result<PipelineDocument> document = parse_pipeline(text, "metered.yaml");
+  if (!document) return document.error();
+  Result<Pipeline> pipeline = check_pipeline(std::move(document).value());
+  if (!pipeline) return pipeline.error();
+  const std::filesystem::path input = test::scratch_dir() / "unused.txt";
+  std::ofstream(input) << "not read\n";
+  ExecuteOptions options;
+  options.usage = [&seen](const UsageRecord& record) { seen.push_back(record); };
+  return execute_pipeline(*pipeline, {input}, options);
+}
+
+TEST(PipelineUsage, EveryCallIsInTheRunAndItsReportWithItsNode) {
+  const Registered registered(std::make_shared<Metered>());
+  std::vector<UsageRecord> seen;
+  const std::string text = R"(pipeline: metered
+inputs: {source: file}
+nodes:
+  first: {op: generate, params: {prompt: a, provider: metered}}
+  second: {op: generate, params: {prompt: b, provider: metered}}
+  export_first: {op: export, inputs: {model: first}, params: {format: ply, name: a}}
+  export_second: {op: export, inputs: {model: second}, params: {format: ply, name: b}}
+outputs: {a: export_first, b: export_second}
+)";
+  Result<PipelineRun> run = run_metered(text, seen);
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  ASSERT_EQ(run->usage.size(), 2u);
+  EXPECT_EQ(seen.size(), 2u);
+  std::set<std::string> nodes;
+  for (const UsageRecord& record : run->usage) nodes.insert(record.node + "/" + record.task_id);
+  EXPECT_EQ(nodes, (std::set<std::string>{"first/task-a", "second/task-b"}));
+
+  Result<Pipeline> pipeline = check_pipeline(*parse_pipeline(text, "metered.yaml"));
+  ASSERT_TRUE(pipeline.ok());
+  const std::filesystem::path out = test::scratch_dir() / "out";
+  ASSERT_TRUE(write_outputs(*pipeline, *run, out).ok());
+  const Bytes report_bytes = test::must_read(out / "pipeline_report.json");
+  const nlohmann::json report = nlohmann::json::parse(report_bytes.begin(), report_bytes.end());
+  EXPECT_EQ(report["usage"]["calls"].size(), 2u);
+  EXPECT_DOUBLE_EQ(report["usage"]["billed_by"]["404"]["USD"].get<double>(), 0.30);
+}
+
+// A run that fails after a paid call still tells the sink of it: the charge stands.
+TEST(PipelineUsage, ACallBeforeAFailureReachesTheSink) {
+  const Registered metered(std::make_shared<Metered>());
+  const Registered echo(std::make_shared<EchoModel>());
+  std::vector<UsageRecord> seen;
+  Result<PipelineRun> run = run_metered(R"(pipeline: metered
+inputs: {source: file}
+nodes:
+  generate: {op: generate, params: {prompt: a, provider: metered}}
+  refine: {op: http_model, inputs: {input: generate}, params: {provider: echo, model: nope}}
+  export: {op: export, inputs: {model: refine}, params: {format: ply}}
+outputs: {a: export}
+)",
+                                        seen);
+  ASSERT_FALSE(run.ok());
+  EXPECT_NE(run.error().message.find("unknown model 'nope'"), std::string::npos)
+      << run.error().message;
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].node, "generate");
+  EXPECT_EQ(seen[0].cost, 0.15);
 }
 
 TEST(GenerateOp, FailsClearlyWhenNoProviderIsRegistered) {

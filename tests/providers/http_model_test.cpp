@@ -331,6 +331,38 @@ TEST_F(HttpModelTest, AFailedTaskEndsWithItsMessage) {
   EXPECT_EQ(fake_.create_requests(), 1);
 }
 
+// Each call is metered under the declaration's name, priced from the table: a task that
+// ran costs its price whether it succeeded or failed; a refused create costs nothing.
+TEST_F(HttpModelTest, EveryCallThatReachedTheServiceIsAUsageRecord) {
+  PriceTable prices;
+  prices.prices["meshy-retexture"]["default"] = 0.4;
+  const HttpModelProvider model(meshy_config(), environment_with(fake_.api_key()), prices);
+  std::vector<pipeline::UsageRecord> usage;
+  pipeline::ModelRequest request = retexture();
+  request.usage = [&](const pipeline::UsageRecord& record) { usage.push_back(record); };
+
+  ASSERT_EQ(code_of(run(model, request)), "ok");
+  fake_.script_next_task(script(0ms, 5ms, "The input mesh has no UVs."));
+  ASSERT_EQ(code_of(run(model, request)), "generation_failed");
+  fake_.inject(FakeModelEndpoint::Create,
+               FakeModelFault::answer(402, R"({"message":"Insufficient funds."})"));
+  ASSERT_EQ(code_of(run(model, request)), "insufficient_balance");
+
+  ASSERT_EQ(usage.size(), 3u);
+  for (const pipeline::UsageRecord& record : usage) {
+    EXPECT_EQ(record.provider, "meshy-retexture");
+    EXPECT_EQ(record.billed_by, "meshy-retexture");
+    EXPECT_TRUE(record.priced);
+  }
+  EXPECT_TRUE(usage[0].succeeded);
+  EXPECT_FALSE(usage[0].task_id.empty());
+  EXPECT_EQ(usage[0].cost, 0.4);
+  EXPECT_FALSE(usage[1].succeeded);
+  EXPECT_EQ(usage[1].cost, 0.4);
+  EXPECT_TRUE(usage[2].task_id.empty());
+  EXPECT_EQ(usage[2].cost, 0);
+}
+
 TEST_F(HttpModelTest, RefusalsFailAtOnceWithTheirCodes) {
   const auto refused = [&](std::shared_ptr<HttpModelProvider> model, FakeModelFault fault,
                            std::string code, std::string fragment) {

@@ -74,6 +74,7 @@ Result<Values> run_generate(const OpContext& context) {
   request.image = *image;
   request.kind = context.text("kind") == "mesh" ? RemoteAssetKind::Mesh : RemoteAssetKind::Splat;
   request.options_json = context.text("options");
+  request.usage = context.record_usage;
   if (request.prompt.empty() && request.image.empty())
     return node_error(context, "generate needs a prompt or an image");
   if (context.cancelled()) return make_error("cancelled");
@@ -101,6 +102,7 @@ Result<Values> run_http_model(const OpContext& context) {
   if (const Value* input = context.input("input")) request.input = *input;
   request.image = *image;
   request.options_json = context.text("options");
+  request.usage = context.record_usage;
   if (context.cancelled()) return make_error("cancelled");
 
   Result<Value> output = received_asset(
