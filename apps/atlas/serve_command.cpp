@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "commands.h"
+#include "provider_setup.h"
 #include "service/api.h"
 #include "service/api_keys.h"
 #include "service/artifact_store.h"
@@ -51,6 +52,9 @@ int serve(const ServeOptions& options) {
   }
   if (port < 0 || port > 65535)
     return fail("--listen " + options.listen + ": expected HOST:PORT, e.g. 127.0.0.1:8080");
+  // The providers pipelines call (404, http_model services, chains), as `atlas run` has them.
+  if (Status registered = register_configured_providers(std::nullopt); !registered)
+    return fail(registered.error().message);
   auto store = open_store(options.data);
   if (!store) return fail(store.error().message);
   service::ArtifactStore artifacts(options.data);

@@ -187,6 +187,33 @@ void JobWorkers::run_job(const Job& job, const std::string& worker_id) {
       heartbeat.cancel = true;
     }
   };
+  // Remote calls are charged as they are made, not when the job succeeds: 404 bills a
+  // task whether or not the run that asked for it finishes, so an attempt a crash ended
+  // is billed for what it called. Each call's key (its task, or its place in the
+  // attempt) makes recording it again a no-op.
+  std::mutex usage_mutex;
+  int calls = 0;
+  execute.usage = [&](const pipeline::UsageRecord& record) {
+    const std::lock_guard lock(usage_mutex);
+    ++calls;
+    UsageEntry entry;
+    entry.entry_key = "job:" + job.id + ":generation:" +
+                      (record.task_id.empty()
+                           ? "attempt-" + std::to_string(job.attempts) + ":" + std::to_string(calls)
+                           : record.provider + ":" + record.task_id);
+    entry.tenant_id = job.tenant_id;
+    entry.job_id = job.id;
+    entry.kind = UsageKind::Generation;
+    entry.provider = record.provider;
+    entry.detail = record.model + " (node " + record.node + ")";
+    entry.quantity = 1;
+    entry.cost = record.cost;
+    entry.currency = record.currency;
+    entry.billed_by = record.billed_by.empty() ? record.provider : record.billed_by;
+    entry.time_ms = now_ms();
+    if (Result<bool> recorded = store_.record_usage(entry); !recorded)
+      std::fprintf(stderr, "atlas serve: %s\n", recorded.error().message.c_str());
+  };
   auto run = pipeline::execute_pipeline(*pipeline, inputs, execute);
   std::error_code ignored;
   if (heartbeat.lost) {

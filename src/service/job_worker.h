@@ -6,8 +6,9 @@
 // dies the lease expires and another worker (after a restart, this process's) runs the
 // job again from the start. Everything a run leaves is therefore either invisible until
 // the end (outputs are written into a work folder and renamed into place as a whole) or
-// idempotent (usage entries are keyed by the job, so a re-run is never charged twice,
-// and they are recorded in the same transaction that marks the job succeeded).
+// idempotent (usage entries are keyed by the job, so a re-run is never charged twice;
+// Atlas's own charges are recorded in the same transaction that marks the job
+// succeeded, remote providers' calls as they are made, since those are billed either way).
 
 #include <atomic>
 #include <chrono>

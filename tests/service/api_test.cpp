@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/sha256.h"
+#include "pipeline/remote_provider.h"
 #include "service_client.h"
 
 namespace atlas::test {
@@ -245,6 +246,66 @@ TEST(ServiceApi, TheOpenApiDocumentListsExactlyTheRoutes) {
   for (const service::Route& route : service::Api::routes())
     routed.insert({route.method, route.path});
   EXPECT_EQ(documented, routed);
+}
+
+}  // namespace
+}  // namespace atlas::test
+
+namespace atlas::test {
+namespace {
+
+// A provider that charges one call a generation, billed by 404, and returns a mesh.
+class MeteredProvider final : public pipeline::RemoteProvider {
+ public:
+  std::string name() const override { return "metered-service-test"; }
+  Result<pipeline::RemoteAsset> generate(const pipeline::GenerateRequest& request,
+                                         const std::atomic<bool>&,
+                                         const pipeline::RemoteProgress&) const override {
+    pipeline::UsageRecord record;
+    record.node = "gen";
+    record.provider = "404";
+    record.model = "404-3dgs";
+    record.task_id = "task-" + request.prompt;
+    record.cost = 0.25;
+    record.priced = true;
+    record.billed_by = "404";
+    record.succeeded = true;
+    request.usage(record);
+    return pipeline::RemoteAsset{pipeline::EncodedAsset{must_read(suzanne()), "obj"}};
+  }
+};
+
+TEST(ServiceApi, RemoteCallsAreLedgerEntriesBilledByTheirProvider) {
+  pipeline::register_remote_provider(std::make_shared<MeteredProvider>());
+  LocalService service;
+  const std::string auth = service.key_header("acme");
+  const std::string text = R"(pipeline: generated
+inputs: {}
+nodes:
+  gen: {op: generate, params: {prompt: chair, kind: mesh, provider: metered-service-test}}
+  export: {op: export, inputs: {model: gen}, params: {format: glb, levels: all, name: chair}}
+outputs:
+  model: export
+)";
+  const HttpResult submitted = http("POST", service.url("/v1/jobs"), {auth}, job_body(text, {}));
+  ASSERT_EQ(submitted.status, 202) << submitted.body;
+  const Json job = service.wait_for(auth, submitted.json()["id"]);
+  pipeline::unregister_remote_provider("metered-service-test");
+  ASSERT_EQ(job["state"], "succeeded") << job.dump();
+  int generations = 0;
+  for (const Json& entry : job["usage"]["entries"])
+    if (entry["kind"] == "generation") {
+      ++generations;
+      EXPECT_EQ(entry["billed_by"], "404");
+      EXPECT_EQ(entry["provider"], "404");
+      EXPECT_DOUBLE_EQ(entry["cost"].get<double>(), 0.25);
+    }
+  EXPECT_EQ(generations, 1);
+  const Json usage = http("GET", service.url("/v1/usage"), {auth}).json();
+  EXPECT_DOUBLE_EQ(usage["passed_through_404"]["cost"].get<double>(), 0.25);
+  ASSERT_EQ(usage["passed_through_404"]["entries"].size(), 1u);
+  EXPECT_EQ(usage["passed_through_404"]["entries"][0]["job_id"], job["id"]);
+  EXPECT_DOUBLE_EQ(usage["billed_by"]["404"]["cost"].get<double>(), 0.25);
 }
 
 }  // namespace
