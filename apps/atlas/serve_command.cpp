@@ -32,6 +32,7 @@ struct ServeOptions {
   double lease_seconds = 30;
   double max_body_mb = 512;
   service::Prices prices;
+  service::RateLimit rate_limit;
 };
 
 Result<std::unique_ptr<service::SqliteJobStore>> open_store(const std::string& data) {
@@ -79,6 +80,7 @@ int serve(const ServeOptions& options) {
 
   service::ApiOptions api_options;
   api_options.prices = options.prices;
+  api_options.rate_limit = options.rate_limit;
   api_options.job_queued = [&workers] { workers.wake(); };
   api_options.jobs_run = [&workers] { return workers.jobs_run(); };
   service::Api api(**store, artifacts, api_options);
@@ -133,6 +135,16 @@ void add_serve_commands(CLI::App& app, Action& run) {
   serve_command->add_option("--price-asset", options->prices.asset, "Charge per output file");
   serve_command->add_option("--price-compute-second", options->prices.compute_second,
                             "Charge per second of a job's pipeline");
+  serve_command
+      ->add_option("--rate-limit", options->rate_limit.per_second,
+                   "Requests a second an API key may sustain (0: unlimited)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  serve_command
+      ->add_option("--rate-burst", options->rate_limit.burst,
+                   "Requests an API key may make at once above its rate")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   serve_command->callback([&run, options] { run = [options] { return serve(*options); }; });
 
   auto* keys = app.add_subcommand("keys", "Create, list and revoke API keys");

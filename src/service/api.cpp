@@ -1,6 +1,7 @@
 #include "service/api.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <exception>
@@ -192,6 +193,7 @@ Api::Api(JobStore& store, ArtifactStore& artifacts, ApiOptions options)
     : store_(store),
       artifacts_(artifacts),
       options_(std::move(options)),
+      limiter_(options_.rate_limit),
       usage_flusher_([this] { flush_usage_loop(); }) {}
 
 Api::~Api() {
@@ -317,13 +319,15 @@ HttpResponse Api::handle(const HttpRequest& request) {
         } else if (!*found_key) {
           response = error_response(401, "unauthenticated", "the API key is not valid");
           response.headers.emplace_back("WWW-Authenticate", "Bearer");
+        } else if (const double wait = limiter_.acquire((*found_key)->id); wait > 0) {
+          response = error_response(429, "rate_limited",
+                                    "this API key is over its rate limit; retry later");
+          response.headers.emplace_back("Retry-After", std::to_string(int(std::ceil(wait))));
         } else {
           charge_call((*found_key)->tenant_id, route);
           const Call call{request, std::move(params), std::move(*query), **found_key,
                           store_,  artifacts_,        options_};
           response = found->handler(call);
-          if (response.status == 202 && request.method == "POST" && options_.job_queued)
-            options_.job_queued();
         }
       }
     }

@@ -5,8 +5,8 @@
 // and sees only its tenant's jobs, assets and artifacts: another tenant's is a 404, the
 // same answer as for one that does not exist. Every authenticated call is an api_call
 // entry of the usage ledger. Errors are always {"error": {"code", "message"}} with the
-// status that fits. src/service/openapi.json documents the routes (served at
-// /openapi.json), and a test checks it against routes().
+// status that fits. A key over its rate limit gets 429 with Retry-After. src/service/openapi.json
+// documents the routes (served at /openapi.json), and a test checks it against routes().
 
 #include <atomic>
 #include <condition_variable>
@@ -21,6 +21,7 @@
 #include "service/http_server.h"
 #include "service/job_store.h"
 #include "service/metrics.h"
+#include "service/rate_limiter.h"
 
 namespace atlas::service {
 
@@ -31,6 +32,7 @@ struct ApiOptions {
   // The jobs this process's workers ran, for /metrics.
   std::function<std::int64_t()> jobs_run;
   std::uint64_t max_pipeline_bytes = 1 << 20;  // an inline pipeline document
+  RateLimit rate_limit;                        // per API key
 };
 
 struct Route {
@@ -61,6 +63,7 @@ class Api {
   ArtifactStore& artifacts_;
   ApiOptions options_;
   Metrics metrics_;
+  RateLimiter limiter_;
   // api_call entries are written in batches, a transaction every quarter second instead
   // of one a request: a crash loses at most that much of them (charging less, never
   // twice).

@@ -81,13 +81,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(beast::error_code ec) {
     if (ec == http::error::body_limit) return refuse(413, "body_too_large");
     if (ec == http::error::header_limit) return refuse(431, "headers_too_large");
-    if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec) {
-      if (ec && ec != http::error::end_of_stream && ec != beast::error::timeout &&
-          ec != asio::error::eof && ec != asio::error::connection_reset &&
-          ec != asio::error::operation_aborted)
-        return refuse(400, "bad_request");
+    // A client that went away or was too slow gets no answer; one that sent something
+    // other than HTTP is told so.
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
       return close();
-    }
+    if (ec) return refuse(400, "bad_request");
     const auto& header = parser_->get();
     if (const auto length = parser_->content_length(); length && *length > options_.max_body_bytes)
       return refuse(413, "body_too_large");
@@ -279,12 +278,10 @@ int HttpServer::port() const { return impl_->port; }
 
 void HttpServer::stop() {
   std::call_once(impl_->stopped, [this] {
-    asio::post(impl_->context, [this] {
-      beast::error_code ignored;
-      impl_->acceptor.close(ignored);
-    });
     impl_->context.stop();
     for (std::thread& thread : impl_->threads) thread.join();
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
   });
 }
 

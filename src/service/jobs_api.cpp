@@ -148,6 +148,7 @@ HttpResponse create_job(const Api::Call& call) {
   HttpResponse response = json_response(created->created ? 202 : 200, job_json(created->job));
   response.headers.emplace_back("Location", "/v1/jobs/" + created->job.id);
   if (!created->created) response.headers.emplace_back("Idempotent-Replayed", "true");
+  if (created->created && call.options.job_queued) call.options.job_queued();
   return response;
 }
 

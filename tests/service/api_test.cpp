@@ -310,3 +310,34 @@ outputs:
 
 }  // namespace
 }  // namespace atlas::test
+
+namespace atlas::test {
+namespace {
+
+TEST(ServiceApi, AKeyOverItsRateLimitGets429WithRetryAfter) {
+  LocalService service(0, std::uint64_t{1} << 20, service::RateLimit{0.5, 2});
+  const std::string a = service.key_header("a"), b = service.key_header("b");
+  EXPECT_EQ(http("GET", service.url("/v1/jobs"), {a}).status, 200);
+  EXPECT_EQ(http("GET", service.url("/v1/jobs"), {a}).status, 200);
+  const HttpResult limited = http("GET", service.url("/v1/jobs"), {a});
+  expect_error(limited, 429, "rate_limited");
+  EXPECT_EQ(limited.headers.at("retry-after"), "2");
+  // Buckets are per key.
+  EXPECT_EQ(http("GET", service.url("/v1/jobs"), {b}).status, 200);
+}
+
+TEST(RateLimiter, RefillsAtItsRateUpToItsBurst) {
+  service::RateLimiter limiter({10, 3});
+  const auto start = service::RateLimiter::Clock::now();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.acquire("k", start), 0);
+  EXPECT_NEAR(limiter.acquire("k", start), 0.1, 1e-9);
+  EXPECT_EQ(limiter.acquire("k", start + std::chrono::milliseconds(100)), 0);
+  // A long pause refills to the burst, not beyond.
+  const auto later = start + std::chrono::seconds(60);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.acquire("k", later), 0);
+  EXPECT_GT(limiter.acquire("k", later), 0);
+  EXPECT_EQ(service::RateLimiter({0, 0}).acquire("k"), 0);
+}
+
+}  // namespace
+}  // namespace atlas::test

@@ -106,7 +106,8 @@ inline std::string job_body(const std::string& pipeline, const std::vector<std::
 // A whole service in this process on a free loopback port, over a scratch folder.
 class LocalService {
  public:
-  explicit LocalService(int workers = 1, std::uint64_t max_body = std::uint64_t{64} << 20)
+  explicit LocalService(int workers = 1, std::uint64_t max_body = std::uint64_t{64} << 20,
+                        service::RateLimit rate_limit = {})
       : data_(scratch_dir()), artifacts_(data_) {
     auto store = service::SqliteJobStore::open(data_ / "atlas.db");
     EXPECT_TRUE(store.ok());
@@ -122,6 +123,7 @@ class LocalService {
     service::ApiOptions api;
     api.prices = options.prices;
     api.prices.api_call = 0.0001;
+    api.rate_limit = rate_limit;
     api.job_queued = [this] { workers_->wake(); };
     api.jobs_run = [this] { return workers_->jobs_run(); };
     api_ = std::make_unique<service::Api>(*store_, artifacts_, api);
