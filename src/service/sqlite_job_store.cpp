@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <unordered_map>
 
 #include "service/ids.h"
 
@@ -58,6 +59,45 @@ const char* to_string(UsageKind kind) {
   return "api_call";
 }
 
+// The connection's prepared statements by SQL text, kept for its life: preparing costs
+// more than running the small queries the API makes. Used under the store's mutex.
+class StatementCache {
+ public:
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  explicit StatementCache(sqlite3* connection) : db(connection) {}
+  ~StatementCache() {
+    for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
+  }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  // The cached statement, marked in use; null when it is in use already or cannot be
+  // prepared (the caller then prepares its own, which reports the error).
+  Entry* take(const std::string& sql) {
+    auto found = entries_.find(sql);
+    if (found == entries_.end()) {
+      Entry entry;
+      if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &entry.stmt,
+                             nullptr) != SQLITE_OK) {
+        sqlite3_finalize(entry.stmt);
+        return nullptr;
+      }
+      found = entries_.emplace(sql, entry).first;
+    }
+    if (found->second.in_use) return nullptr;
+    found->second.in_use = true;
+    return &found->second;
+  }
+
+  sqlite3* const db;
+
+ private:
+  std::unordered_map<std::string, Entry> entries_;
+};
+
 namespace {
 
 UsageKind parse_usage_kind(const std::string& text) {
@@ -67,13 +107,27 @@ UsageKind parse_usage_kind(const std::string& text) {
   return UsageKind::ApiCall;
 }
 
-// One prepared statement; finalized when it goes out of scope.
+// One use of a prepared statement: taken from the connection's cache (or prepared for
+// this use when the cached one is in use by an enclosing statement) and reset for the
+// next use when it goes out of scope.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
+  Statement(StatementCache& cache, const std::string& sql) : entry_(cache.take(sql)) {
+    stmt_ = entry_ ? entry_->stmt : nullptr;
+    if (!entry_ && sqlite3_prepare_v2(cache.db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(stmt_);
+      stmt_ = nullptr;
+    }
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~Statement() {
+    if (!entry_) {
+      sqlite3_finalize(stmt_);
+      return;
+    }
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    entry_->in_use = false;
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -106,6 +160,7 @@ class Statement {
   double real(int column) const { return sqlite3_column_double(stmt_, column); }
 
  private:
+  StatementCache::Entry* entry_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
@@ -261,24 +316,25 @@ constexpr const char* kUsageColumns =
 // The helpers below run inside a transaction the caller holds.
 namespace {
 
-Result<std::optional<Job>> select_job(sqlite3* db, const fs::path& file, const std::string& where,
-                                      const std::string& a, const std::string& b = {}) {
+Result<std::optional<Job>> select_job(StatementCache& db, const fs::path& file,
+                                      const std::string& where, const std::string& a,
+                                      const std::string& b = {}) {
   const std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE " + where;
-  Statement query(db, sql.c_str());
-  if (!query.prepared()) return db_error(db, file, "reading a job");
+  Statement query(db, sql);
+  if (!query.prepared()) return db_error(db.db, file, "reading a job");
   query.bind(1, a);
   if (!b.empty()) query.bind(2, b);
   const int rc = query.step();
   if (rc == SQLITE_DONE) return std::optional<Job>();
-  if (rc != SQLITE_ROW) return db_error(db, file, "reading a job");
+  if (rc != SQLITE_ROW) return db_error(db.db, file, "reading a job");
   return std::optional<Job>(read_job(query));
 }
 
-Status append_event(sqlite3* db, const fs::path& file, const std::string& job_id,
+Status append_event(StatementCache& db, const fs::path& file, const std::string& job_id,
                     const std::string& type, const std::string& data_json) {
   Statement next(db, "UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq");
   next.bind(1, job_id);
-  if (next.step() != SQLITE_ROW) return db_error(db, file, "numbering an event of " + job_id);
+  if (next.step() != SQLITE_ROW) return db_error(db.db, file, "numbering an event of " + job_id);
   const std::int64_t seq = next.integer(0);
   while (next.step() == SQLITE_ROW) {
   }
@@ -286,7 +342,7 @@ Status append_event(sqlite3* db, const fs::path& file, const std::string& job_id
                    "INSERT INTO job_events (job_id, seq, type, data, time_ms) "
                    "VALUES (?, ?, ?, ?, ?)");
   insert.bind(1, job_id).bind(2, seq).bind(3, type).bind(4, data_json).bind(5, now_ms());
-  if (insert.step() != SQLITE_DONE) return db_error(db, file, "recording an event of " + job_id);
+  if (insert.step() != SQLITE_DONE) return db_error(db.db, file, "recording an event of " + job_id);
   return Ok{};
 }
 
@@ -312,7 +368,7 @@ std::string json_string(const std::string& text) {
   return out + "\"";
 }
 
-Result<bool> insert_usage(sqlite3* db, const fs::path& file, const UsageEntry& entry) {
+Result<bool> insert_usage(StatementCache& db, const fs::path& file, const UsageEntry& entry) {
   Statement insert(db,
                    "INSERT INTO usage_ledger (entry_key, tenant_id, job_id, kind, provider, "
                    "detail, quantity, cost, currency, billed_by, time_ms) VALUES "
@@ -328,15 +384,20 @@ Result<bool> insert_usage(sqlite3* db, const fs::path& file, const UsageEntry& e
       .bind(9, entry.currency)
       .bind(10, entry.billed_by)
       .bind(11, entry.time_ms ? entry.time_ms : now_ms());
-  if (insert.step() != SQLITE_DONE) return db_error(db, file, "recording usage " + entry.entry_key);
-  return sqlite3_changes(db) > 0;
+  if (insert.step() != SQLITE_DONE)
+    return db_error(db.db, file, "recording usage " + entry.entry_key);
+  return sqlite3_changes(db.db) > 0;
 }
 
 }  // namespace
 
-SqliteJobStore::SqliteJobStore(sqlite3* db, fs::path file) : db_(db), file_(std::move(file)) {}
+SqliteJobStore::SqliteJobStore(sqlite3* db, fs::path file)
+    : db_(db), file_(std::move(file)), statements_(std::make_unique<StatementCache>(db)) {}
 
-SqliteJobStore::~SqliteJobStore() { sqlite3_close(db_); }
+SqliteJobStore::~SqliteJobStore() {
+  statements_.reset();  // finalized before the connection closes
+  sqlite3_close(db_);
+}
 
 Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(const fs::path& file) {
   sqlite3* db = nullptr;
@@ -363,7 +424,7 @@ Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(const fs::path& fil
 Status SqliteJobStore::migrate() {
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began();
-  Statement version(db_, "PRAGMA user_version");
+  Statement version(*statements_, "PRAGMA user_version");
   if (version.step() != SQLITE_ROW) return db_error(db_, file_, "reading the schema version");
   const std::int64_t found = version.integer(0);
   if (found > kSchemaVersion)
@@ -384,14 +445,14 @@ Result<ApiKey> SqliteJobStore::create_key(const std::string& tenant_name,
   key.tenant_name = tenant_name;
   key.prefix = prefix;
   key.created_ms = now_ms();
-  Statement find(db_, "SELECT id FROM tenants WHERE name = ?");
+  Statement find(*statements_, "SELECT id FROM tenants WHERE name = ?");
   find.bind(1, tenant_name);
   const int rc = find.step();
   if (rc == SQLITE_ROW) {
     key.tenant_id = find.text(0);
   } else if (rc == SQLITE_DONE) {
     key.tenant_id = random_id("ten_");
-    Statement insert(db_, "INSERT INTO tenants (id, name, created_ms) VALUES (?, ?, ?)");
+    Statement insert(*statements_, "INSERT INTO tenants (id, name, created_ms) VALUES (?, ?, ?)");
     insert.bind(1, key.tenant_id).bind(2, tenant_name).bind(3, key.created_ms);
     if (insert.step() != SQLITE_DONE)
       return db_error(db_, file_, "creating tenant '" + tenant_name + "'");
@@ -399,7 +460,7 @@ Result<ApiKey> SqliteJobStore::create_key(const std::string& tenant_name,
     return db_error(db_, file_, "finding tenant '" + tenant_name + "'");
   }
   key.id = random_id("key_", 8);
-  Statement insert(db_,
+  Statement insert(*statements_,
                    "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_ms) VALUES "
                    "(?, ?, ?, ?, ?)");
   insert.bind(1, key.id)
@@ -433,7 +494,7 @@ Result<std::optional<ApiKey>> SqliteJobStore::find_key(const std::string& key_ha
   const std::lock_guard lock(mutex_);
   const std::string sql =
       std::string("SELECT ") + kKeyColumns + " WHERE k.key_hash = ? AND k.revoked = 0";
-  Statement query(db_, sql.c_str());
+  Statement query(*statements_, sql);
   query.bind(1, key_hash);
   const int rc = query.step();
   if (rc == SQLITE_DONE) return std::optional<ApiKey>();
@@ -444,7 +505,7 @@ Result<std::optional<ApiKey>> SqliteJobStore::find_key(const std::string& key_ha
 Result<std::vector<ApiKey>> SqliteJobStore::list_keys() {
   const std::lock_guard lock(mutex_);
   const std::string sql = std::string("SELECT ") + kKeyColumns + " ORDER BY k.created_ms, k.id";
-  Statement query(db_, sql.c_str());
+  Statement query(*statements_, sql);
   std::vector<ApiKey> keys;
   int rc;
   while ((rc = query.step()) == SQLITE_ROW) keys.push_back(read_key(query));
@@ -456,7 +517,7 @@ Status SqliteJobStore::revoke_key(const std::string& key_id) {
   const std::lock_guard lock(mutex_);
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began();
-  Statement update(db_, "UPDATE api_keys SET revoked = 1 WHERE id = ?");
+  Statement update(*statements_, "UPDATE api_keys SET revoked = 1 WHERE id = ?");
   update.bind(1, key_id);
   if (update.step() != SQLITE_DONE) return db_error(db_, file_, "revoking " + key_id);
   if (sqlite3_changes(db_) == 0) return make_error("no API key has the id '" + key_id + "'");
@@ -465,7 +526,7 @@ Status SqliteJobStore::revoke_key(const std::string& key_id) {
 
 Status SqliteJobStore::add_asset(const Asset& asset) {
   const std::lock_guard lock(mutex_);
-  Statement insert(db_,
+  Statement insert(*statements_,
                    "INSERT INTO assets (id, tenant_id, filename, size, sha256, created_ms) "
                    "VALUES (?, ?, ?, ?, ?, ?)");
   insert.bind(1, asset.id)
@@ -481,7 +542,7 @@ Status SqliteJobStore::add_asset(const Asset& asset) {
 Result<std::optional<Asset>> SqliteJobStore::find_asset(const std::string& tenant_id,
                                                         const std::string& asset_id) {
   const std::lock_guard lock(mutex_);
-  Statement query(db_,
+  Statement query(*statements_,
                   "SELECT id, tenant_id, filename, size, sha256, created_ms FROM assets "
                   "WHERE id = ? AND tenant_id = ?");
   query.bind(1, asset_id).bind(2, tenant_id);
@@ -503,13 +564,13 @@ Result<CreatedJob> SqliteJobStore::create_job(const NewJob& job) {
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began().error();
   if (!job.idempotency_key.empty()) {
-    auto existing = select_job(db_, file_, "tenant_id = ? AND idempotency_key = ?", job.tenant_id,
-                               job.idempotency_key);
+    auto existing = select_job(*statements_, file_, "tenant_id = ? AND idempotency_key = ?",
+                               job.tenant_id, job.idempotency_key);
     if (!existing) return existing.error();
     if (*existing) return CreatedJob{std::move(**existing), false};
   }
   const std::string id = random_id("job_");
-  Statement insert(db_,
+  Statement insert(*statements_,
                    "INSERT INTO jobs (id, tenant_id, state, pipeline, inputs, webhook_url, "
                    "idempotency_key, created_ms) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)");
   insert.bind(1, id)
@@ -523,9 +584,10 @@ Result<CreatedJob> SqliteJobStore::create_job(const NewJob& job) {
     insert.bind(6, job.idempotency_key);
   insert.bind(7, now_ms());
   if (insert.step() != SQLITE_DONE) return db_error(db_, file_, "queuing a job");
-  if (Status added = append_event(db_, file_, id, "state", state_event(JobState::Queued)); !added)
+  if (Status added = append_event(*statements_, file_, id, "state", state_event(JobState::Queued));
+      !added)
     return added.error();
-  auto created = select_job(db_, file_, "id = ?", id);
+  auto created = select_job(*statements_, file_, "id = ?", id);
   if (!created) return created.error();
   if (Status done = transaction.commit(); !done) return done.error();
   return CreatedJob{std::move(**created), true};
@@ -534,8 +596,8 @@ Result<CreatedJob> SqliteJobStore::create_job(const NewJob& job) {
 Result<std::optional<Job>> SqliteJobStore::find_job(const std::string& tenant_id,
                                                     const std::string& job_id) {
   const std::lock_guard lock(mutex_);
-  if (tenant_id.empty()) return select_job(db_, file_, "id = ?", job_id);
-  return select_job(db_, file_, "id = ? AND tenant_id = ?", job_id, tenant_id);
+  if (tenant_id.empty()) return select_job(*statements_, file_, "id = ?", job_id);
+  return select_job(*statements_, file_, "id = ? AND tenant_id = ?", job_id, tenant_id);
 }
 
 Result<JobPage> SqliteJobStore::list_jobs(const std::string& tenant_id,
@@ -554,7 +616,7 @@ Result<JobPage> SqliteJobStore::list_jobs(const std::string& tenant_id,
   std::string sql = std::string("SELECT ") + kJobColumns +
                     " FROM jobs WHERE tenant_id = ? AND seq < ?" + (state ? " AND state = ?" : "") +
                     " ORDER BY seq DESC LIMIT ?";
-  Statement query(db_, sql.c_str());
+  Statement query(*statements_, sql);
   query.bind(1, tenant_id).bind(2, before);
   int next = 3;
   if (state) query.bind(next++, std::string(to_string(*state)));
@@ -575,25 +637,26 @@ Result<std::optional<Job>> SqliteJobStore::cancel_job(const std::string& tenant_
   const std::lock_guard lock(mutex_);
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began().error();
-  auto job = select_job(db_, file_, "id = ? AND tenant_id = ?", job_id, tenant_id);
+  auto job = select_job(*statements_, file_, "id = ? AND tenant_id = ?", job_id, tenant_id);
   if (!job || !*job) return job;
   if ((*job)->state == JobState::Queued) {
-    Statement update(db_,
+    Statement update(*statements_,
                      "UPDATE jobs SET state = 'cancelled', finished_ms = ?, error_code = "
                      "'cancelled', error_message = 'cancelled by the client' WHERE id = ?");
     update.bind(1, now_ms()).bind(2, job_id);
     if (update.step() != SQLITE_DONE) return db_error(db_, file_, "cancelling " + job_id);
-    if (Status added = append_event(db_, file_, job_id, "state", state_event(JobState::Cancelled));
+    if (Status added =
+            append_event(*statements_, file_, job_id, "state", state_event(JobState::Cancelled));
         !added)
       return added.error();
   } else if ((*job)->state == JobState::Running) {
-    Statement update(db_, "UPDATE jobs SET cancel_requested = 1 WHERE id = ?");
+    Statement update(*statements_, "UPDATE jobs SET cancel_requested = 1 WHERE id = ?");
     update.bind(1, job_id);
     if (update.step() != SQLITE_DONE) return db_error(db_, file_, "cancelling " + job_id);
   } else {
     return job;
   }
-  auto after = select_job(db_, file_, "id = ?", job_id);
+  auto after = select_job(*statements_, file_, "id = ?", job_id);
   if (!after) return after.error();
   if (Status done = transaction.commit(); !done) return done.error();
   return after;
@@ -601,7 +664,7 @@ Result<std::optional<Job>> SqliteJobStore::cancel_job(const std::string& tenant_
 
 Result<std::vector<std::pair<JobState, std::int64_t>>> SqliteJobStore::count_jobs() {
   const std::lock_guard lock(mutex_);
-  Statement query(db_, "SELECT state, COUNT(*) FROM jobs GROUP BY state");
+  Statement query(*statements_, "SELECT state, COUNT(*) FROM jobs GROUP BY state");
   std::vector<std::pair<JobState, std::int64_t>> counts;
   for (JobState state : {JobState::Queued, JobState::Running, JobState::Succeeded, JobState::Failed,
                          JobState::Cancelled})
@@ -621,11 +684,11 @@ Result<std::optional<Job>> SqliteJobStore::lease_next_job(const std::string& wor
   if (!transaction.began()) return transaction.began().error();
   const std::int64_t now = now_ms();
   for (;;) {
-    const std::string sql =
-        std::string("SELECT ") + kJobColumns +
-        " FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_expires_ms < " +
-        std::to_string(now) + ") ORDER BY seq LIMIT 1";
-    Statement query(db_, sql.c_str());
+    const std::string sql = std::string("SELECT ") + kJobColumns +
+                            " FROM jobs WHERE state = 'queued' OR (state = 'running' AND "
+                            "lease_expires_ms < ?) ORDER BY seq LIMIT 1";
+    Statement query(*statements_, sql);
+    query.bind(1, now);
     const int rc = query.step();
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) return db_error(db_, file_, "finding a job to run");
@@ -639,7 +702,7 @@ Result<std::optional<Job>> SqliteJobStore::lease_next_job(const std::string& wor
                                       ? "cancelled by the client"
                                       : "the job's worker stopped without finishing it " +
                                             std::to_string(job.attempts) + " times";
-      Statement update(db_,
+      Statement update(*statements_,
                        "UPDATE jobs SET state = ?, error_code = ?, error_message = ?, "
                        "finished_ms = ?, lease_owner = '' WHERE id = ?");
       update.bind(1, std::string(to_string(end)))
@@ -648,22 +711,23 @@ Result<std::optional<Job>> SqliteJobStore::lease_next_job(const std::string& wor
           .bind(4, now)
           .bind(5, job.id);
       if (update.step() != SQLITE_DONE) return db_error(db_, file_, "ending " + job.id);
-      if (Status added = append_event(db_, file_, job.id, "state", state_event(end)); !added)
+      if (Status added = append_event(*statements_, file_, job.id, "state", state_event(end));
+          !added)
         return added.error();
       continue;
     }
-    Statement update(db_,
+    Statement update(*statements_,
                      "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = "
                      "?, lease_expires_ms = ?, started_ms = ?, progress = 0, current_node = '' "
                      "WHERE id = ?");
     update.bind(1, worker_id).bind(2, now + lease_ms).bind(3, now).bind(4, job.id);
     if (update.step() != SQLITE_DONE) return db_error(db_, file_, "leasing " + job.id);
     if (Status added = append_event(
-            db_, file_, job.id, "state",
+            *statements_, file_, job.id, "state",
             state_event(JobState::Running, ",\"attempt\":" + std::to_string(job.attempts + 1)));
         !added)
       return added.error();
-    auto leased = select_job(db_, file_, "id = ?", job.id);
+    auto leased = select_job(*statements_, file_, "id = ?", job.id);
     if (!leased) return leased.error();
     if (Status done = transaction.commit(); !done) return done.error();
     return leased;
@@ -676,7 +740,7 @@ Result<LeaseStatus> SqliteJobStore::renew_lease(const std::string& job_id,
                                                 const std::string& worker_id,
                                                 std::int64_t lease_ms) {
   const std::lock_guard lock(mutex_);
-  Statement update(db_,
+  Statement update(*statements_,
                    "UPDATE jobs SET lease_expires_ms = ? WHERE id = ? AND lease_owner = ? AND "
                    "state = 'running' RETURNING cancel_requested");
   update.bind(1, now_ms() + lease_ms).bind(2, job_id).bind(3, worker_id);
@@ -695,7 +759,7 @@ Status SqliteJobStore::record_progress(const std::string& job_id, const std::str
   const std::lock_guard lock(mutex_);
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began();
-  Statement update(db_,
+  Statement update(*statements_,
                    "UPDATE jobs SET progress = ?, current_node = ? WHERE id = ? AND "
                    "lease_owner = ? AND state = 'running'");
   update.bind(1, std::int64_t(progress)).bind(2, current_node).bind(3, job_id).bind(4, worker_id);
@@ -703,7 +767,8 @@ Status SqliteJobStore::record_progress(const std::string& job_id, const std::str
   if (sqlite3_changes(db_) == 0)
     return make_error(job_id + ": the lease of " + worker_id + " was lost");
   if (!event_json.empty())
-    if (Status added = append_event(db_, file_, job_id, "node", event_json); !added) return added;
+    if (Status added = append_event(*statements_, file_, job_id, "node", event_json); !added)
+      return added;
   return transaction.commit();
 }
 
@@ -711,7 +776,7 @@ Status SqliteJobStore::release_job(const std::string& job_id, const std::string&
   const std::lock_guard lock(mutex_);
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began();
-  Statement update(db_,
+  Statement update(*statements_,
                    "UPDATE jobs SET state = 'queued', lease_owner = '', lease_expires_ms = 0, "
                    "attempts = MAX(attempts - 1, 0), progress = 0, current_node = '' WHERE id = ? "
                    "AND lease_owner = ? AND state = 'running'");
@@ -719,7 +784,7 @@ Status SqliteJobStore::release_job(const std::string& job_id, const std::string&
   if (update.step() != SQLITE_DONE) return db_error(db_, file_, "releasing " + job_id);
   if (sqlite3_changes(db_) == 0)
     return make_error(job_id + ": the lease of " + worker_id + " was lost");
-  if (Status added = append_event(db_, file_, job_id, "state",
+  if (Status added = append_event(*statements_, file_, job_id, "state",
                                   state_event(JobState::Queued, ",\"reason\":\"released\""));
       !added)
     return added;
@@ -734,7 +799,7 @@ Status SqliteJobStore::finish_job(const std::string& job_id, const std::string& 
   const std::lock_guard lock(mutex_);
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began();
-  Statement update(db_,
+  Statement update(*statements_,
                    "UPDATE jobs SET state = ?, error_code = ?, error_message = ?, finished_ms = "
                    "?, progress = CASE WHEN ? = 'succeeded' THEN 100 ELSE progress END, "
                    "lease_owner = '', lease_expires_ms = 0 WHERE id = ? AND lease_owner = ? "
@@ -752,12 +817,14 @@ Status SqliteJobStore::finish_job(const std::string& job_id, const std::string& 
     return make_error(job_id + ": the lease of " + worker_id +
                       " was lost; another worker owns the job now");
   for (const UsageEntry& entry : outcome.usage)
-    if (Result<bool> recorded = insert_usage(db_, file_, entry); !recorded) return recorded.error();
+    if (Result<bool> recorded = insert_usage(*statements_, file_, entry); !recorded)
+      return recorded.error();
   std::string extra;
   if (!outcome.error_code.empty())
     extra = ",\"error\":{\"code\":" + json_string(outcome.error_code) +
             ",\"message\":" + json_string(outcome.error_message) + "}";
-  if (Status added = append_event(db_, file_, job_id, "state", state_event(outcome.state, extra));
+  if (Status added =
+          append_event(*statements_, file_, job_id, "state", state_event(outcome.state, extra));
       !added)
     return added;
   return transaction.commit();
@@ -766,7 +833,7 @@ Status SqliteJobStore::finish_job(const std::string& job_id, const std::string& 
 Result<std::vector<JobEvent>> SqliteJobStore::events_after(const std::string& job_id,
                                                            std::int64_t after_seq, int limit) {
   const std::lock_guard lock(mutex_);
-  Statement query(db_,
+  Statement query(*statements_,
                   "SELECT seq, type, data, time_ms FROM job_events WHERE job_id = ? AND seq > ? "
                   "ORDER BY seq LIMIT ?");
   query.bind(1, job_id).bind(2, after_seq).bind(3, std::int64_t(limit));
@@ -780,7 +847,7 @@ Result<std::vector<JobEvent>> SqliteJobStore::events_after(const std::string& jo
 
 Result<bool> SqliteJobStore::record_usage(const UsageEntry& entry) {
   const std::lock_guard lock(mutex_);
-  return insert_usage(db_, file_, entry);
+  return insert_usage(*statements_, file_, entry);
 }
 
 Status SqliteJobStore::record_usage_batch(const std::vector<UsageEntry>& entries) {
@@ -788,7 +855,8 @@ Status SqliteJobStore::record_usage_batch(const std::vector<UsageEntry>& entries
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began();
   for (const UsageEntry& entry : entries)
-    if (Result<bool> recorded = insert_usage(db_, file_, entry); !recorded) return recorded.error();
+    if (Result<bool> recorded = insert_usage(*statements_, file_, entry); !recorded)
+      return recorded.error();
   return transaction.commit();
 }
 
@@ -798,7 +866,7 @@ Result<std::vector<UsageEntry>> SqliteJobStore::usage(const std::string& tenant_
   const std::string sql = std::string("SELECT ") + kUsageColumns +
                           " FROM usage_ledger WHERE tenant_id = ? AND time_ms >= ? AND "
                           "time_ms < ? ORDER BY time_ms, id";
-  Statement query(db_, sql.c_str());
+  Statement query(*statements_, sql);
   query.bind(1, tenant_id).bind(2, from_ms).bind(3, to_ms);
   std::vector<UsageEntry> entries;
   int rc;
@@ -811,7 +879,7 @@ Result<std::vector<UsageEntry>> SqliteJobStore::job_usage(const std::string& job
   const std::lock_guard lock(mutex_);
   const std::string sql =
       std::string("SELECT ") + kUsageColumns + " FROM usage_ledger WHERE job_id = ? ORDER BY id";
-  Statement query(db_, sql.c_str());
+  Statement query(*statements_, sql);
   query.bind(1, job_id);
   std::vector<UsageEntry> entries;
   int rc;

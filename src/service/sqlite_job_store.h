@@ -15,6 +15,8 @@ struct sqlite3;
 
 namespace atlas::service {
 
+class StatementCache;
+
 class SqliteJobStore final : public JobStore {
  public:
   // Opens (creating when missing) the database and brings its schema to the current
@@ -71,6 +73,7 @@ class SqliteJobStore final : public JobStore {
 
   sqlite3* db_;
   std::filesystem::path file_;
+  std::unique_ptr<StatementCache> statements_;
   std::mutex mutex_;
 };
 
