@@ -85,9 +85,8 @@ class HttpServer {
   // Stops accepting, closes every connection and joins the I/O threads. Idempotent.
   void stop();
 
-  struct Impl;
-
  private:
+  struct Impl;
   explicit HttpServer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -136,6 +136,15 @@ void JobWorkers::run_job(const Job& job, const std::string& worker_id) {
                                       " inputs, the job has " + std::to_string(job.inputs.size()));
   auto work = artifacts_.make_work_dir(job.id, job.attempts);
   if (!work) return fail("storage", work.error().message);
+  // The attempt's folder goes however the attempt ends (published outputs were renamed
+  // out of it by then).
+  struct RemoveOnExit {
+    fs::path dir;
+    ~RemoveOnExit() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } const remove_work{*work};
   // Inputs under their uploaded names (formats without magic bytes are recognised by
   // extension), as links to the stored assets.
   std::vector<fs::path> inputs;
@@ -215,16 +224,13 @@ void JobWorkers::run_job(const Job& job, const std::string& worker_id) {
       std::fprintf(stderr, "atlas serve: %s\n", recorded.error().message.c_str());
   };
   auto run = pipeline::execute_pipeline(*pipeline, inputs, execute);
-  std::error_code ignored;
   if (heartbeat.lost) {
     // Another worker owns the job now: nothing of this attempt may be recorded.
-    fs::remove_all(*work, ignored);
     return;
   }
   if (heartbeat.stopped && !heartbeat.cancelled_by_client) {
     if (Status released = store_.release_job(job.id, worker_id); !released)
       std::fprintf(stderr, "atlas serve: %s\n", released.error().message.c_str());
-    fs::remove_all(*work, ignored);
     return;
   }
   if (heartbeat.cancelled_by_client) {
@@ -235,25 +241,15 @@ void JobWorkers::run_job(const Job& job, const std::string& worker_id) {
     if (Status done = store_.finish_job(job.id, worker_id, outcome); !done)
       std::fprintf(stderr, "atlas serve: %s\n", done.error().message.c_str());
     ++jobs_run_;
-    fs::remove_all(*work, ignored);
     return;
   }
-  if (!run) {
-    fs::remove_all(*work, ignored);
-    return fail("pipeline_failed", run.error().message);
-  }
+  if (!run) return fail("pipeline_failed", run.error().message);
   const fs::path outputs = *work / "out";
-  if (auto written = pipeline::write_outputs(*pipeline, *run, outputs); !written) {
-    fs::remove_all(*work, ignored);
+  if (auto written = pipeline::write_outputs(*pipeline, *run, outputs); !written)
     return fail("output_failed", written.error().message);
-  }
   // Publishing replaces what an earlier attempt published, so only the lease holder may.
-  if (auto renewed = store_.renew_lease(job.id, worker_id, options_.lease_ms); !renewed) {
-    fs::remove_all(*work, ignored);
-    return;
-  }
+  if (auto renewed = store_.renew_lease(job.id, worker_id, options_.lease_ms); !renewed) return;
   auto published = artifacts_.publish(job.id, outputs);
-  fs::remove_all(*work, ignored);
   if (!published) return fail("storage", published.error().message);
 
   JobOutcome outcome;

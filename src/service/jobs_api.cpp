@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <variant>
 
 #include "core/file_io.h"
 #include "pipeline/presets.h"
