@@ -118,45 +118,58 @@ class Heartbeat {
 
 }  // namespace
 
+namespace {
+
+JobWorkers::AttemptEnd failed(const std::string& code, const std::string& message) {
+  JobWorkers::AttemptEnd end;
+  end.outcome.state = JobState::Failed;
+  end.outcome.error_code = code;
+  end.outcome.error_message = message;
+  return end;
+}
+
+}  // namespace
+
 void JobWorkers::run_job(const Job& job, const std::string& worker_id) {
-  const auto fail = [&](const std::string& code, const std::string& message) {
-    JobOutcome outcome;
-    outcome.state = JobState::Failed;
-    outcome.error_code = code;
-    outcome.error_message = message;
-    if (Status done = store_.finish_job(job.id, worker_id, outcome); !done)
-      std::fprintf(stderr, "atlas serve: %s\n", done.error().message.c_str());
-    ++jobs_run_;
-  };
-  auto pipeline = load_job_pipeline(job.pipeline);
-  if (!pipeline) return fail("invalid_pipeline", pipeline.error().message);
-  if (pipeline->document.inputs.size() != job.inputs.size())
-    return fail("invalid_inputs", "the pipeline takes " +
-                                      std::to_string(pipeline->document.inputs.size()) +
-                                      " inputs, the job has " + std::to_string(job.inputs.size()));
   auto work = artifacts_.make_work_dir(job.id, job.attempts);
-  if (!work) return fail("storage", work.error().message);
-  // The attempt's folder goes however the attempt ends (published outputs were renamed
-  // out of it by then).
-  struct RemoveOnExit {
-    fs::path dir;
-    ~RemoveOnExit() {
-      std::error_code ignored;
-      fs::remove_all(dir, ignored);
-    }
-  } const remove_work{*work};
+  const AttemptEnd end =
+      work ? attempt(job, worker_id, *work) : failed("storage", work.error().message);
+  // The attempt's folder goes before its end is recorded (published outputs were renamed
+  // out of it), so a finished job never has one left behind.
+  if (work) {
+    std::error_code ignored;
+    fs::remove_all(*work, ignored);
+  }
+  Status recorded = Ok{};
+  if (end.what == AttemptEnd::What::Finish) {
+    recorded = store_.finish_job(job.id, worker_id, end.outcome);
+    ++jobs_run_;
+  } else if (end.what == AttemptEnd::What::Release) {
+    recorded = store_.release_job(job.id, worker_id);
+  }
+  if (!recorded) std::fprintf(stderr, "atlas serve: %s\n", recorded.error().message.c_str());
+}
+
+JobWorkers::AttemptEnd JobWorkers::attempt(const Job& job, const std::string& worker_id,
+                                           const fs::path& work) {
+  auto pipeline = load_job_pipeline(job.pipeline);
+  if (!pipeline) return failed("invalid_pipeline", pipeline.error().message);
+  if (pipeline->document.inputs.size() != job.inputs.size())
+    return failed("invalid_inputs",
+                  "the pipeline takes " + std::to_string(pipeline->document.inputs.size()) +
+                      " inputs, the job has " + std::to_string(job.inputs.size()));
   // Inputs under their uploaded names (formats without magic bytes are recognised by
   // extension), as links to the stored assets.
   std::vector<fs::path> inputs;
   for (std::size_t i = 0; i < job.inputs.size(); ++i) {
     auto asset = store_.find_asset(job.tenant_id, job.inputs[i]);
-    if (!asset || !*asset) return fail("invalid_inputs", "asset " + job.inputs[i] + " is gone");
-    const fs::path dir = *work / "inputs" / std::to_string(i);
+    if (!asset || !*asset) return failed("invalid_inputs", "asset " + job.inputs[i] + " is gone");
+    const fs::path dir = work / "inputs" / std::to_string(i);
     std::error_code ec;
     fs::create_directories(dir, ec);
     const fs::path link = dir / (*asset)->filename;
     fs::create_symlink(fs::absolute(artifacts_.asset_path((*asset)->id)), link, ec);
-    if (ec) return fail("storage", link.string() + ": cannot link the input: " + ec.message());
+    if (ec) return failed("storage", link.string() + ": cannot link the input: " + ec.message());
     inputs.push_back(link);
   }
 
@@ -224,35 +237,32 @@ void JobWorkers::run_job(const Job& job, const std::string& worker_id) {
       std::fprintf(stderr, "atlas serve: %s\n", recorded.error().message.c_str());
   };
   auto run = pipeline::execute_pipeline(*pipeline, inputs, execute);
-  if (heartbeat.lost) {
-    // Another worker owns the job now: nothing of this attempt may be recorded.
-    return;
+  // Another worker owns the job now: nothing of this attempt may be recorded.
+  if (heartbeat.lost) return {AttemptEnd::What::Drop, {}};
+  // A run that got to its end is kept even if a cancellation came in meanwhile: the
+  // work is done. One the cancel flag stopped ends as whoever raised it asked.
+  if (!run && heartbeat.stopped && !heartbeat.cancelled_by_client)
+    return {AttemptEnd::What::Release, {}};
+  if (!run && heartbeat.cancelled_by_client) {
+    AttemptEnd end;
+    end.outcome.state = JobState::Cancelled;
+    end.outcome.error_code = "cancelled";
+    end.outcome.error_message = "cancelled by the client";
+    return end;
   }
-  if (heartbeat.stopped && !heartbeat.cancelled_by_client) {
-    if (Status released = store_.release_job(job.id, worker_id); !released)
-      std::fprintf(stderr, "atlas serve: %s\n", released.error().message.c_str());
-    return;
-  }
-  if (heartbeat.cancelled_by_client) {
-    JobOutcome outcome;
-    outcome.state = JobState::Cancelled;
-    outcome.error_code = "cancelled";
-    outcome.error_message = "cancelled by the client";
-    if (Status done = store_.finish_job(job.id, worker_id, outcome); !done)
-      std::fprintf(stderr, "atlas serve: %s\n", done.error().message.c_str());
-    ++jobs_run_;
-    return;
-  }
-  if (!run) return fail("pipeline_failed", run.error().message);
-  const fs::path outputs = *work / "out";
+  if (!run) return failed("pipeline_failed", run.error().message);
+  const fs::path outputs = work / "out";
   if (auto written = pipeline::write_outputs(*pipeline, *run, outputs); !written)
-    return fail("output_failed", written.error().message);
+    return failed("output_failed", written.error().message);
   // Publishing replaces what an earlier attempt published, so only the lease holder may.
-  if (auto renewed = store_.renew_lease(job.id, worker_id, options_.lease_ms); !renewed) return;
+  if (auto renewed = store_.renew_lease(job.id, worker_id, options_.lease_ms); !renewed)
+    return {AttemptEnd::What::Drop, {}};
   auto published = artifacts_.publish(job.id, outputs);
-  if (!published) return fail("storage", published.error().message);
+  if (!published) return failed("storage", published.error().message);
 
-  JobOutcome outcome;
+  AttemptEnd end;
+  end.outcome.state = JobState::Succeeded;
+  JobOutcome& outcome = end.outcome;
   const Prices& prices = options_.prices;
   for (const Artifact& artifact : *published) {
     if (artifact.name == "pipeline_report.json") continue;  // the run's record, not a product
@@ -264,9 +274,7 @@ void JobWorkers::run_job(const Job& job, const std::string& worker_id) {
                            UsageKind::ComputeSeconds, "atlas", pipeline->document.name,
                            run->seconds, run->seconds * prices.compute_second, prices.currency,
                            "atlas", 0});
-  if (Status done = store_.finish_job(job.id, worker_id, outcome); !done)
-    std::fprintf(stderr, "atlas serve: %s\n", done.error().message.c_str());
-  ++jobs_run_;
+  return end;
 }
 
 }  // namespace atlas::service

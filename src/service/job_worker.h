@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,9 +57,19 @@ class JobWorkers {
   // Jobs this process's workers ran to an outcome, for /metrics.
   std::int64_t jobs_run() const { return jobs_run_; }
 
+  // How an attempt ended: with an outcome to record, by giving the job back to the
+  // queue (shutdown), or with nothing to record (the lease was lost).
+  struct AttemptEnd {
+    enum class What { Finish, Release, Drop };
+    What what = What::Finish;
+    JobOutcome outcome;
+  };
+
  private:
   void loop(int index);
   void run_job(const Job& job, const std::string& worker_id);
+  AttemptEnd attempt(const Job& job, const std::string& worker_id,
+                     const std::filesystem::path& work);
 
   JobStore& store_;
   ArtifactStore& artifacts_;

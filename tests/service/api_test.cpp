@@ -341,3 +341,31 @@ TEST(RateLimiter, RefillsAtItsRateUpToItsBurst) {
 
 }  // namespace
 }  // namespace atlas::test
+
+namespace atlas::test {
+namespace {
+
+TEST(ServiceApi, CancellingARunningJobStopsItsPipeline) {
+  LocalService service;
+  const std::string auth = service.key_header("acme");
+  const std::string asset = service.upload(auth, testdata("meshes/stanford-bunny.obj"));
+  const std::string id =
+      http("POST", service.url("/v1/jobs"), {auth}, job_body(kSlowPipeline, {asset})).json()["id"];
+  for (int i = 0; i < 1000; ++i) {
+    if (http("GET", service.url("/v1/jobs/" + id), {auth}).json()["state"] == "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const HttpResult cancelling = http("DELETE", service.url("/v1/jobs/" + id), {auth});
+  EXPECT_EQ(cancelling.status, 202) << cancelling.body;
+  EXPECT_EQ(cancelling.json()["cancel_requested"], true);
+  const Json job = service.wait_for(auth, id);
+  EXPECT_EQ(job["state"], "cancelled") << job.dump();
+  EXPECT_EQ(job["error"]["code"], "cancelled");
+  EXPECT_TRUE(job["artifacts"].empty());
+  // Nothing of the stopped run is charged.
+  EXPECT_TRUE(job["usage"]["entries"].empty());
+  EXPECT_TRUE(std::filesystem::is_empty(service.data() / "work"));
+}
+
+}  // namespace
+}  // namespace atlas::test
