@@ -116,10 +116,6 @@ class Heartbeat {
   std::thread thread_;
 };
 
-}  // namespace
-
-namespace {
-
 JobWorkers::AttemptEnd failed(const std::string& code, const std::string& message) {
   JobWorkers::AttemptEnd end;
   end.outcome.state = JobState::Failed;
