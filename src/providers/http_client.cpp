@@ -1,12 +1,11 @@
 #include "providers/http_client.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <mutex>
 
+#include "providers/curl_library.h"
 #include "providers/http_exchange.h"
 
 namespace atlas::providers {
@@ -17,11 +16,6 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-void initialise_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 // What the callbacks of one transfer share.
@@ -103,10 +97,12 @@ HttpFailure classify(CURLcode code, bool too_large) {
 }
 
 struct MimeDeleter {
-  void operator()(curl_mime* mime) const { curl_mime_free(mime); }
+  const CurlLibrary* curl;
+  void operator()(curl_mime* mime) const { curl->mime_free(mime); }
 };
 struct HeaderListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  const CurlLibrary* curl;
+  void operator()(curl_slist* list) const { curl->slist_free_all(list); }
 };
 
 }  // namespace
@@ -122,10 +118,12 @@ std::string HttpResponse::header(std::string_view name) const {
 class HttpClient::HandlePool {
  public:
   ~HandlePool() {
-    for (CURL* handle : idle_) curl_easy_cleanup(handle);
+    if (idle_.empty()) return;  // libcurl may never have been loaded
+    const CurlLibrary* curl = curl_library().value();
+    for (CURL* handle : idle_) curl->easy_cleanup(handle);
   }
 
-  CURL* take() {
+  CURL* take(const CurlLibrary& curl) {
     {
       const std::lock_guard lock(mutex_);
       if (!idle_.empty()) {
@@ -134,11 +132,11 @@ class HttpClient::HandlePool {
         return handle;
       }
     }
-    return curl_easy_init();
+    return curl.easy_init();
   }
 
-  void give_back(CURL* handle) {
-    curl_easy_reset(handle);
+  void give_back(const CurlLibrary& curl, CURL* handle) {
+    curl.easy_reset(handle);
     const std::lock_guard lock(mutex_);
     idle_.push_back(handle);
   }
@@ -148,85 +146,89 @@ class HttpClient::HandlePool {
   std::vector<CURL*> idle_;
 };
 
-HttpClient::HttpClient() : pool_(std::make_unique<HandlePool>()) { initialise_curl_once(); }
+HttpClient::HttpClient() : pool_(std::make_unique<HandlePool>()) {}
 
 HttpClient::~HttpClient() = default;
 
 HttpResult HttpClient::perform(const HttpRequest& request) const {
-  CURL* handle = pool_->take();
+  const Result<const CurlLibrary*> library = curl_library();
+  if (!library) return HttpError{HttpFailure::Other, false, library.error().message};
+  const CurlLibrary& curl = **library;
+  CURL* handle = pool_->take(curl);
   if (!handle) return HttpError{HttpFailure::Other, false, "libcurl could not start a transfer"};
   struct GiveBack {
     HandlePool& pool;
+    const CurlLibrary& curl;
     CURL* handle;
-    ~GiveBack() { pool.give_back(handle); }
-  } give_back{*pool_, handle};
+    ~GiveBack() { pool.give_back(curl, handle); }
+  } give_back{*pool_, curl, handle};
 
   Transfer transfer;
   transfer.request = &request;
   char error_text[CURL_ERROR_SIZE] = {};
 
-  curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, long{CURL_HTTP_VERSION_2TLS});
-  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, long(request.connect_timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, long(request.timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.max_body_bytes));
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
-  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &transfer);
+  curl.easy_setopt(handle, CURLOPT_URL, request.url.c_str());
+  curl.easy_setopt(handle, CURLOPT_HTTP_VERSION, long{CURL_HTTP_VERSION_2TLS});
+  curl.easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl.easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl.easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
+  curl.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, long(request.connect_timeout.count()));
+  curl.easy_setopt(handle, CURLOPT_TIMEOUT_MS, long(request.timeout.count()));
+  curl.easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.max_body_bytes));
+  curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
+  curl.easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+  curl.easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
+  curl.easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
+  curl.easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
+  curl.easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+  curl.easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl.easy_setopt(handle, CURLOPT_XFERINFODATA, &transfer);
 
-  std::unique_ptr<curl_slist, HeaderListDeleter> header_list;
+  std::unique_ptr<curl_slist, HeaderListDeleter> header_list(nullptr, HeaderListDeleter{&curl});
   auto add_header = [&](const std::string& line) {
-    header_list.reset(curl_slist_append(header_list.release(), line.c_str()));
+    header_list.reset(curl.slist_append(header_list.release(), line.c_str()));
   };
   for (const auto& [name, value] : request.headers) add_header(name + ": " + value);
   // libcurl would otherwise wait up to a second for "100 Continue" before sending a
   // large body; the APIs this client talks to answer directly.
   add_header("Expect:");
 
-  std::unique_ptr<curl_mime, MimeDeleter> mime;
+  std::unique_ptr<curl_mime, MimeDeleter> mime(nullptr, MimeDeleter{&curl});
   if (request.method == "POST") {
     if (!request.parts.empty()) {
-      mime.reset(curl_mime_init(handle));
+      mime.reset(curl.mime_init(handle));
       for (const MultipartPart& part : request.parts) {
-        curl_mimepart* field = curl_mime_addpart(mime.get());
-        curl_mime_name(field, part.name.c_str());
-        curl_mime_data(field, part.data.data(), part.data.size());
-        if (!part.filename.empty()) curl_mime_filename(field, part.filename.c_str());
-        if (!part.content_type.empty()) curl_mime_type(field, part.content_type.c_str());
+        curl_mimepart* field = curl.mime_addpart(mime.get());
+        curl.mime_name(field, part.name.c_str());
+        curl.mime_data(field, part.data.data(), part.data.size());
+        if (!part.filename.empty()) curl.mime_filename(field, part.filename.c_str());
+        if (!part.content_type.empty()) curl.mime_type(field, part.content_type.c_str());
       }
-      curl_easy_setopt(handle, CURLOPT_MIMEPOST, mime.get());
+      curl.easy_setopt(handle, CURLOPT_MIMEPOST, mime.get());
     } else {
-      curl_easy_setopt(handle, CURLOPT_POST, 1L);
-      curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.size()));
-      curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+      curl.easy_setopt(handle, CURLOPT_POST, 1L);
+      curl.easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.size()));
+      curl.easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
     }
   } else if (request.method != "GET") {
     return HttpError{HttpFailure::Other, false, "unsupported HTTP method " + request.method};
   }
-  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list.get());
+  curl.easy_setopt(handle, CURLOPT_HTTPHEADER, header_list.get());
 
-  const CURLcode code = curl_easy_perform(handle);
+  const CURLcode code = curl.easy_perform(handle);
   if (code != CURLE_OK) {
     long request_bytes = 0;
-    curl_easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_bytes);
+    curl.easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_bytes);
     const HttpFailure failure = classify(code, transfer.too_large);
-    std::string message = error_text[0] ? error_text : curl_easy_strerror(code);
+    std::string message = error_text[0] ? error_text : curl.easy_strerror(code);
     if (failure == HttpFailure::TooLarge)
       message = "the response is larger than " + std::to_string(request.max_body_bytes) + " bytes";
     const bool nothing_sent = failure == HttpFailure::Connect || failure == HttpFailure::Tls;
     return HttpError{failure, !nothing_sent && request_bytes > 0, std::move(message)};
   }
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &transfer.response.status);
+  curl.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &transfer.response.status);
   return std::move(transfer.response);
 }
 

@@ -3,7 +3,8 @@
 // are kept alive and reused across requests (and threads) through a pool of curl
 // handles; HTTP/2 is negotiated over TLS where the server offers it; certificates and
 // host names are always verified. Request headers (which carry API keys) never appear
-// in any error message this file produces.
+// in any error message this file produces. libcurl itself is loaded on the first request
+// (providers/curl_library.h).
 
 #include <atomic>
 #include <chrono>

@@ -1,7 +1,10 @@
 #include "providers/http_client.h"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <cstdlib>
 
 #include "fake_gateway.h"
 
@@ -30,6 +33,30 @@ std::string create_task(const HttpClient& client, const FakeGateway& gateway) {
   if (!answer) return {};
   EXPECT_EQ(answer->status, 200);
   return nlohmann::json::parse(answer->body_text())["id"].get<std::string>();
+}
+
+bool libcurl_loaded() {
+  void* library = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_NOLOAD);
+  if (library) dlclose(library);  // drops the reference RTLD_NOLOAD took
+  return library != nullptr;
+}
+
+// What keeps libcurl's ~25 libraries out of the start-up of commands that make no request.
+TEST(HttpClient, LoadsLibcurlOnItsFirstRequestOnly) {
+  // Runs the check in a fresh process of this program, where no test has made a request.
+  const std::string style = GTEST_FLAG_GET(death_test_style);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        const HttpClient client;
+        if (libcurl_loaded()) std::exit(1);
+        HttpRequest refused;
+        refused.url = "http://127.0.0.1:1/";
+        const HttpResult answer = client.perform(refused);
+        std::exit(!answer.ok() && libcurl_loaded() ? 0 : 2);
+      },
+      testing::ExitedWithCode(0), "");
+  GTEST_FLAG_SET(death_test_style, style);
 }
 
 TEST(HttpClient, ReturnsErrorStatusesAsResponsesWithTheirHeaders) {
