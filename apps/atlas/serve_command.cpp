@@ -1,0 +1,208 @@
+// `atlas serve`: the REST API with in-process workers over a data folder (SQLite
+// database, uploads and artifacts). `atlas keys create|list|revoke`: its API keys.
+
+#include <CLI/CLI.hpp>
+
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "commands.h"
+#include "provider_setup.h"
+#include "service/api.h"
+#include "service/api_keys.h"
+#include "service/artifact_store.h"
+#include "service/http_server.h"
+#include "service/job_worker.h"
+#include "service/sqlite_job_store.h"
+
+namespace atlas::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string data = "atlas-data";
+  int workers = 2;
+  int io_threads = 2;
+  double lease_seconds = 30;
+  double max_body_mb = 512;
+  service::Prices prices;
+  service::RateLimit rate_limit;
+};
+
+Result<std::unique_ptr<service::SqliteJobStore>> open_store(const std::string& data) {
+  std::error_code ec;
+  fs::create_directories(data, ec);
+  if (ec) return make_error(data + ": cannot create the data folder: " + ec.message());
+  return service::SqliteJobStore::open(fs::path(data) / "atlas.db");
+}
+
+int serve(const ServeOptions& options) {
+  const std::size_t colon = options.listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos) {
+    const std::string digits = options.listen.substr(colon + 1);
+    if (!digits.empty() && digits.size() <= 5 &&
+        digits.find_first_not_of("0123456789") == std::string::npos)
+      port = std::stoi(digits);
+  }
+  if (port < 0 || port > 65535)
+    return fail("--listen " + options.listen + ": expected HOST:PORT, e.g. 127.0.0.1:8080");
+  // The providers pipelines call (404, http_model services, chains), as `atlas run` has them.
+  if (Status registered = register_configured_providers(std::nullopt); !registered)
+    return fail(registered.error().message);
+  auto store = open_store(options.data);
+  if (!store) return fail(store.error().message);
+  service::ArtifactStore artifacts(options.data);
+  if (Status prepared = artifacts.prepare(); !prepared) return fail(prepared.error().message);
+
+  // SIGINT and SIGTERM are taken by sigwait below: blocked before any thread starts, so
+  // every thread inherits the mask and none is interrupted.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  service::WorkerOptions worker_options;
+  worker_options.workers = std::max(1, options.workers);
+  worker_options.lease_ms = std::int64_t(options.lease_seconds * 1000);
+  worker_options.heartbeat = std::chrono::milliseconds(worker_options.lease_ms / 3);
+  worker_options.idle_poll = std::chrono::milliseconds(
+      std::min<std::int64_t>(500, std::max<std::int64_t>(50, worker_options.lease_ms / 4)));
+  worker_options.prices = options.prices;
+  service::JobWorkers workers(**store, artifacts, worker_options);
+
+  service::ApiOptions api_options;
+  api_options.prices = options.prices;
+  api_options.rate_limit = options.rate_limit;
+  api_options.job_queued = [&workers] { workers.wake(); };
+  api_options.jobs_run = [&workers] { return workers.jobs_run(); };
+  service::Api api(**store, artifacts, api_options);
+
+  service::HttpServerOptions http;
+  http.host = options.listen.substr(0, colon);
+  http.port = port;
+  http.io_threads = std::max(1, options.io_threads);
+  http.max_body_bytes = std::uint64_t(options.max_body_mb * 1024 * 1024);
+  auto server = service::HttpServer::start(
+      http, [&api](const service::HttpRequest& request) { return api.handle(request); });
+  if (!server) return fail(server.error().message);
+  workers.start();
+  std::printf("atlas serve: listening on http://%s:%d (data %s, %d workers)\n", http.host.c_str(),
+              (*server)->port(), options.data.c_str(), worker_options.workers);
+  std::fflush(stdout);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  std::fprintf(stderr, "atlas serve: %s, shutting down\n",
+               received == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*server)->stop();
+  workers.stop();
+  return 0;
+}
+
+}  // namespace
+
+void add_serve_commands(CLI::App& app, Action& run) {
+  auto options = std::make_shared<ServeOptions>();
+  auto* serve_command =
+      app.add_subcommand("serve", "Serve the REST API (/v1) with in-process job workers");
+  serve_command->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0: any)")
+      ->capture_default_str();
+  serve_command->add_option("--data", options->data, "Data folder: database, uploads, artifacts")
+      ->capture_default_str();
+  serve_command->add_option("--workers", options->workers, "Jobs run at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  serve_command->add_option("--io-threads", options->io_threads, "HTTP I/O threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  serve_command
+      ->add_option("--lease-seconds", options->lease_seconds,
+                   "How long a job stays with a worker that stopped renewing its lease")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 3600.0));
+  serve_command->add_option("--max-body-mb", options->max_body_mb, "Largest request body")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 65536.0));
+  serve_command->add_option("--price-api-call", options->prices.api_call, "Charge per API call");
+  serve_command->add_option("--price-asset", options->prices.asset, "Charge per output file");
+  serve_command->add_option("--price-compute-second", options->prices.compute_second,
+                            "Charge per second of a job's pipeline");
+  serve_command
+      ->add_option("--rate-limit", options->rate_limit.per_second,
+                   "Requests a second an API key may sustain (0: unlimited)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  serve_command
+      ->add_option("--rate-burst", options->rate_limit.burst,
+                   "Requests an API key may make at once above its rate")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  serve_command->callback([&run, options] { run = [options] { return serve(*options); }; });
+
+  auto* keys = app.add_subcommand("keys", "Create, list and revoke API keys");
+  keys->require_subcommand(1);
+  auto data = std::make_shared<std::string>("atlas-data");
+  auto tenant = std::make_shared<std::string>();
+  auto key_id = std::make_shared<std::string>();
+
+  auto* create = keys->add_subcommand("create", "Create a key (printed once; stored hashed)");
+  create->add_option("--tenant", *tenant, "The tenant the key acts for (created when new)")
+      ->required();
+  create->add_option("--data", *data, "Data folder")->capture_default_str();
+  create->callback([&run, data, tenant] {
+    run = [data, tenant] {
+      if (tenant->empty() || tenant->size() > 100)
+        return fail("--tenant: a name of 1-100 characters");
+      auto store = open_store(*data);
+      if (!store) return fail(store.error().message);
+      const service::GeneratedKey key = service::generate_api_key();
+      auto created = (*store)->create_key(*tenant, key.hash, key.prefix);
+      if (!created) return fail(created.error().message);
+      std::printf("%s\n", key.secret.c_str());
+      std::fprintf(stderr,
+                   "atlas: key %s for tenant %s; the key above is shown only now, keep it\n",
+                   created->id.c_str(), created->tenant_name.c_str());
+      return 0;
+    };
+  });
+
+  auto* list = keys->add_subcommand("list", "List keys (ids and prefixes, never the keys)");
+  list->add_option("--data", *data, "Data folder")->capture_default_str();
+  list->callback([&run, data] {
+    run = [data] {
+      auto store = open_store(*data);
+      if (!store) return fail(store.error().message);
+      auto keys_listed = (*store)->list_keys();
+      if (!keys_listed) return fail(keys_listed.error().message);
+      std::printf("%-20s %-24s %-16s %s\n", "id", "tenant", "prefix", "status");
+      for (const service::ApiKey& key : *keys_listed)
+        std::printf("%-20s %-24s %-16s %s\n", key.id.c_str(), key.tenant_name.c_str(),
+                    key.prefix.c_str(), key.revoked ? "revoked" : "active");
+      return 0;
+    };
+  });
+
+  auto* revoke = keys->add_subcommand("revoke", "Revoke a key by its id");
+  revoke->add_option("ID", *key_id, "The key's id (atlas keys list)")->required();
+  revoke->add_option("--data", *data, "Data folder")->capture_default_str();
+  revoke->callback([&run, data, key_id] {
+    run = [data, key_id] {
+      auto store = open_store(*data);
+      if (!store) return fail(store.error().message);
+      if (Status revoked = (*store)->revoke_key(*key_id); !revoked)
+        return fail(revoked.error().message);
+      std::printf("revoked %s\n", key_id->c_str());
+      return 0;
+    };
+  });
+}
+
+}  // namespace atlas::cli

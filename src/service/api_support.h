@@ -1,0 +1,47 @@
+#pragma once
+// What the API's handlers share; internal to the service layer (api.h is the interface).
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "service/api.h"
+
+namespace atlas::service {
+
+using Json = nlohmann::ordered_json;
+
+// One authenticated request as a handler sees it.
+struct Api::Call {
+  const HttpRequest& request;
+  std::vector<std::string> params;           // the path's {placeholders}, in order, percent-decoded
+  std::map<std::string, std::string> query;  // decoded; the last of a repeated name
+  ApiKey key;
+  JobStore& store;
+  ArtifactStore& artifacts;
+  const ApiOptions& options;
+};
+
+HttpResponse json_response(int status, const Json& body);
+// {"error": {"code", "message"}}
+HttpResponse error_response(int status, const std::string& code, const std::string& message);
+// A store failure: 500, with the store's message.
+HttpResponse storage_error(const Error& error);
+// "2026-12-04T13:55:00.123Z"; null for 0 (not happened yet).
+Json iso_time(std::int64_t ms);
+// %XX and (in queries) '+' decoded; nullopt when an escape is malformed.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+HttpResponse upload_asset(const Api::Call& call);
+HttpResponse get_asset(const Api::Call& call);
+HttpResponse create_job(const Api::Call& call);
+HttpResponse get_job(const Api::Call& call);
+HttpResponse list_jobs(const Api::Call& call);
+HttpResponse cancel_job(const Api::Call& call);
+HttpResponse job_events(const Api::Call& call);
+HttpResponse get_artifact(const Api::Call& call);
+HttpResponse get_usage(const Api::Call& call);
+
+}  // namespace atlas::service

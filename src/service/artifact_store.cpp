@@ -1,0 +1,169 @@
+#include "service/artifact_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/file_io.h"
+#include "core/sha256.h"
+#include "service/ids.h"
+
+namespace atlas::service {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kManifest = ".manifest";
+
+Status fsync_path(const fs::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(path.string() + ": cannot open to sync: " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (rc != 0) return make_error(path.string() + ": cannot sync: " + std::strerror(error));
+  return Ok{};
+}
+
+// Temporary file beside `path`, fsync, rename, fsync of the folder (so the rename too
+// survives a power cut).
+Status write_durably(const fs::path& path, std::string_view bytes) {
+  const fs::path temp = path.parent_path() / (".tmp-" + random_id("", 8));
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return make_error(temp.string() + ": cannot create: " + std::strerror(errno));
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      ::close(fd);
+      std::error_code ignored;
+      fs::remove(temp, ignored);
+      return make_error(path.string() + ": cannot write: " + std::strerror(error));
+    }
+    written += std::size_t(n);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  std::error_code ec;
+  if (synced) fs::rename(temp, path, ec);
+  if (!synced || ec) {
+    fs::remove(temp, ec);
+    return make_error(path.string() + ": cannot write durably");
+  }
+  return fsync_path(path.parent_path(), true);
+}
+
+}  // namespace
+
+ArtifactStore::ArtifactStore(fs::path data_dir) : data_dir_(std::move(data_dir)) {}
+
+Status ArtifactStore::prepare() {
+  std::error_code ec;
+  for (const char* sub : {"assets", "jobs", "work"}) {
+    fs::create_directories(data_dir_ / sub, ec);
+    if (ec) return make_error((data_dir_ / sub).string() + ": cannot create: " + ec.message());
+  }
+  for (const auto& entry : fs::directory_iterator(data_dir_ / "work", ec)) {
+    std::error_code ignored;
+    fs::remove_all(entry.path(), ignored);
+  }
+  if (ec) return make_error((data_dir_ / "work").string() + ": cannot list: " + ec.message());
+  // Temporary files of uploads a crash interrupted.
+  for (const auto& entry : fs::directory_iterator(data_dir_ / "assets", ec))
+    if (entry.path().filename().string().rfind(".tmp-", 0) == 0) {
+      std::error_code ignored;
+      fs::remove(entry.path(), ignored);
+    }
+  return Ok{};
+}
+
+fs::path ArtifactStore::asset_path(const std::string& asset_id) const {
+  return data_dir_ / "assets" / asset_id;
+}
+
+Status ArtifactStore::write_asset(const std::string& asset_id, std::string_view bytes) {
+  return write_durably(asset_path(asset_id), bytes);
+}
+
+Result<fs::path> ArtifactStore::make_work_dir(const std::string& job_id, int attempt) {
+  const fs::path dir =
+      data_dir_ / "work" / (job_id + "-" + std::to_string(attempt) + "-" + random_id("", 4));
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(dir.string() + ": cannot create: " + ec.message());
+  return dir;
+}
+
+Result<std::vector<Artifact>> ArtifactStore::publish(const std::string& job_id,
+                                                     const fs::path& outputs) {
+  std::vector<Artifact> artifacts;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(outputs, ec)) {
+    if (!entry.is_regular_file()) continue;
+    Result<Bytes> bytes = read_file(entry.path());
+    if (!bytes) return bytes.error();
+    artifacts.push_back({entry.path().filename().string(), bytes->size(), sha256_hex(*bytes)});
+    if (Status synced = fsync_path(entry.path(), false); !synced) return synced.error();
+  }
+  if (ec) return make_error(outputs.string() + ": cannot list: " + ec.message());
+  std::sort(artifacts.begin(), artifacts.end(),
+            [](const Artifact& a, const Artifact& b) { return a.name < b.name; });
+  std::string manifest;
+  for (const Artifact& artifact : artifacts)
+    manifest += artifact.sha256 + " " + std::to_string(artifact.size) + " " + artifact.name + "\n";
+  if (Status written = write_durably(outputs / kManifest, manifest); !written)
+    return written.error();
+
+  const fs::path target = data_dir_ / "jobs" / job_id;
+  // An earlier attempt may have published before its process died: moved aside first,
+  // since a folder cannot be renamed over a non-empty one.
+  if (fs::exists(target, ec)) {
+    const fs::path aside = data_dir_ / "work" / (job_id + "-replaced-" + random_id("", 4));
+    fs::rename(target, aside, ec);
+    if (ec) return make_error(target.string() + ": cannot replace: " + ec.message());
+    fs::remove_all(aside, ec);
+  }
+  fs::rename(outputs, target, ec);
+  if (ec) return make_error(target.string() + ": cannot publish: " + ec.message());
+  if (Status synced = fsync_path(target.parent_path(), true); !synced) return synced.error();
+  return artifacts;
+}
+
+Result<std::vector<Artifact>> ArtifactStore::artifacts(const std::string& job_id) const {
+  const fs::path manifest = data_dir_ / "jobs" / job_id / kManifest;
+  std::error_code ec;
+  if (!fs::exists(manifest, ec)) return std::vector<Artifact>();
+  std::ifstream in(manifest);
+  if (!in) return make_error(manifest.string() + ": cannot read");
+  std::vector<Artifact> artifacts;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    Artifact artifact;
+    fields >> artifact.sha256 >> artifact.size;
+    std::getline(fields >> std::ws, artifact.name);
+    if (!fields && artifact.name.empty())
+      return make_error(manifest.string() + ": malformed line '" + line + "'");
+    artifacts.push_back(std::move(artifact));
+  }
+  return artifacts;
+}
+
+Result<fs::path> ArtifactStore::artifact_path(const std::string& job_id,
+                                              const std::string& name) const {
+  Result<std::vector<Artifact>> listed = artifacts(job_id);
+  if (!listed) return listed.error();
+  for (const Artifact& artifact : *listed)
+    if (artifact.name == name) return data_dir_ / "jobs" / job_id / name;
+  return make_error("job " + job_id + " has no artifact named '" + name + "'");
+}
+
+}  // namespace atlas::service

@@ -1,0 +1,221 @@
+#pragma once
+// What the service keeps: tenants, API keys, uploaded assets, jobs with their events,
+// and the usage ledger. JobStore is the storage interface the API and the workers use;
+// SqliteJobStore (one machine, embedded) implements it, and a PostgreSQL store for
+// several machines can implement the same contract.
+//
+// The contract every implementation keeps:
+// - Every state change is one transaction: a crash leaves the old state or the new one.
+// - A job is run by whoever holds its lease. lease_next_job hands out the oldest queued
+//   job, or a running one whose lease expired (its worker died); renew_lease,
+//   record_progress and finish_job succeed only for the current holder, so a worker
+//   whose lease was taken over can never record an outcome.
+// - The usage ledger is append-only and every entry has a unique key: recording the
+//   same charge again (a job re-run after a crash) is a no-op, never a second charge.
+// - Reads and writes the API makes name the tenant: another tenant's job or asset is
+//   not found, exactly like one that does not exist.
+// Times are milliseconds since the Unix epoch (UTC).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace atlas::service {
+
+std::int64_t now_ms();
+
+enum class JobState { Queued, Running, Succeeded, Failed, Cancelled };
+const char* to_string(JobState state);
+std::optional<JobState> parse_job_state(const std::string& text);
+// Succeeded, Failed and Cancelled: nothing changes the job any more.
+bool is_terminal(JobState state);
+
+struct Tenant {
+  std::string id;
+  std::string name;
+  std::int64_t created_ms = 0;
+};
+
+// A key is shown to its owner once, when created; the store keeps only its SHA-256 so a
+// copy of the database gives nobody a usable key.
+struct ApiKey {
+  std::string id;  // public, for listing and revoking ("key_...")
+  std::string tenant_id;
+  std::string tenant_name;
+  std::string prefix;  // the key's first characters, to recognise it in a list
+  std::int64_t created_ms = 0;
+  bool revoked = false;
+};
+
+struct Asset {
+  std::string id;  // "ast_..."
+  std::string tenant_id;
+  std::string filename;  // as uploaded; the pipeline recognises some formats by extension
+  std::uint64_t size = 0;
+  std::string sha256;
+  std::int64_t created_ms = 0;
+};
+
+struct NewJob {
+  std::string tenant_id;
+  std::string pipeline;             // a preset name or a pipeline document's text (YAML or JSON)
+  std::vector<std::string> inputs;  // asset ids, one a pipeline input
+  std::string webhook_url;
+  std::string idempotency_key;  // empty: none; unique per tenant otherwise
+};
+
+struct Job {
+  std::string id;        // "job_..."
+  std::int64_t seq = 0;  // creation order, for paging
+  std::string tenant_id;
+  JobState state = JobState::Queued;
+  std::string pipeline;
+  std::vector<std::string> inputs;
+  std::string webhook_url;
+  std::string idempotency_key;
+  int progress = 0;  // 0-100
+  std::string current_node;
+  std::string error_code;
+  std::string error_message;
+  std::int64_t created_ms = 0;
+  std::int64_t started_ms = 0;   // 0: not started (the latest attempt's start otherwise)
+  std::int64_t finished_ms = 0;  // 0: not finished
+  int attempts = 0;              // leases handed out so far
+  std::string lease_owner;       // empty when not leased
+  std::int64_t lease_expires_ms = 0;
+  bool cancel_requested = false;
+};
+
+struct CreatedJob {
+  Job job;
+  bool created = true;  // false: the idempotency key named an existing job, returned as is
+};
+
+struct JobPage {
+  std::vector<Job> jobs;    // newest first
+  std::string next_cursor;  // empty: no more
+};
+
+// One event of a job: its state changes and its pipeline's node events, numbered from 1
+// per job so an event stream can resume after the last one a client saw.
+struct JobEvent {
+  std::int64_t seq = 0;
+  std::string type;       // "state" or "node"
+  std::string data_json;  // a JSON object's text
+  std::int64_t time_ms = 0;
+};
+
+enum class UsageKind { ApiCall, Generation, Asset, ComputeSeconds };
+const char* to_string(UsageKind kind);
+
+struct UsageEntry {
+  // Unique in the whole ledger: recording an entry whose key is there already does
+  // nothing. Derived from what is charged ("job:<id>:asset:<name>"), never random, for
+  // everything a retry could record again.
+  std::string entry_key;
+  std::string tenant_id;
+  std::string job_id;  // empty for charges outside a job
+  UsageKind kind = UsageKind::ApiCall;
+  std::string provider;  // "atlas" for Atlas's own charges, the remote provider otherwise
+  std::string detail;    // the model, the artifact's name, the route
+  double quantity = 0;
+  double cost = 0;
+  std::string currency = "USD";
+  std::string billed_by;  // whose charge it is: "atlas", or "404" passed through at cost
+  std::int64_t time_ms = 0;
+};
+
+// What Atlas charges for its own work; 404's generations come priced by the provider.
+struct Prices {
+  double api_call = 0;
+  double asset = 0;           // an output file of a job
+  double compute_second = 0;  // a second of a job's pipeline
+  std::string currency = "USD";
+};
+
+// What a lease holder learns when it renews: whether a client asked to cancel.
+struct LeaseStatus {
+  bool cancel_requested = false;
+};
+
+// How a lease holder ends a job. `usage` is recorded in the same transaction as the
+// state, so a job is never marked succeeded without its charges nor charged twice.
+struct JobOutcome {
+  JobState state = JobState::Succeeded;  // Succeeded, Failed or Cancelled
+  std::string error_code;
+  std::string error_message;
+  std::vector<UsageEntry> usage;
+};
+
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+
+  // Tenants and keys. create_key makes the tenant when it does not exist; the caller
+  // generated the key and passes only its hash (see api_keys.h).
+  virtual Result<ApiKey> create_key(const std::string& tenant_name, const std::string& key_hash,
+                                    const std::string& prefix) = 0;
+  // The live (not revoked) key with that hash, or nullopt.
+  virtual Result<std::optional<ApiKey>> find_key(const std::string& key_hash) = 0;
+  virtual Result<std::vector<ApiKey>> list_keys() = 0;
+  // Fails when no key has that id.
+  virtual Status revoke_key(const std::string& key_id) = 0;
+
+  virtual Status add_asset(const Asset& asset) = 0;
+  virtual Result<std::optional<Asset>> find_asset(const std::string& tenant_id,
+                                                  const std::string& asset_id) = 0;
+
+  // Queues a job; with an idempotency key that the tenant used before, returns that
+  // job instead (created = false).
+  virtual Result<CreatedJob> create_job(const NewJob& job) = 0;
+  virtual Result<std::optional<Job>> find_job(const std::string& tenant_id,
+                                              const std::string& job_id) = 0;
+  // Newest first; `cursor` is a previous page's next_cursor (empty: the first page).
+  virtual Result<JobPage> list_jobs(const std::string& tenant_id, std::optional<JobState> state,
+                                    int limit, const std::string& cursor) = 0;
+  // A queued job is cancelled at once; a running one is marked and its worker stops it
+  // at its next heartbeat; a finished one is left as it is. Returns the job after.
+  virtual Result<std::optional<Job>> cancel_job(const std::string& tenant_id,
+                                                const std::string& job_id) = 0;
+  // Jobs per state, for metrics and readiness.
+  virtual Result<std::vector<std::pair<JobState, std::int64_t>>> count_jobs() = 0;
+
+  // Leasing, for workers. Takes the oldest queued job or the oldest running job whose
+  // lease expired, counts an attempt and makes `worker_id` the holder until now +
+  // lease_ms. A job that used max_attempts already is failed ("too_many_attempts")
+  // instead of leased again, so a job that kills its worker cannot loop forever.
+  virtual Result<std::optional<Job>> lease_next_job(const std::string& worker_id,
+                                                    std::int64_t lease_ms, int max_attempts) = 0;
+  // Fails when `worker_id` no longer holds the lease.
+  virtual Result<LeaseStatus> renew_lease(const std::string& job_id, const std::string& worker_id,
+                                          std::int64_t lease_ms) = 0;
+  // Progress and current node, and the node event, in one transaction; fails when the
+  // lease was lost.
+  virtual Status record_progress(const std::string& job_id, const std::string& worker_id,
+                                 int progress, const std::string& current_node,
+                                 const std::string& event_json) = 0;
+  // Gives a job back to the queue without counting the attempt, for a worker that shuts
+  // down cleanly in the middle of it. Fails when the lease was lost.
+  virtual Status release_job(const std::string& job_id, const std::string& worker_id) = 0;
+  // Fails, changing nothing, when `worker_id` no longer holds the lease.
+  virtual Status finish_job(const std::string& job_id, const std::string& worker_id,
+                            const JobOutcome& outcome) = 0;
+
+  // The job's events after `after_seq`, oldest first, at most `limit`.
+  virtual Result<std::vector<JobEvent>> events_after(const std::string& job_id,
+                                                     std::int64_t after_seq, int limit) = 0;
+
+  // Returns whether the entry was new (false: its key was recorded before).
+  virtual Result<bool> record_usage(const UsageEntry& entry) = 0;
+  // Records many entries in one transaction, each as record_usage would.
+  virtual Status record_usage_batch(const std::vector<UsageEntry>& entries) = 0;
+  // A tenant's entries with from_ms <= time < to_ms, oldest first.
+  virtual Result<std::vector<UsageEntry>> usage(const std::string& tenant_id, std::int64_t from_ms,
+                                                std::int64_t to_ms) = 0;
+  virtual Result<std::vector<UsageEntry>> job_usage(const std::string& job_id) = 0;
+};
+
+}  // namespace atlas::service

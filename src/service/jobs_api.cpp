@@ -1,0 +1,359 @@
+// /v1/jobs: submitting, reading, listing and cancelling jobs, their event streams and
+// their artifacts.
+
+#include <algorithm>
+#include <memory>
+#include <variant>
+
+#include "core/file_io.h"
+#include "pipeline/presets.h"
+#include "service/api_support.h"
+#include "service/ids.h"
+#include "service/job_pipeline.h"
+
+namespace atlas::service {
+
+namespace {
+
+constexpr int kMaxInputs = 64;
+constexpr std::size_t kMaxIdempotencyKey = 255;
+
+Json usage_json(const UsageEntry& entry) {
+  return {{"kind", to_string(entry.kind)},
+          {"provider", entry.provider},
+          {"detail", entry.detail},
+          {"quantity", entry.quantity},
+          {"cost", entry.cost},
+          {"currency", entry.currency},
+          {"billed_by", entry.billed_by},
+          {"time", iso_time(entry.time_ms)}};
+}
+
+Json job_json(const Job& job) {
+  Json json = {{"id", job.id},
+               {"state", to_string(job.state)},
+               {"pipeline", pipeline::find_preset(job.pipeline) ? job.pipeline : "inline"},
+               {"inputs", job.inputs},
+               {"progress", job.progress},
+               {"current_node", job.current_node.empty() ? Json(nullptr) : Json(job.current_node)},
+               {"error", nullptr},
+               {"created_at", iso_time(job.created_ms)},
+               {"started_at", iso_time(job.started_ms)},
+               {"finished_at", iso_time(job.finished_ms)},
+               {"attempts", job.attempts},
+               {"cancel_requested", job.cancel_requested}};
+  if (!job.error_code.empty())
+    json["error"] = {{"code", job.error_code}, {"message", job.error_message}};
+  if (!job.webhook_url.empty()) json["webhook_url"] = job.webhook_url;
+  return json;
+}
+
+// The job with its usage and artifacts, as GET /v1/jobs/{id} shows it.
+Result<Json> detailed_job_json(const Api::Call& call, const Job& job) {
+  Json json = job_json(job);
+  auto usage = call.store.job_usage(job.id);
+  if (!usage) return usage.error();
+  Json entries = Json::array();
+  double cost = 0;
+  for (const UsageEntry& entry : *usage) {
+    entries.push_back(usage_json(entry));
+    cost += entry.cost;
+  }
+  json["usage"] = {{"total_cost", cost}, {"entries", entries}};
+  Json artifacts = Json::array();
+  if (job.state == JobState::Succeeded) {
+    auto listed = call.artifacts.artifacts(job.id);
+    if (!listed) return listed.error();
+    for (const Artifact& artifact : *listed)
+      artifacts.push_back({{"name", artifact.name},
+                           {"size", artifact.size},
+                           {"sha256", artifact.sha256},
+                           {"url", "/v1/jobs/" + job.id + "/artifacts/" + artifact.name}});
+  }
+  json["artifacts"] = artifacts;
+  return json;
+}
+
+// The job named by the path, of the caller's tenant; an error response otherwise.
+std::variant<Job, HttpResponse> tenant_job(const Api::Call& call) {
+  const std::string& id = call.params.at(0);
+  const auto not_found = error_response(404, "not_found", "no job '" + id + "'");
+  if (!is_id(id, "job_")) return not_found;
+  auto job = call.store.find_job(call.key.tenant_id, id);
+  if (!job) return storage_error(job.error());
+  if (!*job) return not_found;
+  return std::move(**job);
+}
+
+}  // namespace
+
+HttpResponse create_job(const Api::Call& call) {
+  const Json body = Json::parse(call.request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return error_response(400, "invalid_json", "the body must be a JSON object");
+  const auto field = body.find("pipeline");
+  if (field == body.end() || !field->is_string() || field->get_ref<const std::string&>().empty())
+    return error_response(400, "invalid_field",
+                          "pipeline: required, a preset name or a pipeline document's text");
+  const std::string& pipeline_text = field->get_ref<const std::string&>();
+  if (pipeline_text.size() > call.options.max_pipeline_bytes)
+    return error_response(413, "invalid_field",
+                          "pipeline: the document is larger than " +
+                              std::to_string(call.options.max_pipeline_bytes) + " bytes");
+  NewJob job;
+  job.tenant_id = call.key.tenant_id;
+  job.pipeline = pipeline_text;
+  if (const auto inputs = body.find("inputs"); inputs != body.end()) {
+    if (!inputs->is_array() || inputs->size() > kMaxInputs)
+      return error_response(
+          400, "invalid_field",
+          "inputs: an array of at most " + std::to_string(kMaxInputs) + " asset ids");
+    for (const Json& input : *inputs) {
+      if (!input.is_string())
+        return error_response(400, "invalid_field", "inputs: every item is an asset id string");
+      const std::string& id = input.get_ref<const std::string&>();
+      auto asset = is_id(id, "ast_") ? call.store.find_asset(call.key.tenant_id, id)
+                                     : Result<std::optional<Asset>>(std::optional<Asset>());
+      if (!asset) return storage_error(asset.error());
+      if (!*asset)
+        return error_response(400, "invalid_field",
+                              "inputs: no asset '" + id + "' (upload it with POST /v1/assets)");
+      job.inputs.push_back(id);
+    }
+  }
+  if (const auto webhook = body.find("webhook_url"); webhook != body.end() && !webhook->is_null()) {
+    const std::string url = webhook->is_string() ? webhook->get<std::string>() : "";
+    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
+      return error_response(400, "invalid_field", "webhook_url: an http:// or https:// URL");
+    job.webhook_url = url;
+  }
+  for (const auto& [name, value] : body.items())
+    if (name != "pipeline" && name != "inputs" && name != "webhook_url")
+      return error_response(400, "invalid_field",
+                            name + ": unknown field (pipeline, inputs, webhook_url)");
+  job.idempotency_key = std::string(call.request.header("idempotency-key"));
+  if (job.idempotency_key.size() > kMaxIdempotencyKey)
+    return error_response(
+        400, "invalid_header",
+        "Idempotency-Key: at most " + std::to_string(kMaxIdempotencyKey) + " characters");
+  auto pipeline = load_job_pipeline(job.pipeline);
+  if (!pipeline) return error_response(400, "invalid_pipeline", pipeline.error().message);
+  if (pipeline->document.inputs.size() != job.inputs.size())
+    return error_response(400, "invalid_field",
+                          "inputs: the pipeline takes " +
+                              std::to_string(pipeline->document.inputs.size()) +
+                              " input file(s), got " + std::to_string(job.inputs.size()));
+  auto created = call.store.create_job(job);
+  if (!created) return storage_error(created.error());
+  // A repeated key answers with the job it created, and 200: nothing new was queued.
+  HttpResponse response = json_response(created->created ? 202 : 200, job_json(created->job));
+  response.headers.emplace_back("Location", "/v1/jobs/" + created->job.id);
+  if (!created->created) response.headers.emplace_back("Idempotent-Replayed", "true");
+  if (created->created && call.options.job_queued) call.options.job_queued();
+  return response;
+}
+
+HttpResponse get_job(const Api::Call& call) {
+  auto job = tenant_job(call);
+  if (auto* error = std::get_if<HttpResponse>(&job)) return std::move(*error);
+  auto json = detailed_job_json(call, std::get<Job>(job));
+  if (!json) return storage_error(json.error());
+  return json_response(200, *json);
+}
+
+HttpResponse list_jobs(const Api::Call& call) {
+  int limit = 20;
+  if (const auto found = call.query.find("limit"); found != call.query.end()) {
+    const std::string& text = found->second;
+    if (text.empty() || text.size() > 3 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoi(text) < 1 || std::stoi(text) > 100)
+      return error_response(400, "invalid_query", "limit: a whole number from 1 to 100");
+    limit = std::stoi(text);
+  }
+  std::optional<JobState> state;
+  if (const auto found = call.query.find("state"); found != call.query.end()) {
+    state = parse_job_state(found->second);
+    if (!state)
+      return error_response(400, "invalid_query",
+                            "state: one of queued, running, succeeded, failed, cancelled, not '" +
+                                found->second + "'");
+  }
+  const auto cursor = call.query.find("cursor");
+  auto page = call.store.list_jobs(call.key.tenant_id, state, limit,
+                                   cursor == call.query.end() ? "" : cursor->second);
+  if (!page) return error_response(400, "invalid_query", page.error().message);
+  Json jobs = Json::array();
+  for (const Job& job : page->jobs) jobs.push_back(job_json(job));
+  return json_response(
+      200, {{"jobs", jobs},
+            {"next_cursor", page->next_cursor.empty() ? Json(nullptr) : Json(page->next_cursor)}});
+}
+
+HttpResponse cancel_job(const Api::Call& call) {
+  auto job = tenant_job(call);
+  if (auto* error = std::get_if<HttpResponse>(&job)) return std::move(*error);
+  auto cancelled = call.store.cancel_job(call.key.tenant_id, std::get<Job>(job).id);
+  if (!cancelled) return storage_error(cancelled.error());
+  if (!*cancelled) return error_response(404, "not_found", "no job '" + call.params[0] + "'");
+  // Running: the worker stops at its next heartbeat, so the cancellation is accepted,
+  // not done.
+  return json_response((*cancelled)->state == JobState::Running ? 202 : 200, job_json(**cancelled));
+}
+
+HttpResponse job_events(const Api::Call& call) {
+  auto job = tenant_job(call);
+  if (auto* error = std::get_if<HttpResponse>(&job)) return std::move(*error);
+  // Resumes after the last event the client saw: Last-Event-ID, or ?after= for clients
+  // that cannot set headers (browsers' EventSource only sends it when reconnecting).
+  std::string after_text(call.request.header("last-event-id"));
+  if (after_text.empty())
+    if (const auto found = call.query.find("after"); found != call.query.end())
+      after_text = found->second;
+  std::int64_t after = 0;
+  if (!after_text.empty()) {
+    if (after_text.size() > 18 || !std::all_of(after_text.begin(), after_text.end(),
+                                               [](char c) { return c >= '0' && c <= '9'; }))
+      return error_response(
+          400, "invalid_header",
+          "Last-Event-ID: the id of an event of this stream, not '" + after_text + "'");
+    after = std::stoll(after_text);
+  }
+  struct StreamState {
+    JobStore* store;
+    std::string tenant_id;
+    std::string job_id;
+    std::int64_t last;
+  };
+  auto state = std::make_shared<StreamState>(
+      StreamState{&call.store, call.key.tenant_id, std::get<Job>(job).id, after});
+  HttpResponse response;
+  response.headers = {{"Content-Type", "text/event-stream"},
+                      {"Cache-Control", "no-cache"},
+                      {"X-Accel-Buffering", "no"}};
+  response.body = "retry: 2000\n\n";
+  response.stream = [state]() -> StreamChunk {
+    const auto format = [&](const std::vector<JobEvent>& events) {
+      std::string text;
+      for (const JobEvent& event : events) {
+        text += "id: " + std::to_string(event.seq) + "\nevent: " + event.type +
+                "\ndata: " + event.data_json + "\n\n";
+        state->last = event.seq;
+      }
+      return text;
+    };
+    auto events = state->store->events_after(state->job_id, state->last, 200);
+    if (!events) return {"", true};
+    if (!events->empty()) return {format(*events), false};
+    // Nothing new: the stream ends once the job has (its last event is written in the
+    // transaction that finishes it, so reading again after seeing it finished is enough).
+    auto job = state->store->find_job(state->tenant_id, state->job_id);
+    if (!job || !*job) return {"", true};
+    if (!is_terminal((*job)->state)) return {"", false};
+    events = state->store->events_after(state->job_id, state->last, 200);
+    if (!events) return {"", true};
+    return {format(*events), events->empty()};
+  };
+  return response;
+}
+
+namespace {
+
+std::string content_type(const std::string& name) {
+  const std::string extension = lower_extension(name);
+  if (extension == "glb") return "model/gltf-binary";
+  if (extension == "gltf") return "model/gltf+json";
+  if (extension == "json") return "application/json";
+  if (extension == "png") return "image/png";
+  if (extension == "usdz") return "model/vnd.usdz+zip";
+  if (extension == "obj" || extension == "mtl") return "text/plain";
+  return "application/octet-stream";
+}
+
+// One range of "bytes=first-last", "bytes=first-" or "bytes=-suffix" within `size`:
+// [begin, end). nullopt: unsatisfiable or a form this server does not serve (several
+// ranges).
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(std::string_view header,
+                                                                   std::uint64_t size) {
+  if (header.substr(0, 6) != "bytes=") return std::nullopt;
+  header.remove_prefix(6);
+  const std::size_t dash = header.find('-');
+  if (dash == std::string_view::npos || header.find(',') != std::string_view::npos)
+    return std::nullopt;
+  const auto number = [](std::string_view text) -> std::optional<std::uint64_t> {
+    if (text.empty() || text.size() > 18) return std::nullopt;
+    std::uint64_t value = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + std::uint64_t(c - '0');
+    }
+    return value;
+  };
+  const std::string_view first_text = header.substr(0, dash), last_text = header.substr(dash + 1);
+  if (first_text.empty()) {
+    const auto suffix = number(last_text);
+    if (!suffix || *suffix == 0 || size == 0) return std::nullopt;
+    return std::pair{size - std::min(*suffix, size), size};
+  }
+  const auto first = number(first_text);
+  if (!first || *first >= size) return std::nullopt;
+  if (last_text.empty()) return std::pair{*first, size};
+  const auto last = number(last_text);
+  if (!last || *last < *first) return std::nullopt;
+  return std::pair{*first, std::min(*last + 1, size)};
+}
+
+}  // namespace
+
+HttpResponse get_artifact(const Api::Call& call) {
+  auto job = tenant_job(call);
+  if (auto* error = std::get_if<HttpResponse>(&job)) return std::move(*error);
+  const std::string& name = call.params.at(1);
+  const auto not_found = error_response(
+      404, "not_found", "job " + call.params[0] + " has no artifact named '" + name + "'");
+  if (std::get<Job>(job).state != JobState::Succeeded) return not_found;
+  auto listed = call.artifacts.artifacts(std::get<Job>(job).id);
+  if (!listed) return storage_error(listed.error());
+  const auto artifact = std::find_if(listed->begin(), listed->end(),
+                                     [&](const Artifact& a) { return a.name == name; });
+  if (artifact == listed->end()) return not_found;
+  const std::string etag = "\"" + artifact->sha256 + "\"";
+  HttpResponse response;
+  response.headers = {{"ETag", etag}, {"Accept-Ranges", "bytes"}, {"Cache-Control", "private"}};
+  const std::string_view if_none_match = call.request.header("if-none-match");
+  if (!if_none_match.empty() &&
+      (if_none_match == "*" || if_none_match.find(etag) != std::string_view::npos)) {
+    response.status = 304;
+    return response;
+  }
+  auto path = call.artifacts.artifact_path(std::get<Job>(job).id, name);
+  if (!path) return not_found;
+  auto bytes = read_file(*path);
+  if (!bytes) return storage_error(bytes.error());
+  response.headers.emplace_back("Content-Type", content_type(name));
+  const std::string_view range = call.request.header("range");
+  // If-Range with another version's tag: the whole file, as the client's part is stale.
+  const std::string_view if_range = call.request.header("if-range");
+  if (!range.empty() && (if_range.empty() || if_range == etag)) {
+    const auto span = parse_range(range, bytes->size());
+    if (!span) {
+      HttpResponse refused =
+          error_response(416, "range_not_satisfiable",
+                         "Range: '" + std::string(range) + "' is not one range within the " +
+                             std::to_string(bytes->size()) + " bytes");
+      refused.headers.emplace_back("Content-Range", "bytes */" + std::to_string(bytes->size()));
+      return refused;
+    }
+    response.status = 206;
+    response.headers.emplace_back("Content-Range", "bytes " + std::to_string(span->first) + "-" +
+                                                       std::to_string(span->second - 1) + "/" +
+                                                       std::to_string(bytes->size()));
+    response.body.assign(reinterpret_cast<const char*>(bytes->data()) + span->first,
+                         span->second - span->first);
+    return response;
+  }
+  response.body.assign(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  return response;
+}
+
+}  // namespace atlas::service
