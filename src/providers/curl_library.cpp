@@ -58,10 +58,12 @@ Result<CurlLibrary> load() {
 }  // namespace
 
 Result<const CurlLibrary*> curl_library() {
-  // The first caller runs load(); callers arriving meanwhile wait for it to finish.
-  static const Result<CurlLibrary> loaded = load();
-  if (!loaded) return loaded.error();
-  return &loaded.value();
+  // The first caller runs load(); callers arriving meanwhile wait for it to finish. Never
+  // destroyed: HTTP clients held by other statics (the provider registry) clean their
+  // handles up at exit, after a destructible static here would already be gone.
+  static const Result<CurlLibrary>* const loaded = new Result<CurlLibrary>(load());
+  if (!*loaded) return loaded->error();
+  return &loaded->value();
 }
 
 }  // namespace atlas::providers
