@@ -51,6 +51,7 @@ class PostgresServer {
     return "postgresql:///" + database + "?host=" + dir_.string() + "&port=5432&user=atlas";
   }
   const std::filesystem::path& dir() const { return dir_; }
+  const std::filesystem::path& bin() const { return bin_; }
 
  private:
   PostgresServer() { start(); }
