@@ -407,6 +407,15 @@ Result<PostgresJobStore::Connection> PostgresJobStore::connect() {
       idle_.pop_back();
     }
   }
+  // An idle connection the server closed meanwhile (a restart, an administrator ending
+  // sessions) has the server's goodbye and the end of the stream waiting on its socket:
+  // reading them, without blocking (the first read takes the message, the second meets
+  // the end), marks the connection bad, and a new one is made instead of failing the call.
+  if (conn &&
+      (PQconsumeInput(conn) == 0 || PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK)) {
+    PQfinish(conn);
+    conn = nullptr;
+  }
   if (conn) return Connection(*this, conn);
   conn = PQconnectdb(url_.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
