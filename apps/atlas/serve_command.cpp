@@ -33,11 +33,6 @@ struct ServeOptions {
   service::Prices prices;
 };
 
-Result<std::unique_ptr<service::JobStore>> open_store(const std::string& data,
-                                                      const std::string& db) {
-  return open_job_store(db, data);
-}
-
 int serve(const ServeOptions& options) {
   const std::size_t colon = options.listen.rfind(':');
   int port = -1;
@@ -52,7 +47,7 @@ int serve(const ServeOptions& options) {
   // The providers pipelines call (404, http_model services, chains), as `atlas run` has them.
   if (Status registered = register_configured_providers(std::nullopt); !registered)
     return fail(registered.error().message);
-  auto store = open_store(options.data, options.db);
+  auto store = open_job_store(options.db, options.data);
   if (!store) return fail(store.error().message);
   service::ArtifactStore artifacts(options.data);
   if (Status prepared = prepare_artifacts(artifacts, options.db); !prepared)
@@ -92,7 +87,7 @@ int serve(const ServeOptions& options) {
   // --workers 0: an API process only, `atlas worker` processes run the jobs.
   if (options.workers > 0) workers.start();
   std::printf("atlas serve: listening on http://%s:%d (data %s, %d workers)\n", http.host.c_str(),
-              (*server)->port(), options.data.c_str(), worker_options.workers);
+              (*server)->port(), options.data.c_str(), options.workers);
   std::fflush(stdout);
 
   int received = 0;
@@ -155,7 +150,7 @@ void add_serve_commands(CLI::App& app, Action& run) {
     run = [data, db, tenant] {
       if (tenant->empty() || tenant->size() > 100)
         return fail("--tenant: a name of 1-100 characters");
-      auto store = open_store(*data, *db);
+      auto store = open_job_store(*db, *data);
       if (!store) return fail(store.error().message);
       const service::GeneratedKey key = service::generate_api_key();
       auto created = (*store)->create_key(*tenant, key.hash, key.prefix);
@@ -173,7 +168,7 @@ void add_serve_commands(CLI::App& app, Action& run) {
   list->add_option("--db", *db, "PostgreSQL URL (instead of the data folder's database)");
   list->callback([&run, data, db] {
     run = [data, db] {
-      auto store = open_store(*data, *db);
+      auto store = open_job_store(*db, *data);
       if (!store) return fail(store.error().message);
       auto keys_listed = (*store)->list_keys();
       if (!keys_listed) return fail(keys_listed.error().message);
@@ -191,7 +186,7 @@ void add_serve_commands(CLI::App& app, Action& run) {
   revoke->add_option("--db", *db, "PostgreSQL URL (instead of the data folder's database)");
   revoke->callback([&run, data, db, key_id] {
     run = [data, db, key_id] {
-      auto store = open_store(*data, *db);
+      auto store = open_job_store(*db, *data);
       if (!store) return fail(store.error().message);
       if (Status revoked = (*store)->revoke_key(*key_id); !revoked)
         return fail(revoked.error().message);
