@@ -162,26 +162,30 @@ TEST(PostgresScaleOut, TwoWorkersOneKilledFiftyJobsSucceedExactlyOnce) {
   }
 
   // Killed while it holds a job, after some jobs finished. Worker names hold their
-  // process id ("host:pid:..."), which tells the victim's leases apart.
+  // process id ("host:pid:..."), which tells the victim's leases apart. The victim is
+  // frozen (SIGSTOP) while its leases are read, so what it holds cannot change between
+  // the look and the kill.
   const std::string victim_leases = "lease_owner LIKE '%:" + std::to_string(victim_pid) + ":%'";
   std::vector<std::string> orphans;
+  std::int64_t killed_ms = 0;
   for (int i = 0; i < 1000; ++i) {
     const auto finished =
         query(*server, url, "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'");
-    const auto held =
-        query(*server, url, "SELECT id FROM jobs WHERE state = 'running' AND " + victim_leases);
-    if (!finished.empty() && std::atoi(finished[0].c_str()) >= 3 && !held.empty()) {
-      victim.kill_now();
-      // What the dead worker still held: the leases that must pass to the other worker.
+    if (!finished.empty() && std::atoi(finished[0].c_str()) >= 3) {
+      kill(victim_pid, SIGSTOP);
       orphans =
           query(*server, url, "SELECT id FROM jobs WHERE state = 'running' AND " + victim_leases);
-      break;
+      if (!orphans.empty()) {
+        victim.kill_now();
+        killed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+        break;
+      }
+      kill(victim_pid, SIGCONT);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  const std::int64_t killed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
   ASSERT_FALSE(orphans.empty()) << "the victim was never seen holding a job";
 
   std::set<std::string> orphan_set(orphans.begin(), orphans.end());
