@@ -18,6 +18,7 @@ pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # the service's PostgreSQL mode
 find_path(TINYGLTF_INCLUDE_DIR tiny_gltf.h REQUIRED)
 if(ATLAS_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -9,11 +9,11 @@ packages=(
   zlib1g-dev libdeflate-dev libzstd-dev libwebp-dev libstb-dev
   libtinygltf-dev nlohmann-json3-dev libdraco-dev libmeshoptimizer-dev
   libtbb-dev libcli11-dev libeigen3-dev libssl-dev libyaml-cpp-dev
-  libcurl4-openssl-dev libzip-dev libsqlite3-dev libboost-dev
+  libcurl4-openssl-dev libzip-dev libsqlite3-dev libboost-dev libpq-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev nodejs
-                blender python3-numpy)
+                blender python3-numpy postgresql)
 fi
 
 missing=()

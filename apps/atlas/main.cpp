@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   atlas::cli::add_pipeline_commands(app, run);
   atlas::cli::add_generate_command(app, run);
   atlas::cli::add_serve_commands(app, run);
+  atlas::cli::add_worker_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

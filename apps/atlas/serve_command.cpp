@@ -16,17 +16,16 @@
 #include "service/artifact_store.h"
 #include "service/http_server.h"
 #include "service/job_worker.h"
-#include "service/sqlite_job_store.h"
+#include "store_setup.h"
 
 namespace atlas::cli {
-
-namespace fs = std::filesystem;
 
 namespace {
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string data = "atlas-data";
+  std::string db;  // a PostgreSQL URL; empty: SQLite in the data folder
   int workers = 2;
   int io_threads = 2;
   double lease_seconds = 30;
@@ -34,13 +33,6 @@ struct ServeOptions {
   service::Prices prices;
   service::RateLimit rate_limit;
 };
-
-Result<std::unique_ptr<service::SqliteJobStore>> open_store(const std::string& data) {
-  std::error_code ec;
-  fs::create_directories(data, ec);
-  if (ec) return make_error(data + ": cannot create the data folder: " + ec.message());
-  return service::SqliteJobStore::open(fs::path(data) / "atlas.db");
-}
 
 int serve(const ServeOptions& options) {
   const std::size_t colon = options.listen.rfind(':');
@@ -56,10 +48,11 @@ int serve(const ServeOptions& options) {
   // The providers pipelines call (404, http_model services, chains), as `atlas run` has them.
   if (Status registered = register_configured_providers(std::nullopt); !registered)
     return fail(registered.error().message);
-  auto store = open_store(options.data);
+  auto store = open_job_store(options.db, options.data);
   if (!store) return fail(store.error().message);
   service::ArtifactStore artifacts(options.data);
-  if (Status prepared = artifacts.prepare(); !prepared) return fail(prepared.error().message);
+  if (Status prepared = prepare_artifacts(artifacts, options.db); !prepared)
+    return fail(prepared.error().message);
 
   // SIGINT and SIGTERM are taken by sigwait below: blocked before any thread starts, so
   // every thread inherits the mask and none is interrupted.
@@ -93,9 +86,10 @@ int serve(const ServeOptions& options) {
   auto server = service::HttpServer::start(
       http, [&api](const service::HttpRequest& request) { return api.handle(request); });
   if (!server) return fail(server.error().message);
-  workers.start();
+  // --workers 0: an API process only, `atlas worker` processes run the jobs.
+  if (options.workers > 0) workers.start();
   std::printf("atlas serve: listening on http://%s:%d (data %s, %d workers)\n", http.host.c_str(),
-              (*server)->port(), options.data.c_str(), worker_options.workers);
+              (*server)->port(), options.data.c_str(), options.workers);
   std::fflush(stdout);
 
   int received = 0;
@@ -117,9 +111,14 @@ void add_serve_commands(CLI::App& app, Action& run) {
       ->capture_default_str();
   serve_command->add_option("--data", options->data, "Data folder: database, uploads, artifacts")
       ->capture_default_str();
-  serve_command->add_option("--workers", options->workers, "Jobs run at once")
+  serve_command
+      ->add_option("--db", options->db,
+                   "PostgreSQL URL (postgresql://...) shared with `atlas worker`; default: "
+                   "SQLite in the data folder")
+      ->capture_default_str();
+  serve_command->add_option("--workers", options->workers, "Jobs run at once (0: API only)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 256));
+      ->check(CLI::Range(0, 256));
   serve_command->add_option("--io-threads", options->io_threads, "HTTP I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -150,6 +149,7 @@ void add_serve_commands(CLI::App& app, Action& run) {
   auto* keys = app.add_subcommand("keys", "Create, list and revoke API keys");
   keys->require_subcommand(1);
   auto data = std::make_shared<std::string>("atlas-data");
+  auto db = std::make_shared<std::string>();
   auto tenant = std::make_shared<std::string>();
   auto key_id = std::make_shared<std::string>();
 
@@ -157,11 +157,12 @@ void add_serve_commands(CLI::App& app, Action& run) {
   create->add_option("--tenant", *tenant, "The tenant the key acts for (created when new)")
       ->required();
   create->add_option("--data", *data, "Data folder")->capture_default_str();
-  create->callback([&run, data, tenant] {
-    run = [data, tenant] {
+  create->add_option("--db", *db, "PostgreSQL URL (instead of the data folder's database)");
+  create->callback([&run, data, db, tenant] {
+    run = [data, db, tenant] {
       if (tenant->empty() || tenant->size() > 100)
         return fail("--tenant: a name of 1-100 characters");
-      auto store = open_store(*data);
+      auto store = open_job_store(*db, *data);
       if (!store) return fail(store.error().message);
       const service::GeneratedKey key = service::generate_api_key();
       auto created = (*store)->create_key(*tenant, key.hash, key.prefix);
@@ -176,9 +177,10 @@ void add_serve_commands(CLI::App& app, Action& run) {
 
   auto* list = keys->add_subcommand("list", "List keys (ids and prefixes, never the keys)");
   list->add_option("--data", *data, "Data folder")->capture_default_str();
-  list->callback([&run, data] {
-    run = [data] {
-      auto store = open_store(*data);
+  list->add_option("--db", *db, "PostgreSQL URL (instead of the data folder's database)");
+  list->callback([&run, data, db] {
+    run = [data, db] {
+      auto store = open_job_store(*db, *data);
       if (!store) return fail(store.error().message);
       auto keys_listed = (*store)->list_keys();
       if (!keys_listed) return fail(keys_listed.error().message);
@@ -193,9 +195,10 @@ void add_serve_commands(CLI::App& app, Action& run) {
   auto* revoke = keys->add_subcommand("revoke", "Revoke a key by its id");
   revoke->add_option("ID", *key_id, "The key's id (atlas keys list)")->required();
   revoke->add_option("--data", *data, "Data folder")->capture_default_str();
-  revoke->callback([&run, data, key_id] {
-    run = [data, key_id] {
-      auto store = open_store(*data);
+  revoke->add_option("--db", *db, "PostgreSQL URL (instead of the data folder's database)");
+  revoke->callback([&run, data, db, key_id] {
+    run = [data, db, key_id] {
+      auto store = open_job_store(*db, *data);
       if (!store) return fail(store.error().message);
       if (Status revoked = (*store)->revoke_key(*key_id); !revoked)
         return fail(revoked.error().message);

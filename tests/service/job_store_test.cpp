@@ -1,21 +1,54 @@
-// The SQLite job store's contract: leases, idempotency, tenant scoping and the ledger.
+// The JobStore contract, kept by both stores: leases, idempotency, tenant scoping and
+// the ledger. Each test runs against SQLite and against a real PostgreSQL server.
 
 #include <gtest/gtest.h>
 
 #include <thread>
 
+#include "postgres_server.h"
 #include "service/api_keys.h"
+#include "service/postgres_job_store.h"
 #include "service/sqlite_job_store.h"
 #include "test_support.h"
 
 namespace atlas::service {
 namespace {
 
-std::unique_ptr<SqliteJobStore> open_store() {
-  auto store = SqliteJobStore::open(test::scratch_dir() / "atlas.db");
-  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
-  return std::move(store.value());
-}
+// The parameter names the store: "sqlite" (a file in the test's scratch folder) or
+// "postgres" (a new database on the test program's PostgreSQL server).
+class JobStoreContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      dir_ = test::scratch_dir();
+      return;
+    }
+    test::PostgresServer* server = test::PostgresServer::shared();
+    if (!server) GTEST_SKIP() << test::PostgresServer::skip_reason();
+    url_ = server->create_database();
+  }
+
+  // The test's store; opening it again reaches the same data.
+  std::unique_ptr<JobStore> open_store() {
+    if (GetParam() == "sqlite") {
+      auto store = SqliteJobStore::open(dir_ / "atlas.db");
+      EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+      return store.ok() ? std::move(store.value()) : nullptr;
+    }
+    auto store = PostgresJobStore::open(url_);
+    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+    return store.ok() ? std::move(store.value()) : nullptr;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::string url_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, JobStoreContract, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 std::string tenant(JobStore& store, const std::string& name) {
   const GeneratedKey key = generate_api_key();
@@ -35,7 +68,7 @@ Job submit(JobStore& store, const std::string& tenant_id, const std::string& ide
   return created->job;
 }
 
-TEST(SqliteJobStore, KeysAreFoundByHashOnlyAndRevoked) {
+TEST_P(JobStoreContract, KeysAreFoundByHashOnlyAndRevoked) {
   auto store = open_store();
   const GeneratedKey key = generate_api_key();
   EXPECT_EQ(key.secret.size(), 68u);
@@ -52,7 +85,7 @@ TEST(SqliteJobStore, KeysAreFoundByHashOnlyAndRevoked) {
   EXPECT_FALSE(store->revoke_key("key_00").ok());
 }
 
-TEST(SqliteJobStore, JobRoundTripsAndIdempotencyKeysArePerTenant) {
+TEST_P(JobStoreContract, JobRoundTripsAndIdempotencyKeysArePerTenant) {
   auto store = open_store();
   const std::string a = tenant(*store, "a"), b = tenant(*store, "b");
   const Job first = submit(*store, a, "order-1");
@@ -71,7 +104,7 @@ TEST(SqliteJobStore, JobRoundTripsAndIdempotencyKeysArePerTenant) {
   EXPECT_FALSE(store->cancel_job(b, first.id)->has_value());
 }
 
-TEST(SqliteJobStore, ListsPageByCursorAndFilterByState) {
+TEST_P(JobStoreContract, ListsPageByCursorAndFilterByState) {
   auto store = open_store();
   const std::string a = tenant(*store, "a");
   std::vector<std::string> ids;
@@ -91,7 +124,7 @@ TEST(SqliteJobStore, ListsPageByCursorAndFilterByState) {
   EXPECT_FALSE(store->list_jobs(a, std::nullopt, 2, "x1").ok());
 }
 
-TEST(SqliteJobStore, ExpiredLeaseHandsTheJobOverAndTheStaleHolderCannotFinish) {
+TEST_P(JobStoreContract, ExpiredLeaseHandsTheJobOverAndTheStaleHolderCannotFinish) {
   auto store = open_store();
   const std::string a = tenant(*store, "a");
   const Job job = submit(*store, a);
@@ -129,7 +162,7 @@ TEST(SqliteJobStore, ExpiredLeaseHandsTheJobOverAndTheStaleHolderCannotFinish) {
   EXPECT_EQ(store->events_after(job.id, 2, 100)->size(), 2u);
 }
 
-TEST(SqliteJobStore, AJobThatKeepsLosingItsWorkerFailsAfterMaxAttempts) {
+TEST_P(JobStoreContract, AJobThatKeepsLosingItsWorkerFailsAfterMaxAttempts) {
   auto store = open_store();
   const std::string a = tenant(*store, "a");
   const Job job = submit(*store, a);
@@ -143,7 +176,7 @@ TEST(SqliteJobStore, AJobThatKeepsLosingItsWorkerFailsAfterMaxAttempts) {
   EXPECT_EQ((*failed)->error_code, "too_many_attempts");
 }
 
-TEST(SqliteJobStore, CancellingARunningJobIsSeenAtTheNextRenewal) {
+TEST_P(JobStoreContract, CancellingARunningJobIsSeenAtTheNextRenewal) {
   auto store = open_store();
   const std::string a = tenant(*store, "a");
   const Job job = submit(*store, a);
@@ -154,11 +187,10 @@ TEST(SqliteJobStore, CancellingARunningJobIsSeenAtTheNextRenewal) {
   EXPECT_TRUE(store->renew_lease(job.id, "w1", 10000)->cancel_requested);
 }
 
-TEST(SqliteJobStore, TheLedgerRecordsAKeyOnceAndCannotBeRewritten) {
-  const auto dir = test::scratch_dir();
+TEST_P(JobStoreContract, TheLedgerRecordsAKeyOnceAndCannotBeRewritten) {
   {
-    auto store = SqliteJobStore::open(dir / "atlas.db");
-    ASSERT_TRUE(store.ok());
+    auto store = open_store();
+    ASSERT_TRUE(store);
     UsageEntry entry{"job:x:asset:a.glb",
                      "ten_1",
                      "job_1",
@@ -170,18 +202,18 @@ TEST(SqliteJobStore, TheLedgerRecordsAKeyOnceAndCannotBeRewritten) {
                      "USD",
                      "atlas",
                      1000};
-    EXPECT_TRUE(*(*store)->record_usage(entry));
+    EXPECT_TRUE(*store->record_usage(entry));
     entry.cost = 99;
-    EXPECT_FALSE(*(*store)->record_usage(entry));
-    auto entries = (*store)->usage("ten_1", 0, 2000);
+    EXPECT_FALSE(*store->record_usage(entry));
+    auto entries = store->usage("ten_1", 0, 2000);
     ASSERT_EQ(entries->size(), 1u);
     EXPECT_DOUBLE_EQ((*entries)[0].cost, 0.02);
-    EXPECT_TRUE((*store)->usage("ten_2", 0, 2000)->empty());
+    EXPECT_TRUE(store->usage("ten_2", 0, 2000)->empty());
   }
   // Reopening finds the schema in place and the entry still there.
-  auto reopened = SqliteJobStore::open(dir / "atlas.db");
-  ASSERT_TRUE(reopened.ok());
-  EXPECT_EQ((*reopened)->usage("ten_1", 0, 2000)->size(), 1u);
+  auto reopened = open_store();
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->usage("ten_1", 0, 2000)->size(), 1u);
 }
 
 TEST(SqliteJobStore, OpeningSomethingElseFailsNamingTheFile) {

@@ -1,0 +1,92 @@
+// `atlas worker --db postgresql://...`: job workers without the HTTP API, for running
+// jobs on more machines than the API processes. They lease jobs from the shared
+// PostgreSQL database and write artifacts under --data, a folder every `atlas serve
+// --db` and `atlas worker` process shares (a network file system across machines).
+
+#include <CLI/CLI.hpp>
+
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "commands.h"
+#include "provider_setup.h"
+#include "service/job_worker.h"
+#include "store_setup.h"
+
+namespace atlas::cli {
+
+namespace {
+
+struct WorkerCommandOptions {
+  std::string db;
+  std::string data = "atlas-data";
+  int workers = 2;
+  double lease_seconds = 30;
+  service::Prices prices;
+};
+
+int run_workers(const WorkerCommandOptions& options) {
+  if (Status registered = register_configured_providers(std::nullopt); !registered)
+    return fail(registered.error().message);
+  auto store = open_job_store(options.db, options.data);
+  if (!store) return fail(store.error().message);
+  service::ArtifactStore artifacts(options.data);
+  if (Status prepared = prepare_artifacts(artifacts, options.db); !prepared)
+    return fail(prepared.error().message);
+
+  // As in `atlas serve`: SIGINT and SIGTERM are blocked before the threads start and
+  // taken by sigwait, so a stop gives the running jobs back to the queue.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  service::WorkerOptions worker_options;
+  worker_options.workers = options.workers;
+  worker_options.lease_ms = std::int64_t(options.lease_seconds * 1000);
+  worker_options.heartbeat = std::chrono::milliseconds(worker_options.lease_ms / 3);
+  // Nothing wakes a worker in another process when a job is queued: it polls.
+  worker_options.idle_poll = std::chrono::milliseconds(
+      std::min<std::int64_t>(500, std::max<std::int64_t>(50, worker_options.lease_ms / 4)));
+  worker_options.prices = options.prices;
+  service::JobWorkers workers(**store, artifacts, worker_options);
+  workers.start();
+  std::printf("atlas worker: running %d workers (data %s)\n", worker_options.workers,
+              options.data.c_str());
+  std::fflush(stdout);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  std::fprintf(stderr, "atlas worker: %s, shutting down\n",
+               received == SIGTERM ? "SIGTERM" : "SIGINT");
+  workers.stop();
+  return 0;
+}
+
+}  // namespace
+
+void add_worker_command(CLI::App& app, Action& run) {
+  auto options = std::make_shared<WorkerCommandOptions>();
+  auto* command = app.add_subcommand(
+      "worker", "Run job workers (no HTTP API) over a PostgreSQL database shared with atlas serve");
+  command->add_option("--db", options->db, "PostgreSQL URL (postgresql://...)")->required();
+  command->add_option("--data", options->data, "Data folder shared with atlas serve: artifacts")
+      ->capture_default_str();
+  command->add_option("--workers", options->workers, "Jobs run at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  command
+      ->add_option("--lease-seconds", options->lease_seconds,
+                   "How long a job stays with a worker that stopped renewing its lease")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 3600.0));
+  command->add_option("--price-asset", options->prices.asset, "Charge per output file");
+  command->add_option("--price-compute-second", options->prices.compute_second,
+                      "Charge per second of a job's pipeline");
+  command->callback([&run, options] { run = [options] { return run_workers(*options); }; });
+}
+
+}  // namespace atlas::cli
