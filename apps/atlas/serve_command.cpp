@@ -54,21 +54,11 @@ int serve(const ServeOptions& options) {
   if (Status prepared = prepare_artifacts(artifacts, options.db); !prepared)
     return fail(prepared.error().message);
 
-  // SIGINT and SIGTERM are taken by sigwait below: blocked before any thread starts, so
-  // every thread inherits the mask and none is interrupted.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  service::WorkerOptions worker_options;
-  worker_options.workers = std::max(1, options.workers);
-  worker_options.lease_ms = std::int64_t(options.lease_seconds * 1000);
-  worker_options.heartbeat = std::chrono::milliseconds(worker_options.lease_ms / 3);
-  worker_options.idle_poll = std::chrono::milliseconds(
-      std::min<std::int64_t>(500, std::max<std::int64_t>(50, worker_options.lease_ms / 4)));
-  worker_options.prices = options.prices;
+  const sigset_t signals = block_stop_signals();
+  // --workers 0 makes an API process only; the workers object is still built (and never
+  // started) as the API asks it how many jobs ran.
+  const service::WorkerOptions worker_options =
+      cli::worker_options(std::max(1, options.workers), options.lease_seconds, options.prices);
   service::JobWorkers workers(**store, artifacts, worker_options);
 
   service::ApiOptions api_options;
@@ -92,10 +82,7 @@ int serve(const ServeOptions& options) {
               (*server)->port(), options.data.c_str(), options.workers);
   std::fflush(stdout);
 
-  int received = 0;
-  sigwait(&signals, &received);
-  std::fprintf(stderr, "atlas serve: %s, shutting down\n",
-               received == SIGTERM ? "SIGTERM" : "SIGINT");
+  wait_for_stop(signals, "atlas serve");
   (*server)->stop();
   workers.stop();
   return 0;

@@ -1,5 +1,9 @@
 #include "store_setup.h"
 
+#include <pthread.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "service/postgres_job_store.h"
@@ -36,6 +40,34 @@ Status prepare_artifacts(service::ArtifactStore& artifacts, const std::string& d
       return make_error((artifacts.data_dir() / sub).string() + ": cannot create: " + ec.message());
   }
   return Ok{};
+}
+
+service::WorkerOptions worker_options(int workers, double lease_seconds,
+                                      const service::Prices& prices) {
+  service::WorkerOptions options;
+  options.workers = workers;
+  options.lease_ms = std::int64_t(lease_seconds * 1000);
+  options.heartbeat = std::chrono::milliseconds(options.lease_ms / 3);
+  options.idle_poll = std::chrono::milliseconds(
+      std::min<std::int64_t>(500, std::max<std::int64_t>(50, options.lease_ms / 4)));
+  options.prices = prices;
+  return options;
+}
+
+sigset_t block_stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+void wait_for_stop(const sigset_t& signals, const char* program) {
+  int received = 0;
+  sigwait(&signals, &received);
+  std::fprintf(stderr, "%s: %s, shutting down\n", program,
+               received == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
 }  // namespace atlas::cli

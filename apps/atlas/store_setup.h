@@ -1,6 +1,9 @@
 #pragma once
 // What `atlas serve`, `atlas worker` and `atlas keys` share: the job store a command
-// uses, and how the artifact folder is prepared for it.
+// uses, how the artifact folder is prepared for it, the workers' timing, and stopping
+// on SIGINT or SIGTERM.
+
+#include <signal.h>
 
 #include <memory>
 #include <string>
@@ -8,6 +11,7 @@
 #include "core/result.h"
 #include "service/artifact_store.h"
 #include "service/job_store.h"
+#include "service/job_worker.h"
 
 namespace atlas::cli {
 
@@ -20,5 +24,18 @@ Result<std::unique_ptr<service::JobStore>> open_job_store(const std::string& db,
 // what its previous run left; over a shared database other processes' attempts may be
 // running in that folder, so it is left alone.
 Status prepare_artifacts(service::ArtifactStore& artifacts, const std::string& db);
+
+// `workers` job workers holding leases of `lease_seconds`, renewed at a third of it.
+// Idle workers poll for jobs every quarter lease (50-500 ms): in another process than
+// the API nothing wakes them when a job is queued.
+service::WorkerOptions worker_options(int workers, double lease_seconds,
+                                      const service::Prices& prices);
+
+// Blocks SIGINT and SIGTERM in the calling thread, before any other thread starts, so
+// every thread inherits the mask and none is interrupted: wait_for_stop takes them.
+sigset_t block_stop_signals();
+// Returns when SIGINT or SIGTERM arrives, after saying which on stderr ("<program>:
+// SIGTERM, shutting down").
+void wait_for_stop(const sigset_t& signals, const char* program);
 
 }  // namespace atlas::cli

@@ -36,32 +36,17 @@ int run_workers(const WorkerCommandOptions& options) {
   if (Status prepared = prepare_artifacts(artifacts, options.db); !prepared)
     return fail(prepared.error().message);
 
-  // As in `atlas serve`: SIGINT and SIGTERM are blocked before the threads start and
-  // taken by sigwait, so a stop gives the running jobs back to the queue.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  service::WorkerOptions worker_options;
-  worker_options.workers = options.workers;
-  worker_options.lease_ms = std::int64_t(options.lease_seconds * 1000);
-  worker_options.heartbeat = std::chrono::milliseconds(worker_options.lease_ms / 3);
-  // Nothing wakes a worker in another process when a job is queued: it polls.
-  worker_options.idle_poll = std::chrono::milliseconds(
-      std::min<std::int64_t>(500, std::max<std::int64_t>(50, worker_options.lease_ms / 4)));
-  worker_options.prices = options.prices;
+  // A stop gives the running jobs back to the queue.
+  const sigset_t signals = block_stop_signals();
+  const service::WorkerOptions worker_options =
+      cli::worker_options(options.workers, options.lease_seconds, options.prices);
   service::JobWorkers workers(**store, artifacts, worker_options);
   workers.start();
   std::printf("atlas worker: running %d workers (data %s)\n", worker_options.workers,
               options.data.c_str());
   std::fflush(stdout);
 
-  int received = 0;
-  sigwait(&signals, &received);
-  std::fprintf(stderr, "atlas worker: %s, shutting down\n",
-               received == SIGTERM ? "SIGTERM" : "SIGINT");
+  wait_for_stop(signals, "atlas worker");
   workers.stop();
   return 0;
 }

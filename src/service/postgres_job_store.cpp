@@ -6,8 +6,11 @@
 #include <cstdio>
 
 #include "service/ids.h"
+#include "service/store_rows.h"
 
 namespace atlas::service {
+
+using namespace store_rows;
 
 namespace {
 
@@ -106,7 +109,7 @@ class Row {
     std::from_chars(data, data + PQgetlength(result_, row_, column), value);
     return value;
   }
-  bool boolean(int column) const { return PQgetvalue(result_, row_, column)[0] == 't'; }
+  bool flag(int column) const { return PQgetvalue(result_, row_, column)[0] == 't'; }
 
  private:
   const PGresult* result_;
@@ -181,96 +184,6 @@ CREATE OR REPLACE TRIGGER usage_ledger_no_truncate BEFORE TRUNCATE ON usage_ledg
   FOR EACH STATEMENT EXECUTE FUNCTION atlas_usage_ledger_append_only();
 )sql";
 
-constexpr const char* kJobColumns =
-    "seq, id, tenant_id, state, pipeline, inputs, webhook_url, "
-    "COALESCE(idempotency_key, ''), progress, current_node, error_code, error_message, "
-    "created_ms, started_ms, finished_ms, attempts, lease_owner, lease_expires_ms, "
-    "cancel_requested";
-
-constexpr const char* kUsageColumns =
-    "entry_key, tenant_id, job_id, kind, provider, detail, quantity, cost, currency, billed_by, "
-    "time_ms";
-
-constexpr const char* kKeyColumns =
-    "k.id, k.tenant_id, t.name, k.prefix, k.created_ms, k.revoked FROM api_keys k "
-    "JOIN tenants t ON t.id = k.tenant_id";
-
-std::string join_lines(const std::vector<std::string>& items) {
-  std::string text;
-  for (const std::string& item : items) text += (text.empty() ? "" : "\n") + item;
-  return text;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    items.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
-
-Job read_job(const Row& row) {
-  Job job;
-  job.seq = row.integer(0);
-  job.id = row.text(1);
-  job.tenant_id = row.text(2);
-  job.state = parse_job_state(row.text(3)).value_or(JobState::Failed);
-  job.pipeline = row.text(4);
-  job.inputs = split_lines(row.text(5));
-  job.webhook_url = row.text(6);
-  job.idempotency_key = row.text(7);
-  job.progress = int(row.integer(8));
-  job.current_node = row.text(9);
-  job.error_code = row.text(10);
-  job.error_message = row.text(11);
-  job.created_ms = row.integer(12);
-  job.started_ms = row.integer(13);
-  job.finished_ms = row.integer(14);
-  job.attempts = int(row.integer(15));
-  job.lease_owner = row.text(16);
-  job.lease_expires_ms = row.integer(17);
-  job.cancel_requested = row.boolean(18);
-  return job;
-}
-
-UsageKind parse_usage_kind(const std::string& text) {
-  for (UsageKind kind :
-       {UsageKind::ApiCall, UsageKind::Generation, UsageKind::Asset, UsageKind::ComputeSeconds})
-    if (text == to_string(kind)) return kind;
-  return UsageKind::ApiCall;
-}
-
-UsageEntry read_usage(const Row& row) {
-  UsageEntry entry;
-  entry.entry_key = row.text(0);
-  entry.tenant_id = row.text(1);
-  entry.job_id = row.text(2);
-  entry.kind = parse_usage_kind(row.text(3));
-  entry.provider = row.text(4);
-  entry.detail = row.text(5);
-  entry.quantity = row.real(6);
-  entry.cost = row.real(7);
-  entry.currency = row.text(8);
-  entry.billed_by = row.text(9);
-  entry.time_ms = row.integer(10);
-  return entry;
-}
-
-ApiKey read_key(const Row& row) {
-  ApiKey key;
-  key.id = row.text(0);
-  key.tenant_id = row.text(1);
-  key.tenant_name = row.text(2);
-  key.prefix = row.text(3);
-  key.created_ms = row.integer(4);
-  key.revoked = row.boolean(5);
-  return key;
-}
-
 // The first row as a job, or nullopt when there is none.
 std::optional<Job> first_job(const PgResult& result) {
   if (PQntuples(result.get()) == 0) return std::nullopt;
@@ -288,29 +201,6 @@ Result<std::optional<Job>> select_job(PGconn* conn, const std::string& job_id,
   auto result = run(conn, "reading job " + job_id, sql.c_str(), params);
   if (!result) return result.error();
   return first_job(*result);
-}
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-// The same event texts as the SQLite store's, so clients see one format.
-std::string state_event(JobState state, const std::string& extra = {}) {
-  return std::string("{\"state\":\"") + to_string(state) + "\"" + extra + "}";
 }
 
 // Numbers the job's next event and records it; the UPDATE's row lock keeps the numbers
@@ -791,7 +681,7 @@ Result<LeaseStatus> PostgresJobStore::renew_lease(const std::string& job_id,
                      Params().text(job_id).text(worker_id).integer(lease_ms));
   if (!renewed) return renewed.error();
   if (PQntuples(renewed->get()) == 0) return lease_lost(job_id, worker_id);
-  return LeaseStatus{Row(*renewed, 0).boolean(0)};
+  return LeaseStatus{Row(*renewed, 0).flag(0)};
 }
 
 Status PostgresJobStore::record_progress(const std::string& job_id, const std::string& worker_id,

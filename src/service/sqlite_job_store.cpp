@@ -7,8 +7,11 @@
 #include <unordered_map>
 
 #include "service/ids.h"
+#include "service/store_rows.h"
 
 namespace atlas::service {
+
+using namespace store_rows;
 
 namespace fs = std::filesystem;
 
@@ -100,13 +103,6 @@ class StatementCache {
 
 namespace {
 
-UsageKind parse_usage_kind(const std::string& text) {
-  for (UsageKind kind :
-       {UsageKind::ApiCall, UsageKind::Generation, UsageKind::Asset, UsageKind::ComputeSeconds})
-    if (text == to_string(kind)) return kind;
-  return UsageKind::ApiCall;
-}
-
 // One use of a prepared statement: taken from the connection's cache (or prepared for
 // this use when the cached one is in use by an enclosing statement) and reset for the
 // next use when it goes out of scope.
@@ -158,6 +154,7 @@ class Statement {
   }
   std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
   double real(int column) const { return sqlite3_column_double(stmt_, column); }
+  bool flag(int column) const { return integer(column) != 0; }
 
  private:
   StatementCache::Entry* entry_;
@@ -243,74 +240,6 @@ CREATE TRIGGER usage_ledger_no_delete BEFORE DELETE ON usage_ledger
 PRAGMA user_version = 1;
 )sql";
 
-constexpr const char* kJobColumns =
-    "seq, id, tenant_id, state, pipeline, inputs, webhook_url, "
-    "COALESCE(idempotency_key, ''), progress, current_node, error_code, error_message, "
-    "created_ms, started_ms, finished_ms, attempts, lease_owner, lease_expires_ms, "
-    "cancel_requested";
-
-std::string join_lines(const std::vector<std::string>& items) {
-  std::string text;
-  for (const std::string& item : items) text += (text.empty() ? "" : "\n") + item;
-  return text;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    items.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
-
-Job read_job(const Statement& row) {
-  Job job;
-  job.seq = row.integer(0);
-  job.id = row.text(1);
-  job.tenant_id = row.text(2);
-  job.state = parse_job_state(row.text(3)).value_or(JobState::Failed);
-  job.pipeline = row.text(4);
-  job.inputs = split_lines(row.text(5));
-  job.webhook_url = row.text(6);
-  job.idempotency_key = row.text(7);
-  job.progress = int(row.integer(8));
-  job.current_node = row.text(9);
-  job.error_code = row.text(10);
-  job.error_message = row.text(11);
-  job.created_ms = row.integer(12);
-  job.started_ms = row.integer(13);
-  job.finished_ms = row.integer(14);
-  job.attempts = int(row.integer(15));
-  job.lease_owner = row.text(16);
-  job.lease_expires_ms = row.integer(17);
-  job.cancel_requested = row.integer(18) != 0;
-  return job;
-}
-
-UsageEntry read_usage(const Statement& row) {
-  UsageEntry entry;
-  entry.entry_key = row.text(0);
-  entry.tenant_id = row.text(1);
-  entry.job_id = row.text(2);
-  entry.kind = parse_usage_kind(row.text(3));
-  entry.provider = row.text(4);
-  entry.detail = row.text(5);
-  entry.quantity = row.real(6);
-  entry.cost = row.real(7);
-  entry.currency = row.text(8);
-  entry.billed_by = row.text(9);
-  entry.time_ms = row.integer(10);
-  return entry;
-}
-
-constexpr const char* kUsageColumns =
-    "entry_key, tenant_id, job_id, kind, provider, detail, quantity, cost, currency, billed_by, "
-    "time_ms";
-
 }  // namespace
 
 // The helpers below run inside a transaction the caller holds.
@@ -344,28 +273,6 @@ Status append_event(StatementCache& db, const fs::path& file, const std::string&
   insert.bind(1, job_id).bind(2, seq).bind(3, type).bind(4, data_json).bind(5, now_ms());
   if (insert.step() != SQLITE_DONE) return db_error(db.db, file, "recording an event of " + job_id);
   return Ok{};
-}
-
-std::string state_event(JobState state, const std::string& extra = {}) {
-  return std::string("{\"state\":\"") + to_string(state) + "\"" + extra + "}";
-}
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 Result<bool> insert_usage(StatementCache& db, const fs::path& file, const UsageEntry& entry) {
@@ -473,22 +380,7 @@ Result<ApiKey> SqliteJobStore::create_key(const std::string& tenant_name,
   return key;
 }
 
-namespace {
-constexpr const char* kKeyColumns =
-    "k.id, k.tenant_id, t.name, k.prefix, k.created_ms, k.revoked FROM api_keys k "
-    "JOIN tenants t ON t.id = k.tenant_id";
-
-ApiKey read_key(const Statement& row) {
-  ApiKey key;
-  key.id = row.text(0);
-  key.tenant_id = row.text(1);
-  key.tenant_name = row.text(2);
-  key.prefix = row.text(3);
-  key.created_ms = row.integer(4);
-  key.revoked = row.integer(5) != 0;
-  return key;
-}
-}  // namespace
+namespace {}  // namespace
 
 Result<std::optional<ApiKey>> SqliteJobStore::find_key(const std::string& key_hash) {
   const std::lock_guard lock(mutex_);

@@ -3,16 +3,9 @@
 // succeeded exactly once (one succeeded event, one set of charges), and no artifact may
 // be half-written.
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "atlas_process.h"
 #include "core/sha256.h"
 #include "service_client.h"
 
@@ -21,64 +14,26 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // `atlas serve` as a child process on a free port.
 class ServerProcess {
  public:
-  ServerProcess(const fs::path& data, int generation) {
-    const fs::path out = data / ("serve-" + std::to_string(generation) + ".out");
-    const fs::path err = data / ("serve-" + std::to_string(generation) + ".err");
-    const std::string atlas = std::string(ATLAS_BINARY_DIR) + "/apps/atlas";
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(out_fd, STDOUT_FILENO);
-      dup2(err_fd, STDERR_FILENO);
-      execl(atlas.c_str(), "atlas", "serve", "--listen", "127.0.0.1:0", "--data", data.c_str(),
-            "--workers", "1", "--lease-seconds", "1", "--price-asset", "0.05",
-            "--price-compute-second", "0.001", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    const std::string marker = "listening on http://127.0.0.1:";
-    for (int i = 0; i < 500 && port_ == 0; ++i) {
-      const std::string text = read_text(out);
-      if (const std::size_t at = text.find(marker); at != std::string::npos)
-        port_ = std::atoi(text.c_str() + at + marker.size());
-      else
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    EXPECT_NE(port_, 0) << read_text(err);
-  }
-  ~ServerProcess() {
-    if (pid_ > 0) kill_now();
+  ServerProcess(const fs::path& data, int generation)
+      : process_(
+            data, "serve-" + std::to_string(generation),
+            {"serve", "--listen", "127.0.0.1:0", "--data", data.string(), "--workers", "1",
+             "--lease-seconds", "1", "--price-asset", "0.05", "--price-compute-second", "0.001"}) {
+    port_ = std::atoi(process_.wait_for("listening on http://127.0.0.1:").c_str());
+    EXPECT_NE(port_, 0);
   }
 
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
-  void kill_now() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  // SIGTERM; the exit code.
-  int terminate() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
+  void kill_now() { process_.kill_now(); }
+  int terminate() { return process_.terminate(); }
 
  private:
-  pid_t pid_ = -1;
+  AtlasProcess process_;
   int port_ = 0;
 };
 

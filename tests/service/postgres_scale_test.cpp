@@ -4,17 +4,11 @@
 // SIGKILL while it runs a job: its lease expires (a 1 s lease here), the other worker
 // finishes the job, and every job succeeds exactly once, charged once, artifacts whole.
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "atlas_process.h"
 #include "core/sha256.h"
 #include "postgres_server.h"
 #include "service_client.h"
@@ -23,74 +17,6 @@ namespace atlas::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string atlas_binary() { return std::string(ATLAS_BINARY_DIR) + "/apps/atlas"; }
-
-// An `atlas` command as a child process, its output in NAME.out and NAME.err under `dir`.
-class AtlasProcess {
- public:
-  AtlasProcess(const fs::path& dir, const std::string& name, std::vector<std::string> args)
-      : out_(dir / (name + ".out")), err_(dir / (name + ".err")) {
-    std::vector<char*> argv;
-    static char program[] = "atlas";
-    argv.push_back(program);
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    const std::string binary = atlas_binary();
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int out_fd = open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err_fd = open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(out_fd, STDOUT_FILENO);
-      dup2(err_fd, STDERR_FILENO);
-      execv(binary.c_str(), argv.data());
-      _exit(127);
-    }
-  }
-  ~AtlasProcess() {
-    if (pid_ > 0) kill_now();
-  }
-  AtlasProcess(const AtlasProcess&) = delete;
-  AtlasProcess& operator=(const AtlasProcess&) = delete;
-
-  // Waits (up to 10 s) for `marker` on standard output; the text after it.
-  std::string wait_for(const std::string& marker) {
-    for (int i = 0; i < 500; ++i) {
-      const std::string text = read_text(out_);
-      if (const std::size_t at = text.find(marker); at != std::string::npos)
-        return text.substr(at + marker.size());
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "no '" << marker << "' from the process: " << read_text(err_);
-    return "";
-  }
-  pid_t pid() const { return pid_; }
-  void kill_now() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  // SIGTERM; the exit code.
-  int terminate() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  fs::path out_;
-  fs::path err_;
-  pid_t pid_ = -1;
-};
 
 // Rows of a query through psql, one a line, columns separated by '|'.
 std::vector<std::string> query(const PostgresServer& server, const std::string& url,

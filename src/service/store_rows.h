@@ -1,0 +1,97 @@
+#pragma once
+// What the JobStore implementations (sqlite_job_store, postgres_job_store) share, so that
+// both keep the same columns and clients see the same event texts whichever database
+// serves them. Internal to the service layer.
+//
+// A Row is one result row of a query that selected the columns below, in that order:
+// text(i), integer(i), real(i) and flag(i) read column i.
+
+#include <string>
+#include <vector>
+
+#include "service/job_store.h"
+
+namespace atlas::service::store_rows {
+
+inline constexpr const char* kJobColumns =
+    "seq, id, tenant_id, state, pipeline, inputs, webhook_url, "
+    "COALESCE(idempotency_key, ''), progress, current_node, error_code, error_message, "
+    "created_ms, started_ms, finished_ms, attempts, lease_owner, lease_expires_ms, "
+    "cancel_requested";
+
+inline constexpr const char* kUsageColumns =
+    "entry_key, tenant_id, job_id, kind, provider, detail, quantity, cost, currency, billed_by, "
+    "time_ms";
+
+// The columns and the FROM clause: keys with their tenant's name.
+inline constexpr const char* kKeyColumns =
+    "k.id, k.tenant_id, t.name, k.prefix, k.created_ms, k.revoked FROM api_keys k "
+    "JOIN tenants t ON t.id = k.tenant_id";
+
+// A job's inputs are stored one asset id a line (ids never contain a newline).
+std::string join_lines(const std::vector<std::string>& items);
+std::vector<std::string> split_lines(const std::string& text);
+
+// A stored kind's name back to the kind; an unknown name reads as an API call.
+UsageKind parse_usage_kind(const std::string& text);
+
+// `text` as a JSON string literal, quotes included.
+std::string json_string(const std::string& text);
+// A state event's data: {"state":"<state>"<extra>}, `extra` being more members (",...").
+std::string state_event(JobState state, const std::string& extra = {});
+
+template <typename Row>
+Job read_job(const Row& row) {
+  Job job;
+  job.seq = row.integer(0);
+  job.id = row.text(1);
+  job.tenant_id = row.text(2);
+  job.state = parse_job_state(row.text(3)).value_or(JobState::Failed);
+  job.pipeline = row.text(4);
+  job.inputs = split_lines(row.text(5));
+  job.webhook_url = row.text(6);
+  job.idempotency_key = row.text(7);
+  job.progress = int(row.integer(8));
+  job.current_node = row.text(9);
+  job.error_code = row.text(10);
+  job.error_message = row.text(11);
+  job.created_ms = row.integer(12);
+  job.started_ms = row.integer(13);
+  job.finished_ms = row.integer(14);
+  job.attempts = int(row.integer(15));
+  job.lease_owner = row.text(16);
+  job.lease_expires_ms = row.integer(17);
+  job.cancel_requested = row.flag(18);
+  return job;
+}
+
+template <typename Row>
+UsageEntry read_usage(const Row& row) {
+  UsageEntry entry;
+  entry.entry_key = row.text(0);
+  entry.tenant_id = row.text(1);
+  entry.job_id = row.text(2);
+  entry.kind = parse_usage_kind(row.text(3));
+  entry.provider = row.text(4);
+  entry.detail = row.text(5);
+  entry.quantity = row.real(6);
+  entry.cost = row.real(7);
+  entry.currency = row.text(8);
+  entry.billed_by = row.text(9);
+  entry.time_ms = row.integer(10);
+  return entry;
+}
+
+template <typename Row>
+ApiKey read_key(const Row& row) {
+  ApiKey key;
+  key.id = row.text(0);
+  key.tenant_id = row.text(1);
+  key.tenant_name = row.text(2);
+  key.prefix = row.text(3);
+  key.created_ms = row.integer(4);
+  key.revoked = row.flag(5);
+  return key;
+}
+
+}  // namespace atlas::service::store_rows
