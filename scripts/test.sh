@@ -38,6 +38,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 run_suite build/asan 1200
 
 echo "== Fuzzers"
-scripts/fuzz.sh "${ATLAS_FUZZ_SECONDS:-20}"
+scripts/fuzz.sh "${ATLAS_FUZZ_SECONDS:-10}"
 fuzzers=$(ls build/fuzz/fuzz/*_fuzzer | wc -l)
 echo "tests: $((passed + fuzzers)) passed, 0 failed"
