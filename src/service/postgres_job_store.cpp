@@ -463,15 +463,7 @@ Result<std::optional<Asset>> PostgresJobStore::find_asset(const std::string& ten
                    Params().text(asset_id).text(tenant_id));
   if (!found) return found.error();
   if (PQntuples(found->get()) == 0) return std::optional<Asset>();
-  const Row row(*found, 0);
-  Asset asset;
-  asset.id = row.text(0);
-  asset.tenant_id = row.text(1);
-  asset.filename = row.text(2);
-  asset.size = std::uint64_t(row.integer(3));
-  asset.sha256 = row.text(4);
-  asset.created_ms = row.integer(5);
-  return std::optional<Asset>(std::move(asset));
+  return std::optional<Asset>(read_asset(Row(*found, 0)));
 }
 
 Result<CreatedJob> PostgresJobStore::create_job(const NewJob& job) {

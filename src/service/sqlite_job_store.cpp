@@ -441,14 +441,7 @@ Result<std::optional<Asset>> SqliteJobStore::find_asset(const std::string& tenan
   const int rc = query.step();
   if (rc == SQLITE_DONE) return std::optional<Asset>();
   if (rc != SQLITE_ROW) return db_error(db_, file_, "reading asset " + asset_id);
-  Asset asset;
-  asset.id = query.text(0);
-  asset.tenant_id = query.text(1);
-  asset.filename = query.text(2);
-  asset.size = std::uint64_t(query.integer(3));
-  asset.sha256 = query.text(4);
-  asset.created_ms = query.integer(5);
-  return std::optional<Asset>(std::move(asset));
+  return std::optional<Asset>(read_asset(query));
 }
 
 Result<CreatedJob> SqliteJobStore::create_job(const NewJob& job) {

@@ -6,6 +6,7 @@
 // A Row is one result row of a query that selected the columns below, in that order:
 // text(i), integer(i), real(i) and flag(i) read column i.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,19 @@ UsageEntry read_usage(const Row& row) {
   entry.billed_by = row.text(9);
   entry.time_ms = row.integer(10);
   return entry;
+}
+
+// A row of "id, tenant_id, filename, size, sha256, created_ms" from assets.
+template <typename Row>
+Asset read_asset(const Row& row) {
+  Asset asset;
+  asset.id = row.text(0);
+  asset.tenant_id = row.text(1);
+  asset.filename = row.text(2);
+  asset.size = std::uint64_t(row.integer(3));
+  asset.sha256 = row.text(4);
+  asset.created_ms = row.integer(5);
+  return asset;
 }
 
 template <typename Row>
