@@ -157,6 +157,7 @@ TEST(Cli, RenderRejectsBadOptions) {
 }
 
 TEST(Cli, RunGameReadyWritesThePackageAndReportsFidelity) {
+  if (test::kSanitized) GTEST_SKIP() << "whole pipelines run in the Release suite";
   const fs::path out = test::scratch_dir();
   const CliRun run = atlas(
       "run game-ready " + quoted(fs::path(ATLAS_SOURCE_DIR) / "examples/404-hamburger.ply") +
@@ -196,6 +197,7 @@ TEST(Cli, RunGameReadyWritesThePackageAndReportsFidelity) {
 }
 
 TEST(Cli, CompareMeshesByImagesAndSurfaceDistance) {
+  if (test::kSanitized) GTEST_SKIP() << "too slow under sanitizers; the Release run covers it";
   const fs::path spot = test::testdata("meshes/spot.obj");
   CliRun run = atlas("compare " + quoted(spot) + " " + quoted(spot) + " --json --geometry");
   ASSERT_EQ(run.exit_code, 0) << run.err;

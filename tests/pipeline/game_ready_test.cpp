@@ -58,6 +58,7 @@ bool has_warning(const GameReadyResult& result, const std::string& words) {
 }
 
 TEST(GameReady, HamburgerPackageMeetsBudgetsFloorsAndValidates) {
+  if (test::kSanitized) GTEST_SKIP() << "too slow under sanitizers; the Release run covers it";
   const fs::path input = test::testdata("splats/404-hamburger.ply");
   const fs::path out = test::scratch_dir();
   GameReadyOptions options;
