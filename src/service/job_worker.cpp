@@ -4,11 +4,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "pipeline/executor.h"
 #include "service/ids.h"
+#include "service/input_generation.h"
+#include "service/job_input.h"
 #include "service/job_pipeline.h"
 
 namespace atlas::service {
@@ -124,6 +128,26 @@ JobWorkers::AttemptEnd failed(const std::string& code, const std::string& messag
   return end;
 }
 
+// How an attempt the cancel flag stopped ends: given back to the queue when the server
+// shuts down, cancelled when the client asked.
+JobWorkers::AttemptEnd interrupted(const Heartbeat& heartbeat) {
+  if (!heartbeat.cancelled_by_client) return {JobWorkers::AttemptEnd::What::Release, {}};
+  JobWorkers::AttemptEnd end;
+  end.outcome.state = JobState::Cancelled;
+  end.outcome.error_code = "cancelled";
+  end.outcome.error_message = "cancelled by the client";
+  return end;
+}
+
+// A generated input's artifact: "generated-<input>.<ext>" from inputs/<i>/generated.<ext>.
+constexpr const char* kGeneratedPrefix = "generated-";
+
+std::string generated_artifact_name(const fs::path& file) {
+  return kGeneratedPrefix + file.parent_path().filename().string() + file.extension().string();
+}
+
+bool is_generated_artifact(const std::string& name) { return name.rfind(kGeneratedPrefix, 0) == 0; }
+
 }  // namespace
 
 void JobWorkers::run_job(const Job& job, const std::string& worker_id) {
@@ -154,30 +178,23 @@ JobWorkers::AttemptEnd JobWorkers::attempt(const Job& job, const std::string& wo
     return failed("invalid_inputs",
                   "the pipeline takes " + std::to_string(pipeline->document.inputs.size()) +
                       " inputs, the job has " + std::to_string(job.inputs.size()));
-  // Inputs under their uploaded names (formats without magic bytes are recognised by
-  // extension), as links to the stored assets.
-  std::vector<fs::path> inputs;
-  for (std::size_t i = 0; i < job.inputs.size(); ++i) {
-    auto asset = store_.find_asset(job.tenant_id, job.inputs[i]);
-    if (!asset || !*asset) return failed("invalid_inputs", "asset " + job.inputs[i] + " is gone");
-    const fs::path dir = work / "inputs" / std::to_string(i);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    const fs::path link = dir / (*asset)->filename;
-    fs::create_symlink(fs::absolute(artifacts_.asset_path((*asset)->id)), link, ec);
-    if (ec) return failed("storage", link.string() + ": cannot link the input: " + ec.message());
-    inputs.push_back(link);
+  std::vector<JobInput> job_inputs;
+  for (const std::string& stored : job.inputs) {
+    auto input = decode_job_input(stored);
+    if (!input) return failed("invalid_inputs", input.error().message);
+    job_inputs.push_back(std::move(input).value());
   }
+  const auto generations =
+      std::count_if(job_inputs.begin(), job_inputs.end(),
+                    [](const JobInput& input) { return input.is_generation(); });
 
   Heartbeat heartbeat(store_, job.id, worker_id, options_, stopping_);
-  const std::size_t total = std::max<std::size_t>(pipeline->ops.size(), 1);
+  const std::size_t total = std::max<std::size_t>(pipeline->ops.size() + generations, 1);
   std::size_t done_nodes = 0;
   double last_fraction = -1;
-  pipeline::ExecuteOptions execute;
-  execute.jobs = options_.node_jobs;
-  execute.threads = options_.threads;
-  execute.cancel = &heartbeat.cancel;
-  execute.observer = [&](const pipeline::NodeEvent& event) {
+  // Each node event (and each generation of an input, reported like a node) is a job
+  // event and moves the job's progress.
+  const auto report = [&](const pipeline::NodeEvent& event) {
     using pipeline::NodeState;
     if (event.state == NodeState::Queued) return;
     if (event.state == NodeState::Progress) {
@@ -211,7 +228,7 @@ JobWorkers::AttemptEnd JobWorkers::attempt(const Job& job, const std::string& wo
   // attempt) makes recording it again a no-op.
   std::mutex usage_mutex;
   int calls = 0;
-  execute.usage = [&](const pipeline::UsageRecord& record) {
+  const pipeline::UsageSink record_call = [&](const pipeline::UsageRecord& record) {
     const std::lock_guard lock(usage_mutex);
     ++calls;
     UsageEntry entry;
@@ -232,24 +249,78 @@ JobWorkers::AttemptEnd JobWorkers::attempt(const Job& job, const std::string& wo
     if (Result<bool> recorded = store_.record_usage(entry); !recorded)
       std::fprintf(stderr, "atlas serve: %s\n", recorded.error().message.c_str());
   };
+
+  // Inputs under their uploaded names (formats without magic bytes are recognised by
+  // extension), as links to the stored assets; generated inputs as the provider's file.
+  std::vector<fs::path> inputs;
+  std::vector<fs::path> generated;
+  for (std::size_t i = 0; i < job_inputs.size(); ++i) {
+    const fs::path dir = work / "inputs" / std::to_string(i);
+    const JobInput& input = job_inputs[i];
+    const std::string& asset_id =
+        input.is_generation() ? input.generation.image_asset : input.asset_id;
+    std::optional<Asset> asset;
+    if (!asset_id.empty()) {
+      auto found = store_.find_asset(job.tenant_id, asset_id);
+      if (!found || !*found) return failed("invalid_inputs", "asset " + asset_id + " is gone");
+      asset = **found;
+    }
+    if (input.is_generation()) {
+      const std::string node = "generate:" + pipeline->document.inputs[i].name;
+      report({node, pipeline::NodeState::Started, 0, ""});
+      auto file = generate_input(
+          input.generation, asset ? artifacts_.asset_path(asset->id) : fs::path(), dir,
+          heartbeat.cancel,
+          [&](double fraction) {
+            report({node, pipeline::NodeState::Progress, fraction, ""});
+          },
+          [&](pipeline::UsageRecord record) {
+            record.node = node;
+            record_call(record);
+          });
+      if (heartbeat.lost) return {AttemptEnd::What::Drop, {}};
+      if (!file && heartbeat.cancel) return interrupted(heartbeat);
+      if (!file) {
+        report({node, pipeline::NodeState::Failed, 0, file.error().message});
+        return failed("generation_failed",
+                      "input " + std::to_string(i) + ": " + file.error().message);
+      }
+      report({node, pipeline::NodeState::Finished, 1, ""});
+      inputs.push_back(*file);
+      generated.push_back(*file);
+      continue;
+    }
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    const fs::path link = dir / asset->filename;
+    fs::create_symlink(fs::absolute(artifacts_.asset_path(asset->id)), link, ec);
+    if (ec) return failed("storage", link.string() + ": cannot link the input: " + ec.message());
+    inputs.push_back(link);
+  }
+
+  pipeline::ExecuteOptions execute;
+  execute.jobs = options_.node_jobs;
+  execute.threads = options_.threads;
+  execute.cancel = &heartbeat.cancel;
+  execute.observer = report;
+  execute.usage = record_call;
   auto run = pipeline::execute_pipeline(*pipeline, inputs, execute);
   // Another worker owns the job now: nothing of this attempt may be recorded.
   if (heartbeat.lost) return {AttemptEnd::What::Drop, {}};
   // A run that got to its end is kept even if a cancellation came in meanwhile: the
   // work is done. One the cancel flag stopped ends as whoever raised it asked.
-  if (!run && heartbeat.stopped && !heartbeat.cancelled_by_client)
-    return {AttemptEnd::What::Release, {}};
-  if (!run && heartbeat.cancelled_by_client) {
-    AttemptEnd end;
-    end.outcome.state = JobState::Cancelled;
-    end.outcome.error_code = "cancelled";
-    end.outcome.error_message = "cancelled by the client";
-    return end;
-  }
+  if (!run && (heartbeat.stopped || heartbeat.cancelled_by_client)) return interrupted(heartbeat);
   if (!run) return failed("pipeline_failed", run.error().message);
   const fs::path outputs = work / "out";
   if (auto written = pipeline::write_outputs(*pipeline, *run, outputs); !written)
     return failed("output_failed", written.error().message);
+  // The generated inputs are products too: the client sees what the provider made.
+  for (const fs::path& file : generated) {
+    const fs::path copy = outputs / generated_artifact_name(file);
+    std::error_code ec;
+    fs::copy_file(file, copy, fs::copy_options::overwrite_existing, ec);
+    if (ec) return failed("output_failed", copy.string() + ": " + ec.message());
+  }
   // Publishing replaces what an earlier attempt published, so only the lease holder may.
   if (auto renewed = store_.renew_lease(job.id, worker_id, options_.lease_ms); !renewed)
     return {AttemptEnd::What::Drop, {}};
@@ -261,7 +332,8 @@ JobWorkers::AttemptEnd JobWorkers::attempt(const Job& job, const std::string& wo
   JobOutcome& outcome = end.outcome;
   const Prices& prices = options_.prices;
   for (const Artifact& artifact : *published) {
-    if (artifact.name == "pipeline_report.json") continue;  // the run's record, not a product
+    // The run's record is not a product, and a generated input was charged by its provider.
+    if (artifact.name == "pipeline_report.json" || is_generated_artifact(artifact.name)) continue;
     outcome.usage.push_back({"job:" + job.id + ":asset:" + artifact.name, job.tenant_id, job.id,
                              UsageKind::Asset, "atlas", artifact.name, 1, prices.asset,
                              prices.currency, "atlas", 0});

@@ -7,8 +7,10 @@
 
 #include "core/file_io.h"
 #include "pipeline/presets.h"
+#include "pipeline/remote_provider.h"
 #include "service/api_support.h"
 #include "service/ids.h"
+#include "service/job_input.h"
 #include "service/job_pipeline.h"
 
 namespace atlas::service {
@@ -29,11 +31,20 @@ Json usage_json(const UsageEntry& entry) {
           {"time", iso_time(entry.time_ms)}};
 }
 
+Json inputs_json(const std::vector<std::string>& stored) {
+  Json inputs = Json::array();
+  for (const std::string& text : stored) {
+    auto input = decode_job_input(text);
+    inputs.push_back(input ? Json::parse(job_input_json(*input)) : Json(text));
+  }
+  return inputs;
+}
+
 Json job_json(const Job& job) {
   Json json = {{"id", job.id},
                {"state", to_string(job.state)},
                {"pipeline", pipeline::find_preset(job.pipeline) ? job.pipeline : "inline"},
-               {"inputs", job.inputs},
+               {"inputs", inputs_json(job.inputs)},
                {"progress", job.progress},
                {"current_node", job.current_node.empty() ? Json(nullptr) : Json(job.current_node)},
                {"error", nullptr},
@@ -105,20 +116,29 @@ HttpResponse create_job(const Api::Call& call) {
   job.pipeline = pipeline_text;
   if (const auto inputs = body.find("inputs"); inputs != body.end()) {
     if (!inputs->is_array() || inputs->size() > kMaxInputs)
-      return error_response(
-          400, "invalid_field",
-          "inputs: an array of at most " + std::to_string(kMaxInputs) + " asset ids");
-    for (const Json& input : *inputs) {
-      if (!input.is_string())
-        return error_response(400, "invalid_field", "inputs: every item is an asset id string");
-      const std::string& id = input.get_ref<const std::string&>();
-      auto asset = is_id(id, "ast_") ? call.store.find_asset(call.key.tenant_id, id)
-                                     : Result<std::optional<Asset>>(std::optional<Asset>());
-      if (!asset) return storage_error(asset.error());
-      if (!*asset)
+      return error_response(400, "invalid_field",
+                            "inputs: an array of at most " + std::to_string(kMaxInputs) +
+                                " asset ids or generation requests");
+    for (const Json& item : *inputs) {
+      auto input = parse_job_input(item.dump());
+      if (!input) return error_response(400, "invalid_field", input.error().message);
+      const std::string& asset_id =
+          input->is_generation() ? input->generation.image_asset : input->asset_id;
+      if (!asset_id.empty()) {
+        auto asset = call.store.find_asset(call.key.tenant_id, asset_id);
+        if (!asset) return storage_error(asset.error());
+        if (!*asset)
+          return error_response(
+              400, "invalid_field",
+              "inputs: no asset '" + asset_id + "' (upload it with POST /v1/assets)");
+      }
+      // Checked here so a job that could never run is refused now, not failed later.
+      if (input->is_generation() &&
+          pipeline::find_remote_provider(input->generation.provider) == nullptr)
         return error_response(400, "invalid_field",
-                              "inputs: no asset '" + id + "' (upload it with POST /v1/assets)");
-      job.inputs.push_back(id);
+                              "inputs: no provider '" + input->generation.provider +
+                                  "' is configured on this server (docs/generation.md)");
+      job.inputs.push_back(encode_job_input(*input));
     }
   }
   if (const auto webhook = body.find("webhook_url"); webhook != body.end() && !webhook->is_null()) {
