@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <unordered_map>
+#include <utility>
 
 #include "service/ids.h"
 #include "service/store_rows.h"
@@ -99,6 +101,80 @@ class StatementCache {
 
  private:
   std::unordered_map<std::string, Entry> entries_;
+};
+
+// Read-only connections for the reads the API makes on every request. In WAL mode a
+// reader sees the last commit without waiting for the writer, so a write's fsync
+// (synchronous = FULL: milliseconds) never stalls a GET. One connection per concurrent
+// reader, opened on first need and kept; each has its own prepared statements.
+class ReaderPool {
+ public:
+  explicit ReaderPool(fs::path file) : file_(std::move(file)) {}
+  ~ReaderPool() {
+    for (Reader& reader : readers_) {
+      reader.statements.reset();  // finalized before the connection closes
+      sqlite3_close(reader.db);
+    }
+  }
+  ReaderPool(const ReaderPool&) = delete;
+  ReaderPool& operator=(const ReaderPool&) = delete;
+
+  struct Reader {
+    sqlite3* db = nullptr;
+    std::unique_ptr<StatementCache> statements;
+    bool in_use = false;
+  };
+
+  // A connection for one read, given back when it goes out of scope.
+  class Lease {
+   public:
+    Lease(ReaderPool& pool, Reader& reader) : pool_(&pool), reader_(&reader) {}
+    Lease(Lease&& other) noexcept
+        : pool_(std::exchange(other.pool_, nullptr)), reader_(other.reader_) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (pool_) pool_->give_back(*reader_);
+    }
+    StatementCache& statements() const { return *reader_->statements; }
+    sqlite3* db() const { return reader_->db; }
+
+   private:
+    ReaderPool* pool_;
+    Reader* reader_;
+  };
+
+  Result<Lease> take() {
+    const std::lock_guard lock(mutex_);
+    for (Reader& reader : readers_)
+      if (!reader.in_use) {
+        reader.in_use = true;
+        return Lease(*this, reader);
+      }
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(file_.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+      std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+      sqlite3_close(db);
+      return make_error(file_.string() + ": cannot open a read connection: " + message);
+    }
+    // A checkpoint or a crashed writer's recovery can hold readers off briefly.
+    sqlite3_busy_timeout(db, 5000);
+    Reader& reader = readers_.emplace_back();
+    reader.db = db;
+    reader.statements = std::make_unique<StatementCache>(db);
+    reader.in_use = true;
+    return Lease(*this, reader);
+  }
+
+ private:
+  void give_back(Reader& reader) {
+    const std::lock_guard lock(mutex_);
+    reader.in_use = false;
+  }
+
+  const fs::path file_;
+  std::mutex mutex_;
+  std::deque<Reader> readers_;  // a deque: leases point into it while it grows
 };
 
 namespace {
@@ -299,9 +375,13 @@ Result<bool> insert_usage(StatementCache& db, const fs::path& file, const UsageE
 }  // namespace
 
 SqliteJobStore::SqliteJobStore(sqlite3* db, fs::path file)
-    : db_(db), file_(std::move(file)), statements_(std::make_unique<StatementCache>(db)) {}
+    : db_(db),
+      file_(std::move(file)),
+      statements_(std::make_unique<StatementCache>(db)),
+      readers_(std::make_unique<ReaderPool>(file_)) {}
 
 SqliteJobStore::~SqliteJobStore() {
+  readers_.reset();
   statements_.reset();  // finalized before the connection closes
   sqlite3_close(db_);
 }
@@ -383,25 +463,27 @@ Result<ApiKey> SqliteJobStore::create_key(const std::string& tenant_name,
 namespace {}  // namespace
 
 Result<std::optional<ApiKey>> SqliteJobStore::find_key(const std::string& key_hash) {
-  const std::lock_guard lock(mutex_);
+  auto reader = readers_->take();
+  if (!reader) return reader.error();
   const std::string sql =
       std::string("SELECT ") + kKeyColumns + " WHERE k.key_hash = ? AND k.revoked = 0";
-  Statement query(*statements_, sql);
+  Statement query(reader->statements(), sql);
   query.bind(1, key_hash);
   const int rc = query.step();
   if (rc == SQLITE_DONE) return std::optional<ApiKey>();
-  if (rc != SQLITE_ROW) return db_error(db_, file_, "looking up a key");
+  if (rc != SQLITE_ROW) return db_error(reader->db(), file_, "looking up a key");
   return std::optional<ApiKey>(read_key(query));
 }
 
 Result<std::vector<ApiKey>> SqliteJobStore::list_keys() {
-  const std::lock_guard lock(mutex_);
+  auto reader = readers_->take();
+  if (!reader) return reader.error();
   const std::string sql = std::string("SELECT ") + kKeyColumns + " ORDER BY k.created_ms, k.id";
-  Statement query(*statements_, sql);
+  Statement query(reader->statements(), sql);
   std::vector<ApiKey> keys;
   int rc;
   while ((rc = query.step()) == SQLITE_ROW) keys.push_back(read_key(query));
-  if (rc != SQLITE_DONE) return db_error(db_, file_, "listing keys");
+  if (rc != SQLITE_DONE) return db_error(reader->db(), file_, "listing keys");
   return keys;
 }
 
@@ -433,14 +515,15 @@ Status SqliteJobStore::add_asset(const Asset& asset) {
 
 Result<std::optional<Asset>> SqliteJobStore::find_asset(const std::string& tenant_id,
                                                         const std::string& asset_id) {
-  const std::lock_guard lock(mutex_);
-  Statement query(*statements_,
+  auto reader = readers_->take();
+  if (!reader) return reader.error();
+  Statement query(reader->statements(),
                   "SELECT id, tenant_id, filename, size, sha256, created_ms FROM assets "
                   "WHERE id = ? AND tenant_id = ?");
   query.bind(1, asset_id).bind(2, tenant_id);
   const int rc = query.step();
   if (rc == SQLITE_DONE) return std::optional<Asset>();
-  if (rc != SQLITE_ROW) return db_error(db_, file_, "reading asset " + asset_id);
+  if (rc != SQLITE_ROW) return db_error(reader->db(), file_, "reading asset " + asset_id);
   return std::optional<Asset>(read_asset(query));
 }
 
@@ -480,9 +563,10 @@ Result<CreatedJob> SqliteJobStore::create_job(const NewJob& job) {
 
 Result<std::optional<Job>> SqliteJobStore::find_job(const std::string& tenant_id,
                                                     const std::string& job_id) {
-  const std::lock_guard lock(mutex_);
-  if (tenant_id.empty()) return select_job(*statements_, file_, "id = ?", job_id);
-  return select_job(*statements_, file_, "id = ? AND tenant_id = ?", job_id, tenant_id);
+  auto reader = readers_->take();
+  if (!reader) return reader.error();
+  if (tenant_id.empty()) return select_job(reader->statements(), file_, "id = ?", job_id);
+  return select_job(reader->statements(), file_, "id = ? AND tenant_id = ?", job_id, tenant_id);
 }
 
 Result<JobPage> SqliteJobStore::list_jobs(const std::string& tenant_id,
@@ -497,11 +581,12 @@ Result<JobPage> SqliteJobStore::list_jobs(const std::string& tenant_id,
       before = before * 10 + (c - '0');
     }
   }
-  const std::lock_guard lock(mutex_);
+  auto reader = readers_->take();
+  if (!reader) return reader.error();
   std::string sql = std::string("SELECT ") + kJobColumns +
                     " FROM jobs WHERE tenant_id = ? AND seq < ?" + (state ? " AND state = ?" : "") +
                     " ORDER BY seq DESC LIMIT ?";
-  Statement query(*statements_, sql);
+  Statement query(reader->statements(), sql);
   query.bind(1, tenant_id).bind(2, before);
   int next = 3;
   if (state) query.bind(next++, std::string(to_string(*state)));
@@ -509,7 +594,7 @@ Result<JobPage> SqliteJobStore::list_jobs(const std::string& tenant_id,
   JobPage page;
   int rc;
   while ((rc = query.step()) == SQLITE_ROW) page.jobs.push_back(read_job(query));
-  if (rc != SQLITE_DONE) return db_error(db_, file_, "listing jobs");
+  if (rc != SQLITE_DONE) return db_error(reader->db(), file_, "listing jobs");
   if (int(page.jobs.size()) > limit) {
     page.jobs.pop_back();
     page.next_cursor = std::to_string(page.jobs.back().seq);
@@ -548,8 +633,9 @@ Result<std::optional<Job>> SqliteJobStore::cancel_job(const std::string& tenant_
 }
 
 Result<std::vector<std::pair<JobState, std::int64_t>>> SqliteJobStore::count_jobs() {
-  const std::lock_guard lock(mutex_);
-  Statement query(*statements_, "SELECT state, COUNT(*) FROM jobs GROUP BY state");
+  auto reader = readers_->take();
+  if (!reader) return reader.error();
+  Statement query(reader->statements(), "SELECT state, COUNT(*) FROM jobs GROUP BY state");
   std::vector<std::pair<JobState, std::int64_t>> counts;
   for (JobState state : {JobState::Queued, JobState::Running, JobState::Succeeded, JobState::Failed,
                          JobState::Cancelled})
@@ -558,7 +644,7 @@ Result<std::vector<std::pair<JobState, std::int64_t>>> SqliteJobStore::count_job
   while ((rc = query.step()) == SQLITE_ROW)
     if (auto state = parse_job_state(query.text(0)))
       counts[std::size_t(*state)].second = query.integer(1);
-  if (rc != SQLITE_DONE) return db_error(db_, file_, "counting jobs");
+  if (rc != SQLITE_DONE) return db_error(reader->db(), file_, "counting jobs");
   return counts;
 }
 
@@ -717,8 +803,9 @@ Status SqliteJobStore::finish_job(const std::string& job_id, const std::string& 
 
 Result<std::vector<JobEvent>> SqliteJobStore::events_after(const std::string& job_id,
                                                            std::int64_t after_seq, int limit) {
-  const std::lock_guard lock(mutex_);
-  Statement query(*statements_,
+  auto reader = readers_->take();
+  if (!reader) return reader.error();
+  Statement query(reader->statements(),
                   "SELECT seq, type, data, time_ms FROM job_events WHERE job_id = ? AND seq > ? "
                   "ORDER BY seq LIMIT ?");
   query.bind(1, job_id).bind(2, after_seq).bind(3, std::int64_t(limit));
@@ -726,7 +813,7 @@ Result<std::vector<JobEvent>> SqliteJobStore::events_after(const std::string& jo
   int rc;
   while ((rc = query.step()) == SQLITE_ROW)
     events.push_back({query.integer(0), query.text(1), query.text(2), query.integer(3)});
-  if (rc != SQLITE_DONE) return db_error(db_, file_, "reading the events of " + job_id);
+  if (rc != SQLITE_DONE) return db_error(reader->db(), file_, "reading the events of " + job_id);
   return events;
 }
 
@@ -747,29 +834,31 @@ Status SqliteJobStore::record_usage_batch(const std::vector<UsageEntry>& entries
 
 Result<std::vector<UsageEntry>> SqliteJobStore::usage(const std::string& tenant_id,
                                                       std::int64_t from_ms, std::int64_t to_ms) {
-  const std::lock_guard lock(mutex_);
+  auto reader = readers_->take();
+  if (!reader) return reader.error();
   const std::string sql = std::string("SELECT ") + kUsageColumns +
                           " FROM usage_ledger WHERE tenant_id = ? AND time_ms >= ? AND "
                           "time_ms < ? ORDER BY time_ms, id";
-  Statement query(*statements_, sql);
+  Statement query(reader->statements(), sql);
   query.bind(1, tenant_id).bind(2, from_ms).bind(3, to_ms);
   std::vector<UsageEntry> entries;
   int rc;
   while ((rc = query.step()) == SQLITE_ROW) entries.push_back(read_usage(query));
-  if (rc != SQLITE_DONE) return db_error(db_, file_, "reading usage");
+  if (rc != SQLITE_DONE) return db_error(reader->db(), file_, "reading usage");
   return entries;
 }
 
 Result<std::vector<UsageEntry>> SqliteJobStore::job_usage(const std::string& job_id) {
-  const std::lock_guard lock(mutex_);
+  auto reader = readers_->take();
+  if (!reader) return reader.error();
   const std::string sql =
       std::string("SELECT ") + kUsageColumns + " FROM usage_ledger WHERE job_id = ? ORDER BY id";
-  Statement query(*statements_, sql);
+  Statement query(reader->statements(), sql);
   query.bind(1, job_id);
   std::vector<UsageEntry> entries;
   int rc;
   while ((rc = query.step()) == SQLITE_ROW) entries.push_back(read_usage(query));
-  if (rc != SQLITE_DONE) return db_error(db_, file_, "reading the usage of " + job_id);
+  if (rc != SQLITE_DONE) return db_error(reader->db(), file_, "reading the usage of " + job_id);
   return entries;
 }
 

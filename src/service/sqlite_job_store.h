@@ -2,8 +2,9 @@
 // The embedded JobStore: one SQLite database file in WAL mode, so `atlas serve` needs
 // nothing installed and `atlas keys` can change keys while a server runs. Write
 // transactions are BEGIN IMMEDIATE (a writer waits up to the busy timeout for another
-// process instead of failing half-way); the process's threads share one connection
-// under a mutex, which SQLite's own locking would serialise anyway.
+// process instead of failing half-way). Writes share one connection under a mutex, which
+// SQLite's own locking would serialise anyway; reads take read-only connections of their
+// own, so the API's GETs never wait for a write to reach the disk.
 
 #include <filesystem>
 #include <memory>
@@ -15,6 +16,7 @@ struct sqlite3;
 
 namespace atlas::service {
 
+class ReaderPool;
 class StatementCache;
 
 class SqliteJobStore final : public JobStore {
@@ -74,6 +76,7 @@ class SqliteJobStore final : public JobStore {
   sqlite3* db_;
   std::filesystem::path file_;
   std::unique_ptr<StatementCache> statements_;
+  std::unique_ptr<ReaderPool> readers_;
   std::mutex mutex_;
 };
 
