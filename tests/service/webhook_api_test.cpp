@@ -170,7 +170,7 @@ TEST(ServiceWebhooks, AFailingReceiverIsRetriedWithGrowingWaitsUntilItAnswers) {
   const fs::path data = scratch_dir();
   const Tenant acme = create_tenant("--data " + shell_quoted(data), "acme");
   WebhookReceiver receiver(3);
-  WebhookServer server(data, {"--webhook-backoff-ms", "100"});
+  WebhookServer server(data, {"--webhook-backoff-ms", "200"});
   const std::string job = submit(server, acme, receiver.url());
 
   // Three refusals of the first delivery, then every delivery, in order.
@@ -183,11 +183,11 @@ TEST(ServiceWebhooks, AFailingReceiverIsRetriedWithGrowingWaitsUntilItAnswers) {
                                                                  requests[i].at)
         .count();
   };
-  // Waits of 100, 200 and 400 ms, less up to a quarter.
-  EXPECT_GE(gap(0), 70);
+  // Waits of 200, 400 and 800 ms, less up to a quarter.
+  EXPECT_GE(gap(0), 145);
   EXPECT_GT(gap(1), gap(0));
   EXPECT_GT(gap(2), gap(1));
-  EXPECT_GE(gap(2), 290);
+  EXPECT_GE(gap(2), 595);
 
   const Json log = settled_log(server, acme, job, 3);
   ASSERT_EQ(log["deliveries"].size(), 3u) << log.dump();
