@@ -16,6 +16,7 @@
 #include "service/artifact_store.h"
 #include "service/http_server.h"
 #include "service/job_worker.h"
+#include "service/webhook_dispatcher.h"
 #include "store_setup.h"
 
 namespace atlas::cli {
@@ -32,6 +33,9 @@ struct ServeOptions {
   double max_body_mb = 512;
   service::Prices prices;
   service::RateLimit rate_limit;
+  service::WebhookOptions webhooks;
+  double webhook_timeout_seconds = 10;
+  std::int64_t webhook_backoff_ms = 1000;
 };
 
 int serve(const ServeOptions& options) {
@@ -55,6 +59,14 @@ int serve(const ServeOptions& options) {
     return fail(prepared.error().message);
 
   const sigset_t signals = block_stop_signals();
+  // Declared before the workers: their last state changes (jobs given back at shutdown)
+  // still wake it.
+  service::WebhookOptions webhook_options = options.webhooks;
+  webhook_options.timeout =
+      std::chrono::milliseconds(std::int64_t(options.webhook_timeout_seconds * 1000));
+  webhook_options.backoff_base = std::chrono::milliseconds(options.webhook_backoff_ms);
+  service::WebhookDispatcher webhooks(**store, webhook_options);
+  (*store)->set_deliveries_listener([&webhooks] { webhooks.wake(); });
   // --workers 0 makes an API process only; the workers object is still built (and never
   // started) as the API asks it how many jobs ran.
   const service::WorkerOptions worker_options =
@@ -78,6 +90,7 @@ int serve(const ServeOptions& options) {
   if (!server) return fail(server.error().message);
   // --workers 0: an API process only, `atlas worker` processes run the jobs.
   if (options.workers > 0) workers.start();
+  webhooks.start();
   std::printf("atlas serve: listening on http://%s:%d (data %s, %d workers)\n", http.host.c_str(),
               (*server)->port(), options.data.c_str(), options.workers);
   std::fflush(stdout);
@@ -85,6 +98,7 @@ int serve(const ServeOptions& options) {
   wait_for_stop(signals, "atlas serve");
   (*server)->stop();
   workers.stop();
+  webhooks.stop();
   return 0;
 }
 
@@ -131,6 +145,21 @@ void add_serve_commands(CLI::App& app, Action& run) {
                    "Requests an API key may make at once above its rate")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  serve_command
+      ->add_option("--webhook-max-attempts", options->webhooks.max_attempts,
+                   "Tries of a webhook delivery before it ends failed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  serve_command
+      ->add_option("--webhook-backoff-ms", options->webhook_backoff_ms,
+                   "Wait after a webhook's first failed try; doubled after each next one")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}));
+  serve_command
+      ->add_option("--webhook-timeout-seconds", options->webhook_timeout_seconds,
+                   "Time a webhook receiver has to answer one try")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 300.0));
   serve_command->callback([&run, options] { run = [options] { return serve(*options); }; });
 
   auto* keys = app.add_subcommand("keys", "Create, list and revoke API keys");
@@ -158,6 +187,13 @@ void add_serve_commands(CLI::App& app, Action& run) {
       std::fprintf(stderr,
                    "atlas: key %s for tenant %s; the key above is shown only now, keep it\n",
                    created->id.c_str(), created->tenant_name.c_str());
+      // On stderr, like the line above, so `KEY=$(atlas keys create ...)` gets the key only.
+      auto secret = (*store)->webhook_secret(created->tenant_id);
+      if (!secret) return fail(secret.error().message);
+      std::fprintf(stderr,
+                   "atlas: webhook signing secret of tenant %s: %s (also GET "
+                   "/v1/webhook-secret)\n",
+                   created->tenant_name.c_str(), secret->c_str());
       return 0;
     };
   });

@@ -74,6 +74,8 @@ const RouteEntry kRoutes[] = {
     {"DELETE", "/v1/jobs/{id}", cancel_job},
     {"GET", "/v1/jobs/{id}/events", job_events},
     {"GET", "/v1/jobs/{id}/artifacts/{name}", get_artifact},
+    {"GET", "/v1/jobs/{id}/webhooks", job_webhooks},
+    {"GET", "/v1/webhook-secret", get_webhook_secret},
     {"GET", "/v1/usage", get_usage},
     {"GET", "/v1/presets", list_presets},
     {"GET", "/v1/ops", list_ops},

@@ -43,5 +43,7 @@ HttpResponse cancel_job(const Api::Call& call);
 HttpResponse job_events(const Api::Call& call);
 HttpResponse get_artifact(const Api::Call& call);
 HttpResponse get_usage(const Api::Call& call);
+HttpResponse job_webhooks(const Api::Call& call);
+HttpResponse get_webhook_secret(const Api::Call& call);
 
 }  // namespace atlas::service

@@ -14,9 +14,15 @@
 //   same charge again (a job re-run after a crash) is a no-op, never a second charge.
 // - Reads and writes the API makes name the tenant: another tenant's job or asset is
 //   not found, exactly like one that does not exist.
+// - Webhooks: every "state" event of a job that has a webhook_url enqueues one delivery
+//   (the webhook outbox) in the transaction that records the event, so a crash neither
+//   loses a notification nor makes a second one. Deliveries are leased like jobs: one
+//   holder at a time, handed over when its lease expires.
 // Times are milliseconds since the Unix epoch (UTC).
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -150,9 +156,65 @@ struct JobOutcome {
   std::vector<UsageEntry> usage;
 };
 
+enum class DeliveryState { Pending, Delivered, Failed };
+const char* to_string(DeliveryState state);
+std::optional<DeliveryState> parse_delivery_state(const std::string& text);
+
+// One try at POSTing a delivery, as its log keeps it.
+struct DeliveryAttempt {
+  int attempt = 0;  // from 1
+  std::int64_t time_ms = 0;
+  int http_status = 0;  // 0: no response (connection refused, timeout, ...)
+  std::string error;    // empty when delivered; at most kMaxDeliveryError bytes
+  std::int64_t duration_ms = 0;
+};
+
+inline constexpr std::size_t kMaxDeliveryError = 500;
+
+// One notification of one job event to the job's webhook_url.
+struct WebhookDelivery {
+  std::string id;  // "whd_...", sent as Atlas-Webhook-Id: receivers deduplicate by it
+  std::string job_id;
+  std::string tenant_id;
+  std::int64_t event_seq = 0;  // the JobEvent it announces
+  std::string url;
+  std::string payload;  // the JSON text POSTed, fixed when the delivery is enqueued
+  DeliveryState state = DeliveryState::Pending;
+  int attempts = 0;
+  std::int64_t next_attempt_ms = 0;  // when a pending delivery is due
+  std::int64_t created_ms = 0;
+  std::int64_t delivered_ms = 0;     // 0: not delivered
+  std::vector<DeliveryAttempt> log;  // filled by list_deliveries, oldest first
+};
+
+// A delivery handed to a dispatcher, with what it signs it with. The secret is never
+// part of what the API shows.
+struct LeasedDelivery {
+  WebhookDelivery delivery;
+  std::string secret;  // the tenant's webhook signing secret
+};
+
+// What a dispatcher records after one try. `attempt.attempt` is ignored (the store
+// numbers attempts).
+struct DeliveryResult {
+  DeliveryAttempt attempt;
+  bool delivered = false;
+  // Not delivered: retry after this many milliseconds (measured by the store's clock),
+  // or give up (the delivery ends failed) when negative.
+  std::int64_t retry_after_ms = -1;
+};
+
 class JobStore {
  public:
   virtual ~JobStore() = default;
+
+  // Called (in the calling thread) after a transaction of this store object that may
+  // have enqueued webhook deliveries committed, so a dispatcher in this process can
+  // send them at once instead of at its next poll. Set it before other threads use the
+  // store.
+  void set_deliveries_listener(std::function<void()> listener) {
+    deliveries_listener_ = std::move(listener);
+  }
 
   // Tenants and keys. create_key makes the tenant when it does not exist; the caller
   // generated the key and passes only its hash (see api_keys.h).
@@ -216,6 +278,35 @@ class JobStore {
   virtual Result<std::vector<UsageEntry>> usage(const std::string& tenant_id, std::int64_t from_ms,
                                                 std::int64_t to_ms) = 0;
   virtual Result<std::vector<UsageEntry>> job_usage(const std::string& job_id) = 0;
+
+  // The tenant's webhook signing secret ("whsec_..."), made with the tenant. It is
+  // stored as it is, since signing needs it; empty when there is no such tenant.
+  virtual Result<std::string> webhook_secret(const std::string& tenant_id) = 0;
+  // Webhook deliveries for dispatchers. Hands out at most `limit` pending deliveries
+  // that are due and not leased (or whose lease expired), making `owner` their holder
+  // for `lease_ms`. A job's deliveries go out in event order: a delivery is not handed
+  // out while an earlier one of its job is pending. Processes sharing a database never
+  // get the same delivery at once.
+  virtual Result<std::vector<LeasedDelivery>> lease_deliveries(const std::string& owner,
+                                                               std::int64_t lease_ms,
+                                                               int limit) = 0;
+  // Logs the try and ends the lease: the delivery becomes delivered, pending again
+  // (due after retry_after_ms) or failed. Fails, changing nothing, when `owner` no
+  // longer holds the delivery (its lease expired and another dispatcher took it).
+  virtual Status record_delivery(const std::string& delivery_id, const std::string& owner,
+                                 const DeliveryResult& result) = 0;
+  // The job's deliveries, oldest event first, each with its attempt log; empty when the
+  // job is not the tenant's.
+  virtual Result<std::vector<WebhookDelivery>> list_deliveries(const std::string& tenant_id,
+                                                               const std::string& job_id) = 0;
+
+ protected:
+  void deliveries_enqueued() const {
+    if (deliveries_listener_) deliveries_listener_();
+  }
+
+ private:
+  std::function<void()> deliveries_listener_;
 };
 
 }  // namespace atlas::service

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -184,6 +185,10 @@ CREATE OR REPLACE TRIGGER usage_ledger_no_truncate BEFORE TRUNCATE ON usage_ledg
   FOR EACH STATEMENT EXECUTE FUNCTION atlas_usage_ledger_append_only();
 )sql";
 
+// Version 2: the tenants' webhook signing secrets (the outbox is kWebhookTables).
+constexpr const char* kWebhookSchema =
+    "ALTER TABLE tenants ADD COLUMN IF NOT EXISTS webhook_secret TEXT NOT NULL DEFAULT ''";
+
 // The first row as a job, or nullopt when there is none.
 std::optional<Job> first_job(const PgResult& result) {
   if (PQntuples(result.get()) == 0) return std::nullopt;
@@ -204,16 +209,41 @@ Result<std::optional<Job>> select_job(PGconn* conn, const std::string& job_id,
 }
 
 // Numbers the job's next event and records it; the UPDATE's row lock keeps the numbers
-// of concurrent writers apart. Inside the caller's transaction.
+// of concurrent writers apart. A state event of a job with a webhook_url also enqueues
+// its delivery. Inside the caller's transaction.
 Status append_event(PGconn* conn, const std::string& job_id, const std::string& type,
                     const std::string& data_json) {
+  const std::int64_t now = now_ms();
   auto added = run(conn, "recording an event of " + job_id,
                    "WITH next AS (UPDATE jobs SET event_seq = event_seq + 1 WHERE id = $1::TEXT "
-                   "RETURNING event_seq) INSERT INTO job_events (job_id, seq, type, data, time_ms) "
-                   "SELECT $1::TEXT, event_seq, $2, $3, $4 FROM next",
-                   Params().text(job_id).text(type).text(data_json).integer(now_ms()));
+                   "RETURNING event_seq, webhook_url, tenant_id), event AS (INSERT INTO "
+                   "job_events (job_id, seq, type, data, time_ms) SELECT $1::TEXT, event_seq, "
+                   "$2, $3, $4 FROM next) SELECT event_seq, webhook_url, tenant_id FROM next",
+                   Params().text(job_id).text(type).text(data_json).integer(now));
   if (!added) return added.error();
-  if (changed(*added) != 1) return pg_error("recording an event of " + job_id, "no such job");
+  if (PQntuples(added->get()) != 1)
+    return pg_error("recording an event of " + job_id, "no such job");
+  const Row row(*added, 0);
+  const std::int64_t seq = row.integer(0);
+  const std::string url = row.text(1), tenant_id = row.text(2);
+  const std::optional<JobState> state = type == "state" ? state_of_event(data_json) : std::nullopt;
+  if (url.empty() || !state) return Ok{};
+  const std::string id = random_id("whd_");
+  if (auto enqueued =
+          run(conn, "enqueuing a webhook of " + job_id,
+              "INSERT INTO webhook_deliveries (id, job_id, tenant_id, event_seq, url, payload, "
+              "next_attempt_ms, created_ms) VALUES ($1, $2, $3, $4, $5, $6, " ATLAS_DB_NOW ", $7)",
+              Params()
+                  .text(id)
+                  .text(job_id)
+                  .text(tenant_id)
+                  .integer(seq)
+                  .text(url)
+                  .text(webhook_payload(id, job_id, *state, seq, data_json, now))
+                  .integer(now));
+      !enqueued)
+    return enqueued.error();
+  DeliveriesNotice::mark();
   return Ok{};
 }
 
@@ -350,10 +380,24 @@ Status PostgresJobStore::migrate() {
                       ", newer than this program's (" + std::to_string(kSchemaVersion) +
                       "); use a newer atlas");
   if (found < kSchemaVersion) {
-    PgResult created(PQexec(db, kSchema));
-    if (!created || PQresultStatus(created.get()) != PGRES_COMMAND_OK)
-      return pg_error("creating the schema",
-                      trimmed(created ? PQresultErrorMessage(created.get()) : PQerrorMessage(db)));
+    // Every statement is idempotent (IF NOT EXISTS), so a database of any older version
+    // is brought up to date by running them all.
+    for (const char* step : {kSchema, kWebhookSchema, kWebhookTables}) {
+      PgResult created(PQexec(db, step));
+      if (!created || PQresultStatus(created.get()) != PGRES_COMMAND_OK)
+        return pg_error("creating the schema", trimmed(created ? PQresultErrorMessage(created.get())
+                                                               : PQerrorMessage(db)));
+    }
+    // Tenants made before version 2 get their webhook signing secret now.
+    auto tenants = run(db, "finding tenants without a webhook secret",
+                       "SELECT id FROM tenants WHERE webhook_secret = ''");
+    if (!tenants) return tenants.error();
+    for (int i = 0; i < PQntuples(tenants->get()); ++i)
+      if (auto updated = run(db, "making webhook secrets",
+                             "UPDATE tenants SET webhook_secret = $1 WHERE id = $2",
+                             Params().text(new_webhook_secret()).text(Row(*tenants, i).text(0)));
+          !updated)
+        return updated.error();
     if (auto recorded =
             run(db, "recording the schema version",
                 "INSERT INTO atlas_schema (version) VALUES ($1)", Params().integer(kSchemaVersion));
@@ -377,9 +421,13 @@ Result<ApiKey> PostgresJobStore::create_key(const std::string& tenant_name,
   key.created_ms = now_ms();
   // Two processes creating the tenant's first keys at once end with one tenant.
   if (auto made = run(db, "creating tenant '" + tenant_name + "'",
-                      "INSERT INTO tenants (id, name, created_ms) VALUES ($1, $2, $3) "
-                      "ON CONFLICT (name) DO NOTHING",
-                      Params().text(random_id("ten_")).text(tenant_name).integer(key.created_ms));
+                      "INSERT INTO tenants (id, name, created_ms, webhook_secret) VALUES ($1, $2, "
+                      "$3, $4) ON CONFLICT (name) DO NOTHING",
+                      Params()
+                          .text(random_id("ten_"))
+                          .text(tenant_name)
+                          .integer(key.created_ms)
+                          .text(new_webhook_secret()));
       !made)
     return made.error();
   auto found = run(db, "finding tenant '" + tenant_name + "'",
@@ -467,6 +515,7 @@ Result<std::optional<Asset>> PostgresJobStore::find_asset(const std::string& ten
 }
 
 Result<CreatedJob> PostgresJobStore::create_job(const NewJob& job) {
+  const DeliveriesNotice notice([this] { deliveries_enqueued(); });
   auto conn = connect();
   if (!conn) return conn.error();
   PGconn* db = conn->get();
@@ -554,6 +603,7 @@ Result<JobPage> PostgresJobStore::list_jobs(const std::string& tenant_id,
 
 Result<std::optional<Job>> PostgresJobStore::cancel_job(const std::string& tenant_id,
                                                         const std::string& job_id) {
+  const DeliveriesNotice notice([this] { deliveries_enqueued(); });
   auto conn = connect();
   if (!conn) return conn.error();
   PGconn* db = conn->get();
@@ -600,6 +650,7 @@ Result<std::vector<std::pair<JobState, std::int64_t>>> PostgresJobStore::count_j
 Result<std::optional<Job>> PostgresJobStore::lease_next_job(const std::string& worker_id,
                                                             std::int64_t lease_ms,
                                                             int max_attempts) {
+  const DeliveriesNotice notice([this] { deliveries_enqueued(); });
   auto conn = connect();
   if (!conn) return conn.error();
   PGconn* db = conn->get();
@@ -696,6 +747,7 @@ Status PostgresJobStore::record_progress(const std::string& job_id, const std::s
 }
 
 Status PostgresJobStore::release_job(const std::string& job_id, const std::string& worker_id) {
+  const DeliveriesNotice notice([this] { deliveries_enqueued(); });
   auto conn = connect();
   if (!conn) return conn.error();
   PGconn* db = conn->get();
@@ -720,6 +772,7 @@ Status PostgresJobStore::finish_job(const std::string& job_id, const std::string
   if (!is_terminal(outcome.state))
     return make_error(job_id + ": a job finishes succeeded, failed or cancelled, not " +
                       to_string(outcome.state));
+  const DeliveriesNotice notice([this] { deliveries_enqueued(); });
   auto conn = connect();
   if (!conn) return conn.error();
   PGconn* db = conn->get();
@@ -814,6 +867,125 @@ Result<std::vector<UsageEntry>> PostgresJobStore::job_usage(const std::string& j
   std::vector<UsageEntry> entries;
   for (int i = 0; i < PQntuples(found->get()); ++i) entries.push_back(read_usage(Row(*found, i)));
   return entries;
+}
+
+Result<std::string> PostgresJobStore::webhook_secret(const std::string& tenant_id) {
+  auto conn = connect();
+  if (!conn) return conn.error();
+  auto found = run(conn->get(), "reading a webhook secret",
+                   "SELECT webhook_secret FROM tenants WHERE id = $1", Params().text(tenant_id));
+  if (!found) return found.error();
+  if (PQntuples(found->get()) == 0) return std::string();
+  return Row(*found, 0).text(0);
+}
+
+Result<std::vector<LeasedDelivery>> PostgresJobStore::lease_deliveries(const std::string& owner,
+                                                                       std::int64_t lease_ms,
+                                                                       int limit) {
+  auto conn = connect();
+  if (!conn) return conn.error();
+  // SKIP LOCKED, as for jobs: dispatchers in several processes take different
+  // deliveries without waiting for each other. Due times and leases follow the
+  // database's clock.
+  const std::string sql =
+      std::string(
+          "WITH leased AS (UPDATE webhook_deliveries SET lease_owner = $1, lease_expires_ms "
+          "= " ATLAS_DB_NOW
+          " + $2::BIGINT WHERE id IN (SELECT d.id FROM webhook_deliveries d WHERE d.state = "
+          "'pending' AND d.next_attempt_ms <= " ATLAS_DB_NOW
+          " AND d.lease_expires_ms < " ATLAS_DB_NOW
+          " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.job_id = d.job_id AND "
+          "e.state = 'pending' AND e.event_seq < d.event_seq) ORDER BY d.next_attempt_ms, "
+          "d.created_ms LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ") +
+      kDeliveryColumns + ") SELECT " + kDeliveryColumns +
+      ", (SELECT webhook_secret FROM tenants t WHERE t.id = leased.tenant_id) FROM leased "
+      "ORDER BY next_attempt_ms, created_ms";
+  auto found = run(conn->get(), "leasing webhooks to deliver", sql.c_str(),
+                   Params().text(owner).integer(lease_ms).integer(limit));
+  if (!found) return found.error();
+  std::vector<LeasedDelivery> leased;
+  for (int i = 0; i < PQntuples(found->get()); ++i) {
+    const Row row(*found, i);
+    leased.push_back({read_delivery(row), row.text(11)});
+  }
+  return leased;
+}
+
+Status PostgresJobStore::record_delivery(const std::string& delivery_id, const std::string& owner,
+                                         const DeliveryResult& result) {
+  auto conn = connect();
+  if (!conn) return conn.error();
+  PGconn* db = conn->get();
+  Transaction transaction(db);
+  if (!transaction.began()) return transaction.began();
+  const DeliveryState state = result.delivered             ? DeliveryState::Delivered
+                              : result.retry_after_ms >= 0 ? DeliveryState::Pending
+                                                           : DeliveryState::Failed;
+  const std::int64_t now = now_ms();
+  auto updated =
+      run(db, "recording webhook " + delivery_id,
+          "UPDATE webhook_deliveries SET attempts = attempts + 1, state = $3, next_attempt_ms = "
+          "" ATLAS_DB_NOW
+          " + $4::BIGINT, delivered_ms = $5, lease_owner = '', lease_expires_ms = "
+          "0 WHERE id = $1 AND lease_owner = $2 AND state = 'pending' RETURNING attempts",
+          Params()
+              .text(delivery_id)
+              .text(owner)
+              .text(to_string(state))
+              .integer(std::max<std::int64_t>(0, result.retry_after_ms))
+              .integer(result.delivered ? now : 0));
+  if (!updated) return updated.error();
+  if (PQntuples(updated->get()) == 0)
+    return make_error(delivery_id + ": the lease of " + owner + " was lost");
+  if (auto logged = run(db, "logging an attempt of webhook " + delivery_id,
+                        "INSERT INTO webhook_attempts (delivery_id, attempt, time_ms, http_status, "
+                        "error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                        Params()
+                            .text(delivery_id)
+                            .integer(Row(*updated, 0).integer(0))
+                            .integer(result.attempt.time_ms ? result.attempt.time_ms : now)
+                            .integer(result.attempt.http_status)
+                            .text(truncated_error(result.attempt.error))
+                            .integer(result.attempt.duration_ms));
+      !logged)
+    return logged.error();
+  return transaction.commit();
+}
+
+Result<std::vector<WebhookDelivery>> PostgresJobStore::list_deliveries(const std::string& tenant_id,
+                                                                       const std::string& job_id) {
+  auto conn = connect();
+  if (!conn) return conn.error();
+  const std::string sql = std::string("SELECT ") + kDeliveryColumns +
+                          " FROM webhook_deliveries WHERE tenant_id = $1 AND job_id = $2 "
+                          "ORDER BY event_seq";
+  auto found = run(conn->get(), "listing the webhooks of " + job_id, sql.c_str(),
+                   Params().text(tenant_id).text(job_id));
+  if (!found) return found.error();
+  std::vector<WebhookDelivery> deliveries;
+  for (int i = 0; i < PQntuples(found->get()); ++i)
+    deliveries.push_back(read_delivery(Row(*found, i)));
+  if (deliveries.empty()) return deliveries;
+  auto attempts = run(conn->get(), "reading the webhook attempts of " + job_id,
+                      "SELECT a.delivery_id, a.attempt, a.time_ms, a.http_status, a.error, "
+                      "a.duration_ms FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = "
+                      "a.delivery_id WHERE d.tenant_id = $1 AND d.job_id = $2 ORDER BY "
+                      "a.delivery_id, a.attempt",
+                      Params().text(tenant_id).text(job_id));
+  if (!attempts) return attempts.error();
+  for (int i = 0; i < PQntuples(attempts->get()); ++i) {
+    const Row row(*attempts, i);
+    const std::string id = row.text(0);
+    // The row without its first column, as read_delivery_attempt reads it.
+    struct Shifted {
+      const Row& row;
+      std::string text(int column) const { return row.text(column + 1); }
+      std::int64_t integer(int column) const { return row.integer(column + 1); }
+    };
+    for (WebhookDelivery& delivery : deliveries)
+      if (delivery.id == id) delivery.log.push_back(read_delivery_attempt(Shifted{row}));
+  }
+  return deliveries;
 }
 
 }  // namespace atlas::service

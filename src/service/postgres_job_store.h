@@ -33,7 +33,8 @@ class PostgresJobStore final : public JobStore {
   PostgresJobStore(const PostgresJobStore&) = delete;
   PostgresJobStore& operator=(const PostgresJobStore&) = delete;
 
-  static constexpr int kSchemaVersion = 1;
+  // 1: jobs, keys, assets, events, the ledger; 2: webhook secrets and the webhook outbox.
+  static constexpr int kSchemaVersion = 2;
 
   // `url` with its password replaced by "***", for messages.
   static std::string redacted(const std::string& url);
@@ -75,6 +76,14 @@ class PostgresJobStore final : public JobStore {
   Result<std::vector<UsageEntry>> usage(const std::string& tenant_id, std::int64_t from_ms,
                                         std::int64_t to_ms) override;
   Result<std::vector<UsageEntry>> job_usage(const std::string& job_id) override;
+
+  Result<std::string> webhook_secret(const std::string& tenant_id) override;
+  Result<std::vector<LeasedDelivery>> lease_deliveries(const std::string& owner,
+                                                       std::int64_t lease_ms, int limit) override;
+  Status record_delivery(const std::string& delivery_id, const std::string& owner,
+                         const DeliveryResult& result) override;
+  Result<std::vector<WebhookDelivery>> list_deliveries(const std::string& tenant_id,
+                                                       const std::string& job_id) override;
 
   // A connection lent to one call; back to the pool when it goes out of scope, unless
   // its link broke.

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -335,19 +336,42 @@ Result<std::optional<Job>> select_job(StatementCache& db, const fs::path& file,
   return std::optional<Job>(read_job(query));
 }
 
+// Numbers and records the job's next event. A state event of a job with a webhook_url
+// also enqueues its delivery, in the same transaction (the caller's).
 Status append_event(StatementCache& db, const fs::path& file, const std::string& job_id,
                     const std::string& type, const std::string& data_json) {
-  Statement next(db, "UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq");
+  Statement next(db,
+                 "UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ? "
+                 "RETURNING event_seq, webhook_url, tenant_id");
   next.bind(1, job_id);
   if (next.step() != SQLITE_ROW) return db_error(db.db, file, "numbering an event of " + job_id);
   const std::int64_t seq = next.integer(0);
+  const std::string url = next.text(1), tenant_id = next.text(2);
   while (next.step() == SQLITE_ROW) {
   }
+  const std::int64_t now = now_ms();
   Statement insert(db,
                    "INSERT INTO job_events (job_id, seq, type, data, time_ms) "
                    "VALUES (?, ?, ?, ?, ?)");
-  insert.bind(1, job_id).bind(2, seq).bind(3, type).bind(4, data_json).bind(5, now_ms());
+  insert.bind(1, job_id).bind(2, seq).bind(3, type).bind(4, data_json).bind(5, now);
   if (insert.step() != SQLITE_DONE) return db_error(db.db, file, "recording an event of " + job_id);
+  const std::optional<JobState> state = type == "state" ? state_of_event(data_json) : std::nullopt;
+  if (url.empty() || !state) return Ok{};
+  const std::string id = random_id("whd_");
+  Statement enqueue(db,
+                    "INSERT INTO webhook_deliveries (id, job_id, tenant_id, event_seq, url, "
+                    "payload, next_attempt_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  enqueue.bind(1, id)
+      .bind(2, job_id)
+      .bind(3, tenant_id)
+      .bind(4, seq)
+      .bind(5, url)
+      .bind(6, webhook_payload(id, job_id, *state, seq, data_json, now))
+      .bind(7, now)
+      .bind(8, now);
+  if (enqueue.step() != SQLITE_DONE)
+    return db_error(db.db, file, "enqueuing a webhook of " + job_id);
+  DeliveriesNotice::mark();
   return Ok{};
 }
 
@@ -420,6 +444,26 @@ Status SqliteJobStore::migrate() {
                       std::to_string(kSchemaVersion) + "); use a newer atlas");
   if (found == 0)
     if (Status created = exec(db_, file_, kSchema); !created) return created;
+  if (found < 2) {
+    // Version 2: webhooks. Tenants made before it get their signing secret now.
+    if (Status added = exec(db_, file_,
+                            "ALTER TABLE tenants ADD COLUMN webhook_secret TEXT NOT NULL "
+                            "DEFAULT ''");
+        !added)
+      return added;
+    if (Status added = exec(db_, file_, kWebhookTables); !added) return added;
+    std::vector<std::string> tenants;
+    {
+      Statement query(*statements_, "SELECT id FROM tenants WHERE webhook_secret = ''");
+      while (query.step() == SQLITE_ROW) tenants.push_back(query.text(0));
+    }
+    for (const std::string& tenant : tenants) {
+      Statement update(*statements_, "UPDATE tenants SET webhook_secret = ? WHERE id = ?");
+      update.bind(1, new_webhook_secret()).bind(2, tenant);
+      if (update.step() != SQLITE_DONE) return db_error(db_, file_, "making webhook secrets");
+    }
+    if (Status bumped = exec(db_, file_, "PRAGMA user_version = 2"); !bumped) return bumped;
+  }
   return transaction.commit();
 }
 
@@ -439,8 +483,13 @@ Result<ApiKey> SqliteJobStore::create_key(const std::string& tenant_name,
     key.tenant_id = find.text(0);
   } else if (rc == SQLITE_DONE) {
     key.tenant_id = random_id("ten_");
-    Statement insert(*statements_, "INSERT INTO tenants (id, name, created_ms) VALUES (?, ?, ?)");
-    insert.bind(1, key.tenant_id).bind(2, tenant_name).bind(3, key.created_ms);
+    Statement insert(
+        *statements_,
+        "INSERT INTO tenants (id, name, created_ms, webhook_secret) VALUES (?, ?, ?, ?)");
+    insert.bind(1, key.tenant_id)
+        .bind(2, tenant_name)
+        .bind(3, key.created_ms)
+        .bind(4, new_webhook_secret());
     if (insert.step() != SQLITE_DONE)
       return db_error(db_, file_, "creating tenant '" + tenant_name + "'");
   } else {
@@ -529,6 +578,7 @@ Result<std::optional<Asset>> SqliteJobStore::find_asset(const std::string& tenan
 
 Result<CreatedJob> SqliteJobStore::create_job(const NewJob& job) {
   const std::lock_guard lock(mutex_);
+  const DeliveriesNotice notice([this] { deliveries_enqueued(); });
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began().error();
   if (!job.idempotency_key.empty()) {
@@ -605,6 +655,7 @@ Result<JobPage> SqliteJobStore::list_jobs(const std::string& tenant_id,
 Result<std::optional<Job>> SqliteJobStore::cancel_job(const std::string& tenant_id,
                                                       const std::string& job_id) {
   const std::lock_guard lock(mutex_);
+  const DeliveriesNotice notice([this] { deliveries_enqueued(); });
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began().error();
   auto job = select_job(*statements_, file_, "id = ? AND tenant_id = ?", job_id, tenant_id);
@@ -651,6 +702,7 @@ Result<std::vector<std::pair<JobState, std::int64_t>>> SqliteJobStore::count_job
 Result<std::optional<Job>> SqliteJobStore::lease_next_job(const std::string& worker_id,
                                                           std::int64_t lease_ms, int max_attempts) {
   const std::lock_guard lock(mutex_);
+  const DeliveriesNotice notice([this] { deliveries_enqueued(); });
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began().error();
   const std::int64_t now = now_ms();
@@ -745,6 +797,7 @@ Status SqliteJobStore::record_progress(const std::string& job_id, const std::str
 
 Status SqliteJobStore::release_job(const std::string& job_id, const std::string& worker_id) {
   const std::lock_guard lock(mutex_);
+  const DeliveriesNotice notice([this] { deliveries_enqueued(); });
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began();
   Statement update(*statements_,
@@ -768,6 +821,7 @@ Status SqliteJobStore::finish_job(const std::string& job_id, const std::string& 
     return make_error(job_id + ": a job finishes succeeded, failed or cancelled, not " +
                       to_string(outcome.state));
   const std::lock_guard lock(mutex_);
+  const DeliveriesNotice notice([this] { deliveries_enqueued(); });
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began();
   Statement update(*statements_,
@@ -860,6 +914,115 @@ Result<std::vector<UsageEntry>> SqliteJobStore::job_usage(const std::string& job
   while ((rc = query.step()) == SQLITE_ROW) entries.push_back(read_usage(query));
   if (rc != SQLITE_DONE) return db_error(reader->db(), file_, "reading the usage of " + job_id);
   return entries;
+}
+
+Result<std::string> SqliteJobStore::webhook_secret(const std::string& tenant_id) {
+  const std::lock_guard lock(mutex_);
+  Statement query(*statements_, "SELECT webhook_secret FROM tenants WHERE id = ?");
+  query.bind(1, tenant_id);
+  const int rc = query.step();
+  if (rc == SQLITE_DONE) return std::string();
+  if (rc != SQLITE_ROW) return db_error(db_, file_, "reading a webhook secret");
+  return query.text(0);
+}
+
+Result<std::vector<LeasedDelivery>> SqliteJobStore::lease_deliveries(const std::string& owner,
+                                                                     std::int64_t lease_ms,
+                                                                     int limit) {
+  const std::lock_guard lock(mutex_);
+  Transaction transaction(db_, file_);
+  if (!transaction.began()) return transaction.began().error();
+  const std::int64_t now = now_ms();
+  std::vector<LeasedDelivery> leased;
+  {
+    const std::string sql =
+        std::string("SELECT ") + kDeliveryColumns +
+        ", (SELECT webhook_secret FROM tenants t WHERE t.id = d.tenant_id) FROM "
+        "webhook_deliveries d WHERE state = 'pending' AND next_attempt_ms <= ? AND "
+        "lease_expires_ms < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE "
+        "e.job_id = d.job_id AND e.state = 'pending' AND e.event_seq < d.event_seq) "
+        "ORDER BY next_attempt_ms, created_ms LIMIT ?";
+    Statement query(*statements_, sql);
+    query.bind(1, now).bind(2, now).bind(3, std::int64_t(limit));
+    int rc;
+    while ((rc = query.step()) == SQLITE_ROW)
+      leased.push_back({read_delivery(query), query.text(11)});
+    if (rc != SQLITE_DONE) return db_error(db_, file_, "finding webhooks to deliver");
+  }
+  for (const LeasedDelivery& delivery : leased) {
+    Statement update(*statements_,
+                     "UPDATE webhook_deliveries SET lease_owner = ?, lease_expires_ms = ? "
+                     "WHERE id = ?");
+    update.bind(1, owner).bind(2, now + lease_ms).bind(3, delivery.delivery.id);
+    if (update.step() != SQLITE_DONE)
+      return db_error(db_, file_, "leasing webhook " + delivery.delivery.id);
+  }
+  if (Status done = transaction.commit(); !done) return done.error();
+  return leased;
+}
+
+Status SqliteJobStore::record_delivery(const std::string& delivery_id, const std::string& owner,
+                                       const DeliveryResult& result) {
+  const std::lock_guard lock(mutex_);
+  Transaction transaction(db_, file_);
+  if (!transaction.began()) return transaction.began();
+  const std::int64_t now = now_ms();
+  const DeliveryState state = result.delivered             ? DeliveryState::Delivered
+                              : result.retry_after_ms >= 0 ? DeliveryState::Pending
+                                                           : DeliveryState::Failed;
+  Statement update(*statements_,
+                   "UPDATE webhook_deliveries SET attempts = attempts + 1, state = ?, "
+                   "next_attempt_ms = ?, delivered_ms = ?, lease_owner = '', lease_expires_ms = 0 "
+                   "WHERE id = ? AND lease_owner = ? AND state = 'pending' RETURNING attempts");
+  update.bind(1, std::string(to_string(state)))
+      .bind(2, now + std::max<std::int64_t>(0, result.retry_after_ms))
+      .bind(3, result.delivered ? now : std::int64_t(0))
+      .bind(4, delivery_id)
+      .bind(5, owner);
+  const int rc = update.step();
+  if (rc == SQLITE_DONE) return make_error(delivery_id + ": the lease of " + owner + " was lost");
+  if (rc != SQLITE_ROW) return db_error(db_, file_, "recording webhook " + delivery_id);
+  const std::int64_t attempt = update.integer(0);
+  while (update.step() == SQLITE_ROW) {
+  }
+  Statement insert(*statements_,
+                   "INSERT INTO webhook_attempts (delivery_id, attempt, time_ms, http_status, "
+                   "error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)");
+  insert.bind(1, delivery_id)
+      .bind(2, attempt)
+      .bind(3, result.attempt.time_ms ? result.attempt.time_ms : now)
+      .bind(4, std::int64_t(result.attempt.http_status))
+      .bind(5, truncated_error(result.attempt.error))
+      .bind(6, result.attempt.duration_ms);
+  if (insert.step() != SQLITE_DONE)
+    return db_error(db_, file_, "logging an attempt of webhook " + delivery_id);
+  return transaction.commit();
+}
+
+Result<std::vector<WebhookDelivery>> SqliteJobStore::list_deliveries(const std::string& tenant_id,
+                                                                     const std::string& job_id) {
+  const std::lock_guard lock(mutex_);
+  std::vector<WebhookDelivery> deliveries;
+  {
+    const std::string sql = std::string("SELECT ") + kDeliveryColumns +
+                            " FROM webhook_deliveries WHERE tenant_id = ? AND job_id = ? "
+                            "ORDER BY event_seq";
+    Statement query(*statements_, sql);
+    query.bind(1, tenant_id).bind(2, job_id);
+    int rc;
+    while ((rc = query.step()) == SQLITE_ROW) deliveries.push_back(read_delivery(query));
+    if (rc != SQLITE_DONE) return db_error(db_, file_, "listing the webhooks of " + job_id);
+  }
+  for (WebhookDelivery& delivery : deliveries) {
+    Statement query(*statements_,
+                    "SELECT attempt, time_ms, http_status, error, duration_ms FROM "
+                    "webhook_attempts WHERE delivery_id = ? ORDER BY attempt");
+    query.bind(1, delivery.id);
+    int rc;
+    while ((rc = query.step()) == SQLITE_ROW) delivery.log.push_back(read_delivery_attempt(query));
+    if (rc != SQLITE_DONE) return db_error(db_, file_, "reading the attempts of " + delivery.id);
+  }
+  return deliveries;
 }
 
 }  // namespace atlas::service

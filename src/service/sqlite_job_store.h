@@ -29,7 +29,8 @@ class SqliteJobStore final : public JobStore {
   SqliteJobStore(const SqliteJobStore&) = delete;
   SqliteJobStore& operator=(const SqliteJobStore&) = delete;
 
-  static constexpr int kSchemaVersion = 1;
+  // 1: jobs, keys, assets, events, the ledger; 2: webhook secrets and the webhook outbox.
+  static constexpr int kSchemaVersion = 2;
 
   Result<ApiKey> create_key(const std::string& tenant_name, const std::string& key_hash,
                             const std::string& prefix) override;
@@ -68,6 +69,14 @@ class SqliteJobStore final : public JobStore {
   Result<std::vector<UsageEntry>> usage(const std::string& tenant_id, std::int64_t from_ms,
                                         std::int64_t to_ms) override;
   Result<std::vector<UsageEntry>> job_usage(const std::string& job_id) override;
+
+  Result<std::string> webhook_secret(const std::string& tenant_id) override;
+  Result<std::vector<LeasedDelivery>> lease_deliveries(const std::string& owner,
+                                                       std::int64_t lease_ms, int limit) override;
+  Status record_delivery(const std::string& delivery_id, const std::string& owner,
+                         const DeliveryResult& result) override;
+  Result<std::vector<WebhookDelivery>> list_deliveries(const std::string& tenant_id,
+                                                       const std::string& job_id) override;
 
  private:
   SqliteJobStore(sqlite3* db, std::filesystem::path file);

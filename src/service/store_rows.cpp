@@ -1,6 +1,9 @@
 #include "service/store_rows.h"
 
 #include <cstdio>
+#include <ctime>
+
+#include "service/ids.h"
 
 namespace atlas::service::store_rows {
 
@@ -49,6 +52,67 @@ std::string json_string(const std::string& text) {
 
 std::string state_event(JobState state, const std::string& extra) {
   return std::string("{\"state\":\"") + to_string(state) + "\"" + extra + "}";
+}
+
+}  // namespace atlas::service::store_rows
+
+namespace atlas::service {
+
+const char* to_string(DeliveryState state) {
+  switch (state) {
+    case DeliveryState::Pending:
+      return "pending";
+    case DeliveryState::Delivered:
+      return "delivered";
+    case DeliveryState::Failed:
+      return "failed";
+  }
+  return "pending";
+}
+
+std::optional<DeliveryState> parse_delivery_state(const std::string& text) {
+  for (DeliveryState state :
+       {DeliveryState::Pending, DeliveryState::Delivered, DeliveryState::Failed})
+    if (text == to_string(state)) return state;
+  return std::nullopt;
+}
+
+}  // namespace atlas::service
+
+namespace atlas::service::store_rows {
+
+std::optional<JobState> state_of_event(const std::string& data_json) {
+  const std::string prefix = "{\"state\":\"";
+  if (data_json.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  const std::size_t end = data_json.find('"', prefix.size());
+  if (end == std::string::npos) return std::nullopt;
+  return parse_job_state(data_json.substr(prefix.size(), end - prefix.size()));
+}
+
+std::string new_webhook_secret() { return random_id("whsec_", 32); }
+
+std::string webhook_payload(const std::string& delivery_id, const std::string& job_id,
+                            JobState state, std::int64_t event_seq, const std::string& data_json,
+                            std::int64_t time_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(time_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char created[80];
+  std::snprintf(created, sizeof created, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                int(time_ms % 1000));
+  return "{\"id\":" + json_string(delivery_id) +
+         ",\"type\":\"job.state\",\"job_id\":" + json_string(job_id) + ",\"state\":\"" +
+         to_string(state) + "\",\"event_id\":" + std::to_string(event_seq) +
+         ",\"data\":" + data_json + ",\"created_at\":\"" + created + "\"}";
+}
+
+std::string truncated_error(const std::string& text) {
+  if (text.size() <= kMaxDeliveryError) return text;
+  std::size_t end = kMaxDeliveryError;
+  // Back to the start of a UTF-8 sequence: continuation bytes are 10xxxxxx.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
 }
 
 }  // namespace atlas::service::store_rows

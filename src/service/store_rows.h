@@ -7,7 +7,10 @@
 // text(i), integer(i), real(i) and flag(i) read column i.
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "service/job_store.h"
@@ -29,6 +32,57 @@ inline constexpr const char* kKeyColumns =
     "k.id, k.tenant_id, t.name, k.prefix, k.created_ms, k.revoked FROM api_keys k "
     "JOIN tenants t ON t.id = k.tenant_id";
 
+inline constexpr const char* kDeliveryColumns =
+    "id, job_id, tenant_id, event_seq, url, payload, state, attempts, next_attempt_ms, "
+    "created_ms, delivered_ms";
+
+// What the schema's current version adds to the first (both stores): the tenants'
+// webhook secrets and the webhook outbox with its attempt log.
+inline constexpr const char* kWebhookTables =
+    "CREATE TABLE IF NOT EXISTS webhook_deliveries ("
+    " id TEXT PRIMARY KEY, job_id TEXT NOT NULL, tenant_id TEXT NOT NULL,"
+    " event_seq BIGINT NOT NULL, url TEXT NOT NULL, payload TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt_ms BIGINT NOT NULL, lease_owner TEXT NOT NULL DEFAULT '',"
+    " lease_expires_ms BIGINT NOT NULL DEFAULT 0, created_ms BIGINT NOT NULL,"
+    " delivered_ms BIGINT NOT NULL DEFAULT 0, UNIQUE (job_id, event_seq));"
+    "CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries"
+    " (state, next_attempt_ms);"
+    "CREATE TABLE IF NOT EXISTS webhook_attempts ("
+    " delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, time_ms BIGINT NOT NULL,"
+    " http_status INTEGER NOT NULL, error TEXT NOT NULL, duration_ms BIGINT NOT NULL,"
+    " PRIMARY KEY (delivery_id, attempt));";
+
+// A tenant's new webhook signing secret.
+std::string new_webhook_secret();
+
+// The state a state event's data (state_event's text) names.
+std::optional<JobState> state_of_event(const std::string& data_json);
+
+// Tells a store's listener that webhook deliveries were enqueued. A store's event writer
+// calls mark() when it enqueues one; a notice declared in a store method before its
+// transaction calls `notify` when the method returns, after the commit, if anything
+// was marked in this thread meanwhile.
+class DeliveriesNotice {
+ public:
+  explicit DeliveriesNotice(std::function<void()> notify) : notify_(std::move(notify)) {
+    marked() = false;
+  }
+  ~DeliveriesNotice() {
+    if (std::exchange(marked(), false)) notify_();
+  }
+  DeliveriesNotice(const DeliveriesNotice&) = delete;
+  DeliveriesNotice& operator=(const DeliveriesNotice&) = delete;
+  static void mark() { marked() = true; }
+
+ private:
+  static bool& marked() {
+    thread_local bool flag = false;
+    return flag;
+  }
+  std::function<void()> notify_;
+};
+
 // A job's inputs are stored one asset id a line (ids never contain a newline).
 std::string join_lines(const std::vector<std::string>& items);
 std::vector<std::string> split_lines(const std::string& text);
@@ -40,6 +94,44 @@ UsageKind parse_usage_kind(const std::string& text);
 std::string json_string(const std::string& text);
 // A state event's data: {"state":"<state>"<extra>}, `extra` being more members (",...").
 std::string state_event(JobState state, const std::string& extra = {});
+
+// The JSON text POSTed for the state event `event_seq` of a job, whose data is
+// `data_json`: {"id", "type": "job.state", "job_id", "state", "event_id", "data",
+// "created_at"}.
+std::string webhook_payload(const std::string& delivery_id, const std::string& job_id,
+                            JobState state, std::int64_t event_seq, const std::string& data_json,
+                            std::int64_t time_ms);
+// `text` cut to at most kMaxDeliveryError bytes, never inside a UTF-8 sequence.
+std::string truncated_error(const std::string& text);
+
+template <typename Row>
+WebhookDelivery read_delivery(const Row& row) {
+  WebhookDelivery delivery;
+  delivery.id = row.text(0);
+  delivery.job_id = row.text(1);
+  delivery.tenant_id = row.text(2);
+  delivery.event_seq = row.integer(3);
+  delivery.url = row.text(4);
+  delivery.payload = row.text(5);
+  delivery.state = parse_delivery_state(row.text(6)).value_or(DeliveryState::Failed);
+  delivery.attempts = int(row.integer(7));
+  delivery.next_attempt_ms = row.integer(8);
+  delivery.created_ms = row.integer(9);
+  delivery.delivered_ms = row.integer(10);
+  return delivery;
+}
+
+// A row of "attempt, time_ms, http_status, error, duration_ms" from webhook_attempts.
+template <typename Row>
+DeliveryAttempt read_delivery_attempt(const Row& row) {
+  DeliveryAttempt attempt;
+  attempt.attempt = int(row.integer(0));
+  attempt.time_ms = row.integer(1);
+  attempt.http_status = int(row.integer(2));
+  attempt.error = row.text(3);
+  attempt.duration_ms = row.integer(4);
+  return attempt;
+}
 
 template <typename Row>
 Job read_job(const Row& row) {

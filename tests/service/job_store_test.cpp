@@ -1,8 +1,12 @@
-// The JobStore contract, kept by both stores: leases, idempotency, tenant scoping and
-// the ledger. Each test runs against SQLite and against a real PostgreSQL server.
+// The JobStore contract, kept by both stores: leases, idempotency, tenant scoping, the
+// ledger, the webhook outbox and schema upgrades. Each test runs against SQLite and
+// against a real PostgreSQL server.
 
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
+#include <set>
 #include <thread>
 
 #include "postgres_server.h"
@@ -13,6 +17,17 @@
 
 namespace atlas::service {
 namespace {
+
+// Runs `sql` on the database file directly, as an older or newer atlas would have left it.
+void run_sql(const std::filesystem::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
+      << (message ? message : "");
+  sqlite3_free(message);
+  sqlite3_close(db);
+}
 
 // The parameter names the store: "sqlite" (a file in the test's scratch folder) or
 // "postgres" (a new database on the test program's PostgreSQL server).
@@ -38,6 +53,25 @@ class JobStoreContract : public ::testing::TestWithParam<std::string> {
     auto store = PostgresJobStore::open(url_);
     EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
     return store.ok() ? std::move(store.value()) : nullptr;
+  }
+
+  // Takes the test's database back to schema version 1, as an atlas without webhooks
+  // left it (its tenants have no webhook secret).
+  void downgrade_to_version_1() {
+    if (GetParam() == "sqlite") {
+      run_sql(dir_ / "atlas.db",
+              "DROP TABLE webhook_deliveries; DROP TABLE webhook_attempts; "
+              "ALTER TABLE tenants DROP COLUMN webhook_secret; PRAGMA user_version = 1;");
+      return;
+    }
+    const test::CommandRun run = test::run_command(
+        test::shell_quoted(test::PostgresServer::shared()->bin() / "psql") +
+        " -X -q -v ON_ERROR_STOP=1 -c " +
+        test::shell_quoted("DROP TABLE webhook_deliveries, webhook_attempts; ALTER TABLE "
+                           "tenants DROP COLUMN webhook_secret; DELETE FROM atlas_schema WHERE "
+                           "version > 1;") +
+        " " + test::shell_quoted(url_));
+    EXPECT_EQ(run.exit_code, 0) << run.output;
   }
 
  private:
@@ -216,11 +250,196 @@ TEST_P(JobStoreContract, TheLedgerRecordsAKeyOnceAndCannotBeRewritten) {
   EXPECT_EQ(reopened->usage("ten_1", 0, 2000)->size(), 1u);
 }
 
+// A job of `tenant_id` that notifies `url`.
+Job submit_with_webhook(JobStore& store, const std::string& tenant_id, const std::string& url) {
+  NewJob job;
+  job.tenant_id = tenant_id;
+  job.pipeline = "mobile";
+  job.webhook_url = url;
+  auto created = store.create_job(job);
+  EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
+  return created->job;
+}
+
+DeliveryResult failed_try(std::int64_t retry_after_ms) {
+  DeliveryResult result;
+  result.attempt.http_status = 503;
+  result.attempt.error = "HTTP 503: " + std::string(2000, 'x');
+  result.attempt.duration_ms = 12;
+  result.retry_after_ms = retry_after_ms;
+  return result;
+}
+
+TEST_P(JobStoreContract, StateEventsOfAJobWithAWebhookEnqueueOneDeliveryEach) {
+  auto store = open_store();
+  const std::string a = tenant(*store, "a"), b = tenant(*store, "b");
+  // Each tenant has its own secret, made with the tenant.
+  const std::string secret = *store->webhook_secret(a);
+  EXPECT_EQ(secret.rfind("whsec_", 0), 0u) << secret;
+  EXPECT_GE(secret.size(), 6u + 64u);
+  EXPECT_NE(*store->webhook_secret(b), secret);
+  EXPECT_EQ(*store->webhook_secret("ten_00"), "");
+
+  const Job quiet = submit(*store, a);  // no webhook_url: nothing to deliver
+  const Job job = submit_with_webhook(*store, a, "http://127.0.0.1:9/hook");
+  auto leased = store->lease_next_job("w1", 10000, 3);
+  ASSERT_TRUE(leased.ok() && leased->has_value());
+  ASSERT_EQ((*leased)->id, quiet.id);
+  ASSERT_TRUE(store->finish_job(quiet.id, "w1", JobOutcome{}).ok());
+  ASSERT_TRUE(store->lease_next_job("w1", 10000, 3)->has_value());
+  ASSERT_TRUE(store->record_progress(job.id, "w1", 50, "load", "{\"node\":\"load\"}").ok());
+  JobOutcome failed;
+  failed.state = JobState::Failed;
+  failed.error_code = "pipeline_failed";
+  failed.error_message = "it broke";
+  ASSERT_TRUE(store->finish_job(job.id, "w1", failed).ok());
+
+  EXPECT_TRUE(store->list_deliveries(a, quiet.id)->empty());
+  EXPECT_TRUE(store->list_deliveries(b, job.id)->empty());  // another tenant's job
+  auto deliveries = store->list_deliveries(a, job.id);
+  ASSERT_TRUE(deliveries.ok()) << deliveries.error().message;
+  // queued (event 1), running (2), failed (4): the node event (3) is not a state change.
+  ASSERT_EQ(deliveries->size(), 3u);
+  const std::vector<std::int64_t> seqs = {1, 2, 4};
+  const std::vector<std::string> states = {"queued", "running", "failed"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const WebhookDelivery& delivery = (*deliveries)[i];
+    EXPECT_EQ(delivery.id.rfind("whd_", 0), 0u);
+    EXPECT_EQ(delivery.job_id, job.id);
+    EXPECT_EQ(delivery.tenant_id, a);
+    EXPECT_EQ(delivery.event_seq, seqs[i]);
+    EXPECT_EQ(delivery.url, "http://127.0.0.1:9/hook");
+    EXPECT_EQ(delivery.state, DeliveryState::Pending);
+    EXPECT_EQ(delivery.attempts, 0);
+    EXPECT_NE(delivery.payload.find("\"id\":\"" + delivery.id + "\""), std::string::npos);
+    EXPECT_NE(delivery.payload.find("\"type\":\"job.state\""), std::string::npos);
+    EXPECT_NE(delivery.payload.find("\"job_id\":\"" + job.id + "\""), std::string::npos);
+    EXPECT_NE(delivery.payload.find("\"state\":\"" + states[i] + "\""), std::string::npos);
+    EXPECT_NE(delivery.payload.find("\"event_id\":" + std::to_string(seqs[i]) + ","),
+              std::string::npos);
+  }
+  EXPECT_NE((*deliveries)[2].payload.find("\"code\":\"pipeline_failed\""), std::string::npos);
+}
+
+TEST_P(JobStoreContract, DeliveriesAreLeasedInEventOrderRetriedAndLogged) {
+  auto store = open_store();
+  const std::string a = tenant(*store, "a");
+  const Job job = submit_with_webhook(*store, a, "http://127.0.0.1:9/hook");
+  ASSERT_TRUE(store->cancel_job(a, job.id).ok());  // a second state event: cancelled
+
+  // Only the first of the job's deliveries is handed out, with the tenant's secret.
+  auto first = store->lease_deliveries("d1", 10000, 10);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_EQ(first->size(), 1u);
+  const WebhookDelivery queued = (*first)[0].delivery;
+  EXPECT_EQ(queued.event_seq, 1);
+  EXPECT_EQ((*first)[0].secret, *store->webhook_secret(a));
+  // Leased: nobody else gets it, nor the next one of the job.
+  EXPECT_TRUE(store->lease_deliveries("d2", 10000, 10)->empty());
+
+  // A failed try, retried after 100 ms: not due before, and logged.
+  ASSERT_TRUE(store->record_delivery(queued.id, "d1", failed_try(100)).ok());
+  EXPECT_FALSE(store->record_delivery(queued.id, "d1", failed_try(100)).ok());  // not held
+  EXPECT_TRUE(store->lease_deliveries("d2", 10000, 10)->empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  auto again = store->lease_deliveries("d2", 10000, 10);
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].delivery.id, queued.id);
+  EXPECT_EQ((*again)[0].delivery.attempts, 1);
+  // The stale holder cannot record anything once another has the delivery.
+  EXPECT_FALSE(store->record_delivery(queued.id, "d1", DeliveryResult{{}, true, -1}).ok());
+  DeliveryResult delivered;
+  delivered.delivered = true;
+  delivered.attempt.http_status = 204;
+  delivered.attempt.duration_ms = 3;
+  ASSERT_TRUE(store->record_delivery(queued.id, "d2", delivered).ok());
+
+  // Then the job's next delivery; given up after a last failed try.
+  auto next = store->lease_deliveries("d3", 10000, 10);
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ((*next)[0].delivery.event_seq, 2);
+  ASSERT_TRUE(store->record_delivery((*next)[0].delivery.id, "d3", failed_try(-1)).ok());
+  EXPECT_TRUE(store->lease_deliveries("d3", 10000, 10)->empty());
+
+  auto log = store->list_deliveries(a, job.id);
+  ASSERT_EQ(log->size(), 2u);
+  const WebhookDelivery& done = (*log)[0];
+  EXPECT_EQ(done.state, DeliveryState::Delivered);
+  EXPECT_EQ(done.attempts, 2);
+  EXPECT_GT(done.delivered_ms, 0);
+  ASSERT_EQ(done.log.size(), 2u);
+  EXPECT_EQ(done.log[0].attempt, 1);
+  EXPECT_EQ(done.log[0].http_status, 503);
+  EXPECT_EQ(done.log[0].error.size(), kMaxDeliveryError);  // truncated
+  EXPECT_EQ(done.log[0].duration_ms, 12);
+  EXPECT_EQ(done.log[1].attempt, 2);
+  EXPECT_EQ(done.log[1].http_status, 204);
+  EXPECT_TRUE(done.log[1].error.empty());
+  EXPECT_EQ((*log)[1].state, DeliveryState::Failed);
+  EXPECT_EQ((*log)[1].attempts, 1);
+  EXPECT_EQ((*log)[1].delivered_ms, 0);
+}
+
+TEST_P(JobStoreContract, AnExpiredDeliveryLeaseIsHandedOverAndConcurrentLeasesNeverShare) {
+  auto store = open_store();
+  const std::string a = tenant(*store, "a");
+  for (int i = 0; i < 6; ++i)
+    submit_with_webhook(*store, a, "http://127.0.0.1:9/" + std::to_string(i));
+  auto first = store->lease_deliveries("d1", 50, 1);
+  ASSERT_EQ(first->size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  // Expired: the next dispatcher takes it with the others.
+  std::vector<std::vector<LeasedDelivery>> taken(3);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i)
+    threads.emplace_back([&, i] {
+      auto leased = store->lease_deliveries("c" + std::to_string(i), 10000, 2);
+      if (leased.ok()) taken[std::size_t(i)] = std::move(leased.value());
+    });
+  for (std::thread& thread : threads) thread.join();
+  std::set<std::string> ids;
+  std::size_t count = 0;
+  for (const auto& batch : taken)
+    for (const LeasedDelivery& delivery : batch) {
+      ids.insert(delivery.delivery.id);
+      ++count;
+    }
+  EXPECT_EQ(count, 6u);
+  EXPECT_EQ(ids.size(), 6u);
+  EXPECT_TRUE(ids.count((*first)[0].delivery.id));
+  EXPECT_FALSE(store->record_delivery((*first)[0].delivery.id, "d1", DeliveryResult{}).ok());
+}
+
 TEST(SqliteJobStore, OpeningSomethingElseFailsNamingTheFile) {
   const auto dir = test::scratch_dir();
   auto store = SqliteJobStore::open(dir / "missing" / "atlas.db");
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.error().message.find("missing/atlas.db"), std::string::npos);
+}
+
+TEST_P(JobStoreContract, AVersionOneDatabaseIsUpgradedAndItsTenantsGetWebhookSecrets) {
+  std::string tenant_id;
+  {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    tenant_id = tenant(*store, "old");
+  }
+  downgrade_to_version_1();
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->webhook_secret(tenant_id)->rfind("whsec_", 0), 0u);
+  const Job job = submit_with_webhook(*store, tenant_id, "https://example.com/hook");
+  EXPECT_EQ(store->list_deliveries(tenant_id, job.id)->size(), 1u);
+}
+
+TEST(SqliteJobStore, ADatabaseOfANewerVersionIsRefused) {
+  const auto dir = test::scratch_dir();
+  { ASSERT_TRUE(SqliteJobStore::open(dir / "atlas.db").ok()); }
+  run_sql(dir / "atlas.db", "PRAGMA user_version = 99");
+  auto store = SqliteJobStore::open(dir / "atlas.db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find("schema version 99"), std::string::npos)
+      << store.error().message;
 }
 
 }  // namespace
