@@ -20,7 +20,7 @@ void add_run_command(CLI::App& app, Action& run);
 void add_compare_command(CLI::App& app, Action& run);
 void add_pipeline_commands(CLI::App& app, Action& run);  // pipeline, ops, presets
 void add_generate_command(CLI::App& app, Action& run);
-void add_serve_commands(CLI::App& app, Action& run);  // serve, keys
+void add_serve_commands(CLI::App& app, Action& run);  // serve, keys, tenants
 void add_worker_command(CLI::App& app, Action& run);
 
 // Prints "atlas: <message>" on stderr and returns the failure exit code (1).

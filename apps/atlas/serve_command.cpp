@@ -1,13 +1,16 @@
 // `atlas serve`: the REST API with in-process workers over a data folder (SQLite
 // database, uploads and artifacts). `atlas keys create|list|revoke`: its API keys.
+// `atlas tenants credit`: a tenant's credit limit.
 
 #include <CLI/CLI.hpp>
 
 #include <pthread.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "commands.h"
 #include "provider_setup.h"
@@ -31,12 +34,28 @@ struct ServeOptions {
   int io_threads = 2;
   double lease_seconds = 30;
   double max_body_mb = 512;
-  service::Prices prices;
+  std::string config;  // empty: the default config file
+  // Below 0: not given, the config file's price applies.
+  service::Prices price_flags{-1, -1, -1, "USD"};
   service::RateLimit rate_limit;
   service::WebhookOptions webhooks;
   double webhook_timeout_seconds = 10;
   std::int64_t webhook_backoff_ms = 1000;
+  service::JobLimits default_limits;
 };
+
+// "none" (no limit) or an amount, 0 or more.
+std::optional<std::optional<double>> parse_credit(const std::string& text) {
+  if (text == "none" || text == "unlimited") return std::optional<double>();
+  try {
+    std::size_t used = 0;
+    const double amount = std::stod(text, &used);
+    if (used != text.size() || !std::isfinite(amount) || amount < 0) return std::nullopt;
+    return std::optional<double>(amount);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
 
 int serve(const ServeOptions& options) {
   const std::size_t colon = options.listen.rfind(':');
@@ -49,9 +68,14 @@ int serve(const ServeOptions& options) {
   }
   if (port < 0 || port > 65535)
     return fail("--listen " + options.listen + ": expected HOST:PORT, e.g. 127.0.0.1:8080");
-  // The providers pipelines call (404, http_model services, chains), as `atlas run` has them.
-  if (Status registered = register_configured_providers(std::nullopt); !registered)
+  // The providers pipelines call (404, http_model services, chains), as `atlas run` has
+  // them, and Atlas's own prices, from the same config file.
+  const std::optional<std::filesystem::path> config =
+      options.config.empty() ? std::nullopt : std::optional<std::filesystem::path>(options.config);
+  if (Status registered = register_configured_providers(config); !registered)
     return fail(registered.error().message);
+  auto prices = atlas_prices(config, options.price_flags);
+  if (!prices) return fail(prices.error().message);
   auto store = open_job_store(options.db, options.data);
   if (!store) return fail(store.error().message);
   service::ArtifactStore artifacts(options.data);
@@ -70,12 +94,13 @@ int serve(const ServeOptions& options) {
   // --workers 0 makes an API process only; the workers object is still built (and never
   // started) as the API asks it how many jobs ran.
   const service::WorkerOptions worker_options =
-      cli::worker_options(std::max(1, options.workers), options.lease_seconds, options.prices);
+      cli::worker_options(std::max(1, options.workers), options.lease_seconds, *prices);
   service::JobWorkers workers(**store, artifacts, worker_options);
 
   service::ApiOptions api_options;
-  api_options.prices = options.prices;
+  api_options.prices = *prices;
   api_options.rate_limit = options.rate_limit;
+  api_options.default_limits = options.default_limits;
   api_options.job_queued = [&workers] { workers.wake(); };
   api_options.jobs_run = [&workers] { return workers.jobs_run(); };
   service::Api api(**store, artifacts, api_options);
@@ -131,10 +156,33 @@ void add_serve_commands(CLI::App& app, Action& run) {
   serve_command->add_option("--max-body-mb", options->max_body_mb, "Largest request body")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 65536.0));
-  serve_command->add_option("--price-api-call", options->prices.api_call, "Charge per API call");
-  serve_command->add_option("--price-asset", options->prices.asset, "Charge per output file");
-  serve_command->add_option("--price-compute-second", options->prices.compute_second,
-                            "Charge per second of a job's pipeline");
+  serve_command->add_option("--config", options->config,
+                            "Config file: providers and prices (default "
+                            "~/.config/atlas/config.yaml); the environment wins");
+  serve_command
+      ->add_option("--price-api-call", options->price_flags.api_call,
+                   "Charge per API call (default: prices.atlas.api_call of the config)")
+      ->check(CLI::NonNegativeNumber);
+  serve_command
+      ->add_option("--price-asset", options->price_flags.asset,
+                   "Charge per output file (default: prices.atlas.asset of the config)")
+      ->check(CLI::NonNegativeNumber);
+  serve_command
+      ->add_option("--price-compute-second", options->price_flags.compute_second,
+                   "Charge per second of a job's pipeline (default: prices.atlas.compute_second)")
+      ->check(CLI::NonNegativeNumber);
+  serve_command
+      ->add_option("--concurrent-jobs", options->default_limits.concurrent_jobs,
+                   "Jobs an API key may have queued or running, unless the key has its own "
+                   "limit (0: unlimited)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  serve_command
+      ->add_option("--jobs-per-day", options->default_limits.jobs_per_day,
+                   "Jobs an API key may create a UTC day, unless the key has its own limit "
+                   "(0: unlimited)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   serve_command
       ->add_option("--rate-limit", options->rate_limit.per_second,
                    "Requests a second an API key may sustain (0: unlimited)")
@@ -168,20 +216,29 @@ void add_serve_commands(CLI::App& app, Action& run) {
   auto db = std::make_shared<std::string>();
   auto tenant = std::make_shared<std::string>();
   auto key_id = std::make_shared<std::string>();
+  auto limits = std::make_shared<service::JobLimits>();
 
   auto* create = keys->add_subcommand("create", "Create a key (printed once; stored hashed)");
   create->add_option("--tenant", *tenant, "The tenant the key acts for (created when new)")
       ->required();
   create->add_option("--data", *data, "Data folder")->capture_default_str();
   create->add_option("--db", *db, "PostgreSQL URL (instead of the data folder's database)");
-  create->callback([&run, data, db, tenant] {
-    run = [data, db, tenant] {
+  create
+      ->add_option("--concurrent-jobs", limits->concurrent_jobs,
+                   "Jobs the key may have queued or running (0: the server's --concurrent-jobs)")
+      ->check(CLI::NonNegativeNumber);
+  create
+      ->add_option("--jobs-per-day", limits->jobs_per_day,
+                   "Jobs the key may create a UTC day (0: the server's --jobs-per-day)")
+      ->check(CLI::NonNegativeNumber);
+  create->callback([&run, data, db, tenant, limits] {
+    run = [data, db, tenant, limits] {
       if (tenant->empty() || tenant->size() > 100)
         return fail("--tenant: a name of 1-100 characters");
       auto store = open_job_store(*db, *data);
       if (!store) return fail(store.error().message);
       const service::GeneratedKey key = service::generate_api_key();
-      auto created = (*store)->create_key(*tenant, key.hash, key.prefix);
+      auto created = (*store)->create_key(*tenant, key.hash, key.prefix, *limits);
       if (!created) return fail(created.error().message);
       std::printf("%s\n", key.secret.c_str());
       std::fprintf(stderr,
@@ -207,10 +264,15 @@ void add_serve_commands(CLI::App& app, Action& run) {
       if (!store) return fail(store.error().message);
       auto keys_listed = (*store)->list_keys();
       if (!keys_listed) return fail(keys_listed.error().message);
-      std::printf("%-20s %-24s %-16s %s\n", "id", "tenant", "prefix", "status");
+      // Limits of 0 are the server's defaults.
+      std::printf("%-20s %-24s %-16s %-8s %-10s %s\n", "id", "tenant", "prefix", "status",
+                  "concurrent", "per-day");
+      const auto limit = [](int value) { return value > 0 ? std::to_string(value) : "default"; };
       for (const service::ApiKey& key : *keys_listed)
-        std::printf("%-20s %-24s %-16s %s\n", key.id.c_str(), key.tenant_name.c_str(),
-                    key.prefix.c_str(), key.revoked ? "revoked" : "active");
+        std::printf("%-20s %-24s %-16s %-8s %-10s %s\n", key.id.c_str(), key.tenant_name.c_str(),
+                    key.prefix.c_str(), key.revoked ? "revoked" : "active",
+                    limit(key.limits.concurrent_jobs).c_str(),
+                    limit(key.limits.jobs_per_day).c_str());
       return 0;
     };
   });
@@ -226,6 +288,37 @@ void add_serve_commands(CLI::App& app, Action& run) {
       if (Status revoked = (*store)->revoke_key(*key_id); !revoked)
         return fail(revoked.error().message);
       std::printf("revoked %s\n", key_id->c_str());
+      return 0;
+    };
+  });
+
+  // A subcommand of its own rather than of `keys`: the credit belongs to the tenant, whom
+  // all its keys spend from.
+  auto* tenants = app.add_subcommand("tenants", "Set tenants' credit limits");
+  tenants->require_subcommand(1);
+  auto amount = std::make_shared<std::string>();
+  auto* credit = tenants->add_subcommand(
+      "credit",
+      "Set the tenant's credit limit: once its ledger's costs reach it, new jobs and uploads "
+      "get 402");
+  credit->add_option("NAME", *tenant, "The tenant (atlas keys list)")->required();
+  credit->add_option("AMOUNT", *amount, "The limit, in the prices' currency; none: unlimited")
+      ->required();
+  credit->add_option("--data", *data, "Data folder")->capture_default_str();
+  credit->add_option("--db", *db, "PostgreSQL URL (instead of the data folder's database)");
+  credit->callback([&run, data, db, tenant, amount] {
+    run = [data, db, tenant, amount] {
+      const auto limit = parse_credit(*amount);
+      if (!limit)
+        return fail("AMOUNT: a number, 0 or more, or none (unlimited), not '" + *amount + "'");
+      auto store = open_job_store(*db, *data);
+      if (!store) return fail(store.error().message);
+      if (Status set = (*store)->set_credit_limit(*tenant, *limit); !set)
+        return fail(set.error().message);
+      if (*limit)
+        std::printf("tenant %s: credit limit %g\n", tenant->c_str(), **limit);
+      else
+        std::printf("tenant %s: no credit limit\n", tenant->c_str());
       return 0;
     };
   });

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <tuple>
 
+#include "providers/price_table.h"
 #include "service/postgres_job_store.h"
 #include "service/sqlite_job_store.h"
 
@@ -40,6 +42,25 @@ Status prepare_artifacts(service::ArtifactStore& artifacts, const std::string& d
       return make_error((artifacts.data_dir() / sub).string() + ": cannot create: " + ec.message());
   }
   return Ok{};
+}
+
+Result<service::Prices> atlas_prices(const std::optional<std::filesystem::path>& config_file,
+                                     const service::Prices& overrides) {
+  auto table = providers::load_price_table(providers::process_environment(), config_file);
+  if (!table) return table.error();
+  service::Prices prices;
+  prices.currency = table->currency;
+  const auto atlas = table->prices.find("atlas");
+  for (const auto& [model, price, override_price] :
+       {std::tuple{"api_call", &prices.api_call, overrides.api_call},
+        std::tuple{"asset", &prices.asset, overrides.asset},
+        std::tuple{"compute_second", &prices.compute_second, overrides.compute_second}}) {
+    if (atlas != table->prices.end())
+      if (const auto found = atlas->second.find(model); found != atlas->second.end())
+        *price = found->second;
+    if (override_price >= 0) *price = override_price;
+  }
+  return prices;
 }
 
 service::WorkerOptions worker_options(int workers, double lease_seconds,

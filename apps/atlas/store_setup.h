@@ -1,11 +1,13 @@
 #pragma once
 // What `atlas serve`, `atlas worker` and `atlas keys` share: the job store a command
-// uses, how the artifact folder is prepared for it, the workers' timing, and stopping
-// on SIGINT or SIGTERM.
+// uses, how the artifact folder is prepared for it, Atlas's own prices, the workers'
+// timing, and stopping on SIGINT or SIGTERM.
 
 #include <signal.h>
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
@@ -24,6 +26,14 @@ Result<std::unique_ptr<service::JobStore>> open_job_store(const std::string& db,
 // what its previous run left; over a shared database other processes' attempts may be
 // running in that folder, so it is left alone.
 Status prepare_artifacts(service::ArtifactStore& artifacts, const std::string& db);
+
+// Atlas's own prices: the config file's `prices` section (providers/price_table.h),
+// provider `atlas`, models `api_call`, `asset` and `compute_second`, in its currency;
+// one without a price there is free. Each of `overrides` that is 0 or more (a --price-*
+// flag given) replaces the file's. `config_file`: nullopt for the default path. Fails on
+// a malformed config, naming the file.
+Result<service::Prices> atlas_prices(const std::optional<std::filesystem::path>& config_file,
+                                     const service::Prices& overrides);
 
 // `workers` job workers holding leases of `lease_seconds`, renewed at a third of it.
 // Idle workers poll for jobs every quarter lease (50-500 ms): in another process than

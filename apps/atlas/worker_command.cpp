@@ -9,6 +9,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 
 #include "commands.h"
 #include "provider_setup.h"
@@ -24,12 +26,18 @@ struct WorkerCommandOptions {
   std::string data = "atlas-data";
   int workers = 2;
   double lease_seconds = 30;
-  service::Prices prices;
+  std::string config;  // empty: the default config file
+  // Below 0: not given, the config file's price applies.
+  service::Prices price_flags{-1, -1, -1, "USD"};
 };
 
 int run_workers(const WorkerCommandOptions& options) {
-  if (Status registered = register_configured_providers(std::nullopt); !registered)
+  const std::optional<std::filesystem::path> config =
+      options.config.empty() ? std::nullopt : std::optional<std::filesystem::path>(options.config);
+  if (Status registered = register_configured_providers(config); !registered)
     return fail(registered.error().message);
+  auto prices = atlas_prices(config, options.price_flags);
+  if (!prices) return fail(prices.error().message);
   auto store = open_job_store(options.db, options.data);
   if (!store) return fail(store.error().message);
   service::ArtifactStore artifacts(options.data);
@@ -39,7 +47,7 @@ int run_workers(const WorkerCommandOptions& options) {
   // A stop gives the running jobs back to the queue.
   const sigset_t signals = block_stop_signals();
   const service::WorkerOptions worker_options =
-      cli::worker_options(options.workers, options.lease_seconds, options.prices);
+      cli::worker_options(options.workers, options.lease_seconds, *prices);
   service::JobWorkers workers(**store, artifacts, worker_options);
   workers.start();
   std::printf("atlas worker: running %d workers (data %s)\n", worker_options.workers,
@@ -68,9 +76,17 @@ void add_worker_command(CLI::App& app, Action& run) {
                    "How long a job stays with a worker that stopped renewing its lease")
       ->capture_default_str()
       ->check(CLI::Range(0.5, 3600.0));
-  command->add_option("--price-asset", options->prices.asset, "Charge per output file");
-  command->add_option("--price-compute-second", options->prices.compute_second,
-                      "Charge per second of a job's pipeline");
+  command->add_option("--config", options->config,
+                      "Config file: providers and prices (default ~/.config/atlas/config.yaml); "
+                      "the environment wins");
+  command
+      ->add_option("--price-asset", options->price_flags.asset,
+                   "Charge per output file (default: prices.atlas.asset of the config)")
+      ->check(CLI::NonNegativeNumber);
+  command
+      ->add_option("--price-compute-second", options->price_flags.compute_second,
+                   "Charge per second of a job's pipeline (default: prices.atlas.compute_second)")
+      ->check(CLI::NonNegativeNumber);
   command->callback([&run, options] { run = [options] { return run_workers(*options); }; });
 }
 

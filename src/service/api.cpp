@@ -268,11 +268,13 @@ HttpResponse Api::handle(const HttpRequest& request) {
                           : error_response(503, "not_ready", counts.error().message);
       } else if (path == "/metrics") {
         auto counts = store_.count_jobs();
+        auto calls = store_.provider_calls();
         response = {
             200,
             {{"Content-Type", "text/plain; version=0.0.4"}},
             metrics_.exposition(counts ? *counts : std::vector<std::pair<JobState, std::int64_t>>{},
-                                options_.jobs_run ? options_.jobs_run() : 0),
+                                options_.jobs_run ? options_.jobs_run() : 0,
+                                calls ? *calls : std::vector<ProviderCalls>{}),
             {}};
       } else {
         response = {200, {{"Content-Type", "application/json"}}, kOpenApi, {}};

@@ -5,7 +5,9 @@
 // and sees only its tenant's jobs, assets and artifacts: another tenant's is a 404, the
 // same answer as for one that does not exist. Every authenticated call is an api_call
 // entry of the usage ledger. Errors are always {"error": {"code", "message"}} with the
-// status that fits. A key over its rate limit gets 429 with Retry-After. src/service/openapi.json
+// status that fits. A key over its rate limit or one of its job quotas gets 429 with
+// Retry-After; a tenant whose spending reached its credit limit gets 402 for what would
+// cost more (submitting jobs, uploading). src/service/openapi.json
 // documents the routes (served at /openapi.json), and a test checks it against routes().
 
 #include <atomic>
@@ -33,6 +35,8 @@ struct ApiOptions {
   std::function<std::int64_t()> jobs_run;
   std::uint64_t max_pipeline_bytes = 1 << 20;  // an inline pipeline document
   RateLimit rate_limit;                        // per API key
+  // The job quotas of keys created without their own (0: unlimited).
+  JobLimits default_limits;
 };
 
 struct Route {

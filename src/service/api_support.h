@@ -31,6 +31,12 @@ HttpResponse error_response(int status, const std::string& code, const std::stri
 HttpResponse storage_error(const Error& error);
 // "2026-12-04T13:55:00.123Z"; null for 0 (not happened yet).
 Json iso_time(std::int64_t ms);
+// 402 insufficient_balance when the tenant's spending reached its credit limit, saying
+// how much it spent of it; nullopt when it may spend more.
+std::optional<HttpResponse> balance_refusal(const Api::Call& call);
+// The 402 or 429 answer to a job create_job refused.
+HttpResponse refusal_response(const Api::Call& call, const CreatedJob& refusal);
+
 // %XX and (in queries) '+' decoded; nullopt when an escape is malformed.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 

@@ -111,6 +111,7 @@ HttpResponse upload_asset(const Api::Call& call) {
                           "filename: a plain file name of 1-200 characters without '/', not "
                           "starting with '.'");
   if (content.empty()) return error_response(400, "invalid_body", "the upload is empty");
+  if (auto refused = balance_refusal(call)) return std::move(*refused);
   Asset asset;
   asset.id = random_id("ast_");
   asset.tenant_id = call.key.tenant_id;

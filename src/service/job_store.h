@@ -12,6 +12,8 @@
 //   whose lease was taken over can never record an outcome.
 // - The usage ledger is append-only and every entry has a unique key: recording the
 //   same charge again (a job re-run after a crash) is a no-op, never a second charge.
+// - create_job checks a key's job quotas and its tenant's credit in the transaction that
+//   queues the job, so submissions racing each other can never overshoot a limit.
 // - Reads and writes the API makes name the tenant: another tenant's job or asset is
 //   not found, exactly like one that does not exist.
 // - Webhooks: every "state" event of a job that has a webhook_url enqueues one delivery
@@ -45,6 +47,29 @@ struct Tenant {
   std::int64_t created_ms = 0;
 };
 
+// How many jobs one API key may have; 0: no limit. A key's own limits are set when it is
+// created (0: the server's default applies).
+struct JobLimits {
+  int concurrent_jobs = 0;  // queued + running at once
+  int jobs_per_day = 0;     // created per UTC day
+};
+
+// What a tenant may spend: the sum of its ledger's costs against its credit limit.
+struct Balance {
+  std::optional<double> credit_limit;  // nullopt: unlimited
+  double spent = 0;
+};
+
+// Remote provider calls (the ledger's generation entries) per provider, payer and
+// currency, for /metrics.
+struct ProviderCalls {
+  std::string provider;
+  std::string billed_by;
+  std::string currency;
+  std::int64_t calls = 0;
+  double cost = 0;
+};
+
 // A key is shown to its owner once, when created; the store keeps only its SHA-256 so a
 // copy of the database gives nobody a usable key.
 struct ApiKey {
@@ -54,6 +79,7 @@ struct ApiKey {
   std::string prefix;  // the key's first characters, to recognise it in a list
   std::int64_t created_ms = 0;
   bool revoked = false;
+  JobLimits limits{};  // the key's own; 0: the server's default
 };
 
 struct Asset {
@@ -71,6 +97,9 @@ struct NewJob {
   std::vector<std::string> inputs;  // asset ids, one a pipeline input
   std::string webhook_url;
   std::string idempotency_key;  // empty: none; unique per tenant otherwise
+  // Braced: aggregate initialisations that stop before these need not name them.
+  std::string key_id{};  // the API key that submits it; empty: none (no quota)
+  JobLimits limits{};    // the limits that apply to key_id's jobs (0: none)
 };
 
 struct Job {
@@ -82,7 +111,8 @@ struct Job {
   std::vector<std::string> inputs;
   std::string webhook_url;
   std::string idempotency_key;
-  int progress = 0;  // 0-100
+  std::string key_id;  // the API key that created it; empty when unknown
+  int progress = 0;    // 0-100
   std::string current_node;
   std::string error_code;
   std::string error_message;
@@ -95,9 +125,20 @@ struct Job {
   bool cancel_requested = false;
 };
 
+// Why create_job queued nothing.
+enum class JobRefusal {
+  None,
+  ConcurrentJobs,       // the key has limits.concurrent_jobs jobs queued or running
+  JobsPerDay,           // the key created limits.jobs_per_day jobs this UTC day
+  InsufficientBalance,  // the tenant spent its credit limit
+};
+
 struct CreatedJob {
-  Job job;
+  Job job;              // empty when refused
   bool created = true;  // false: the idempotency key named an existing job, returned as is
+  JobRefusal refused = JobRefusal::None;
+  double limit = 0;  // when refused: the limit reached (jobs, or the credit limit)
+  double used = 0;   // and how much of it is used (jobs, or the tenant's spending)
 };
 
 struct JobPage {
@@ -219,19 +260,25 @@ class JobStore {
   // Tenants and keys. create_key makes the tenant when it does not exist; the caller
   // generated the key and passes only its hash (see api_keys.h).
   virtual Result<ApiKey> create_key(const std::string& tenant_name, const std::string& key_hash,
-                                    const std::string& prefix) = 0;
+                                    const std::string& prefix, const JobLimits& limits = {}) = 0;
   // The live (not revoked) key with that hash, or nullopt.
   virtual Result<std::optional<ApiKey>> find_key(const std::string& key_hash) = 0;
   virtual Result<std::vector<ApiKey>> list_keys() = 0;
   // Fails when no key has that id.
   virtual Status revoke_key(const std::string& key_id) = 0;
+  // Sets (nullopt: removes) the tenant's credit limit; fails when no tenant has the name.
+  virtual Status set_credit_limit(const std::string& tenant_name,
+                                  std::optional<double> credit_limit) = 0;
+  virtual Result<Balance> balance(const std::string& tenant_id) = 0;
 
   virtual Status add_asset(const Asset& asset) = 0;
   virtual Result<std::optional<Asset>> find_asset(const std::string& tenant_id,
                                                   const std::string& asset_id) = 0;
 
   // Queues a job; with an idempotency key that the tenant used before, returns that
-  // job instead (created = false).
+  // job instead (created = false), whatever the limits. Otherwise refuses it (queuing
+  // nothing, `refused` saying why) when the tenant's spending reached its credit limit or
+  // job.key_id is at one of job.limits, counted in the same transaction as the insert.
   virtual Result<CreatedJob> create_job(const NewJob& job) = 0;
   virtual Result<std::optional<Job>> find_job(const std::string& tenant_id,
                                               const std::string& job_id) = 0;
@@ -244,6 +291,8 @@ class JobStore {
                                                 const std::string& job_id) = 0;
   // Jobs per state, for metrics and readiness.
   virtual Result<std::vector<std::pair<JobState, std::int64_t>>> count_jobs() = 0;
+  // The ledger's generation entries summed, whichever process recorded them, for metrics.
+  virtual Result<std::vector<ProviderCalls>> provider_calls() = 0;
 
   // Leasing, for workers. Takes the oldest queued job or the oldest running job whose
   // lease expired, counts an attempt and makes `worker_id` the holder until now +

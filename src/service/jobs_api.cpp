@@ -113,6 +113,13 @@ HttpResponse create_job(const Api::Call& call) {
                               std::to_string(call.options.max_pipeline_bytes) + " bytes");
   NewJob job;
   job.tenant_id = call.key.tenant_id;
+  job.key_id = call.key.id;
+  // The key's own quotas, each falling back to the server's default.
+  const JobLimits& defaults = call.options.default_limits;
+  job.limits.concurrent_jobs = call.key.limits.concurrent_jobs > 0 ? call.key.limits.concurrent_jobs
+                                                                   : defaults.concurrent_jobs;
+  job.limits.jobs_per_day =
+      call.key.limits.jobs_per_day > 0 ? call.key.limits.jobs_per_day : defaults.jobs_per_day;
   job.pipeline = pipeline_text;
   if (const auto inputs = body.find("inputs"); inputs != body.end()) {
     if (!inputs->is_array() || inputs->size() > kMaxInputs)
@@ -165,6 +172,7 @@ HttpResponse create_job(const Api::Call& call) {
                               " input file(s), got " + std::to_string(job.inputs.size()));
   auto created = call.store.create_job(job);
   if (!created) return storage_error(created.error());
+  if (created->refused != JobRefusal::None) return refusal_response(call, *created);
   // A repeated key answers with the job it created, and 200: nothing new was queued.
   HttpResponse response = json_response(created->created ? 202 : 200, job_json(created->job));
   response.headers.emplace_back("Location", "/v1/jobs/" + created->job.id);

@@ -16,7 +16,8 @@ void Metrics::record_request(const std::string& route, const std::string& method
 }
 
 std::string Metrics::exposition(const std::vector<std::pair<JobState, std::int64_t>>& jobs,
-                                std::int64_t jobs_run) const {
+                                std::int64_t jobs_run,
+                                const std::vector<ProviderCalls>& provider_calls) const {
   std::string text;
   char line[512];
   text += "# HELP atlas_http_requests_total HTTP requests by route, method and status.\n";
@@ -52,6 +53,48 @@ std::string Metrics::exposition(const std::vector<std::pair<JobState, std::int64
   for (const auto& [state, count] : jobs) {
     std::snprintf(line, sizeof line, "atlas_jobs{state=\"%s\"} %lld\n", to_string(state),
                   static_cast<long long>(count));
+    text += line;
+  }
+  // Jobs are never deleted, so the finished ones only grow: a counter of outcomes.
+  text += "# HELP atlas_jobs_finished_total Jobs that ended, by outcome.\n";
+  text += "# TYPE atlas_jobs_finished_total counter\n";
+  for (const auto& [state, count] : jobs) {
+    if (!is_terminal(state)) continue;
+    std::snprintf(line, sizeof line, "atlas_jobs_finished_total{state=\"%s\"} %lld\n",
+                  to_string(state), static_cast<long long>(count));
+    text += line;
+  }
+  // Provider and payer names come from the configuration, not from clients; quotes and
+  // backslashes are dropped all the same so a label can never break the format.
+  const auto label = [](const std::string& value) {
+    std::string clean;
+    for (char c : value.substr(0, 100))
+      if (c != '"' && c != '\\' && c != '\n') clean += c;
+    return clean;
+  };
+  text +=
+      "# HELP atlas_provider_calls_total Remote provider calls (generations), by provider "
+      "and payer.\n";
+  text += "# TYPE atlas_provider_calls_total counter\n";
+  std::map<std::pair<std::string, std::string>, std::int64_t> calls;
+  for (const ProviderCalls& entry : provider_calls)
+    calls[{label(entry.provider), label(entry.billed_by)}] += entry.calls;
+  for (const auto& [key, count] : calls) {
+    std::snprintf(line, sizeof line,
+                  "atlas_provider_calls_total{provider=\"%s\",billed_by=\"%s\"} %lld\n",
+                  key.first.c_str(), key.second.c_str(), static_cast<long long>(count));
+    text += line;
+  }
+  text +=
+      "# HELP atlas_provider_cost_total What remote provider calls cost, by provider, payer "
+      "and currency.\n";
+  text += "# TYPE atlas_provider_cost_total counter\n";
+  for (const ProviderCalls& entry : provider_calls) {
+    std::snprintf(line, sizeof line,
+                  "atlas_provider_cost_total{provider=\"%s\",billed_by=\"%s\",currency=\"%s\"} "
+                  "%.6f\n",
+                  label(entry.provider).c_str(), label(entry.billed_by).c_str(),
+                  label(entry.currency).c_str(), entry.cost);
     text += line;
   }
   text += "# HELP atlas_jobs_run_total Jobs this process's workers ran to an outcome.\n";

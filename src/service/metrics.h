@@ -1,7 +1,8 @@
 #pragma once
 // The server's Prometheus metrics: requests by route, method and status, request
-// latency histograms by route, and (read from the store when scraped) jobs by state,
-// the queue depth among them.
+// latency histograms by route, and (read from the store when scraped, so that what other
+// processes did counts too) jobs by state, the queue depth among them, job outcomes, and
+// remote provider calls with their cost.
 
 #include <array>
 #include <cstdint>
@@ -21,9 +22,11 @@ class Metrics {
   // make a series each.
   void record_request(const std::string& route, const std::string& method, int status,
                       double seconds);
-  // The text exposition format, with the job counts and the jobs this process ran.
+  // The text exposition format, with the job counts, the jobs this process ran and the
+  // provider calls.
   std::string exposition(const std::vector<std::pair<JobState, std::int64_t>>& jobs,
-                         std::int64_t jobs_run) const;
+                         std::int64_t jobs_run,
+                         const std::vector<ProviderCalls>& provider_calls = {}) const;
 
   static constexpr std::array<double, 10> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                       0.025,  0.05,  0.1,    0.5,   2.5};

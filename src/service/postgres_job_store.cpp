@@ -185,9 +185,22 @@ CREATE OR REPLACE TRIGGER usage_ledger_no_truncate BEFORE TRUNCATE ON usage_ledg
   FOR EACH STATEMENT EXECUTE FUNCTION atlas_usage_ledger_append_only();
 )sql";
 
-// Version 2: the tenants' webhook signing secrets (the outbox is kWebhookTables).
+// Version 2, with kQuotaSchema: the tenants' webhook signing secrets (the outbox is
+// kWebhookTables).
 constexpr const char* kWebhookSchema =
     "ALTER TABLE tenants ADD COLUMN IF NOT EXISTS webhook_secret TEXT NOT NULL DEFAULT ''";
+
+// Version 2: per-key job quotas, the jobs' keys, tenants' credit limits, and an index for
+// counting provider calls at every metrics scrape. Idempotent, like kSchema.
+constexpr const char* kQuotaSchema = R"sql(
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS concurrent_jobs INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS jobs_per_day INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN IF NOT EXISTS credit_limit DOUBLE PRECISION;
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS key_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS jobs_by_key_state ON jobs (key_id, state);
+CREATE INDEX IF NOT EXISTS jobs_by_key_time ON jobs (key_id, created_ms);
+CREATE INDEX IF NOT EXISTS usage_by_kind ON usage_ledger (kind, provider, billed_by, currency, cost);
+)sql";
 
 // The first row as a job, or nullopt when there is none.
 std::optional<Job> first_job(const PgResult& result) {
@@ -267,6 +280,31 @@ Result<bool> insert_usage(PGconn* conn, const UsageEntry& entry) {
               .integer(entry.time_ms ? entry.time_ms : now_ms()));
   if (!inserted) return inserted.error();
   return changed(*inserted) > 0;
+}
+
+// `limited_only`: spent is summed only when the tenant has a limit (0 otherwise).
+Result<Balance> select_balance(PGconn* conn, const std::string& tenant_id, bool limited_only) {
+  const std::string sql = std::string(limited_only ? kLimitedBalanceQuery : kBalanceQuery) + "$1";
+  auto found =
+      run(conn, "reading the balance of " + tenant_id, sql.c_str(), Params().text(tenant_id));
+  if (!found) return found.error();
+  Balance balance;
+  if (PQntuples(found->get()) == 0) return balance;  // no such tenant: nothing spent, no limit
+  if (!PQgetisnull(found->get(), 0, 0)) balance.credit_limit = Row(*found, 0).real(0);
+  balance.spent = Row(*found, 0).real(1);
+  return balance;
+}
+
+// Jobs of `key_id` matching `where` ("state IN (...)", "created_ms >= $2" with `since`).
+Result<std::int64_t> count_key_jobs(PGconn* conn, const std::string& key_id, const char* where,
+                                    std::optional<std::int64_t> since = std::nullopt) {
+  Params params;
+  params.text(key_id);
+  if (since) params.integer(*since);
+  const std::string sql = std::string("SELECT COUNT(*) FROM jobs WHERE key_id = $1 AND ") + where;
+  auto counted = run(conn, "counting the jobs of " + key_id, sql.c_str(), params);
+  if (!counted) return counted.error();
+  return Row(*counted, 0).integer(0);
 }
 
 Error lease_lost(const std::string& job_id, const std::string& worker_id) {
@@ -382,7 +420,7 @@ Status PostgresJobStore::migrate() {
   if (found < kSchemaVersion) {
     // Every statement is idempotent (IF NOT EXISTS), so a database of any older version
     // is brought up to date by running them all.
-    for (const char* step : {kSchema, kWebhookSchema, kWebhookTables}) {
+    for (const char* step : {kSchema, kQuotaSchema, kWebhookSchema, kWebhookTables}) {
       PgResult created(PQexec(db, step));
       if (!created || PQresultStatus(created.get()) != PGRES_COMMAND_OK)
         return pg_error("creating the schema", trimmed(created ? PQresultErrorMessage(created.get())
@@ -408,8 +446,8 @@ Status PostgresJobStore::migrate() {
 }
 
 Result<ApiKey> PostgresJobStore::create_key(const std::string& tenant_name,
-                                            const std::string& key_hash,
-                                            const std::string& prefix) {
+                                            const std::string& key_hash, const std::string& prefix,
+                                            const JobLimits& limits) {
   auto conn = connect();
   if (!conn) return conn.error();
   PGconn* db = conn->get();
@@ -419,6 +457,7 @@ Result<ApiKey> PostgresJobStore::create_key(const std::string& tenant_name,
   key.tenant_name = tenant_name;
   key.prefix = prefix;
   key.created_ms = now_ms();
+  key.limits = limits;
   // Two processes creating the tenant's first keys at once end with one tenant.
   if (auto made = run(db, "creating tenant '" + tenant_name + "'",
                       "INSERT INTO tenants (id, name, created_ms, webhook_secret) VALUES ($1, $2, "
@@ -438,14 +477,16 @@ Result<ApiKey> PostgresJobStore::create_key(const std::string& tenant_name,
   key.tenant_id = Row(*found, 0).text(0);
   key.id = random_id("key_", 8);
   if (auto stored = run(db, "storing the key",
-                        "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_ms) "
-                        "VALUES ($1, $2, $3, $4, $5)",
+                        "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_ms, "
+                        "concurrent_jobs, jobs_per_day) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                         Params()
                             .text(key.id)
                             .text(key.tenant_id)
                             .text(key_hash)
                             .text(prefix)
-                            .integer(key.created_ms));
+                            .integer(key.created_ms)
+                            .integer(limits.concurrent_jobs)
+                            .integer(limits.jobs_per_day));
       !stored)
     return stored.error();
   if (Status done = transaction.commit(); !done) return done.error();
@@ -482,6 +523,29 @@ Status PostgresJobStore::revoke_key(const std::string& key_id) {
   if (!revoked) return revoked.error();
   if (changed(*revoked) == 0) return make_error("no API key has the id '" + key_id + "'");
   return Ok{};
+}
+
+Status PostgresJobStore::set_credit_limit(const std::string& tenant_name,
+                                          std::optional<double> credit_limit) {
+  auto conn = connect();
+  if (!conn) return conn.error();
+  Params params;
+  if (credit_limit)
+    params.real(*credit_limit);
+  else
+    params.null();
+  params.text(tenant_name);
+  auto updated = run(conn->get(), "setting the credit limit of " + tenant_name,
+                     "UPDATE tenants SET credit_limit = $1 WHERE name = $2", params);
+  if (!updated) return updated.error();
+  if (changed(*updated) == 0) return make_error("no tenant is named '" + tenant_name + "'");
+  return Ok{};
+}
+
+Result<Balance> PostgresJobStore::balance(const std::string& tenant_id) {
+  auto conn = connect();
+  if (!conn) return conn.error();
+  return select_balance(conn->get(), tenant_id, false);
 }
 
 Status PostgresJobStore::add_asset(const Asset& asset) {
@@ -521,7 +585,42 @@ Result<CreatedJob> PostgresJobStore::create_job(const NewJob& job) {
   PGconn* db = conn->get();
   Transaction transaction(db);
   if (!transaction.began()) return transaction.began().error();
-  // ON CONFLICT rather than a look-up first: two API processes given the same
+  const bool limited =
+      !job.key_id.empty() && (job.limits.concurrent_jobs > 0 || job.limits.jobs_per_day > 0);
+  // The key's row lock makes its submissions take turns from here to the commit, so
+  // each one counts the jobs the previous ones queued (READ COMMITTED: every statement
+  // after the lock sees what committed before it) and a limit cannot be overshot.
+  if (limited)
+    if (auto locked =
+            run(db, "locking key " + job.key_id, "SELECT id FROM api_keys WHERE id = $1 FOR UPDATE",
+                Params().text(job.key_id));
+        !locked)
+      return locked.error();
+  // A replay is answered with its job whatever the limits say.
+  if (!job.idempotency_key.empty()) {
+    const std::string existing_sql = std::string("SELECT ") + kJobColumns +
+                                     " FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2";
+    auto existing =
+        run(db, "finding the job of idempotency key '" + job.idempotency_key + "'",
+            existing_sql.c_str(), Params().text(job.tenant_id).text(job.idempotency_key));
+    if (!existing) return existing.error();
+    if (std::optional<Job> found = first_job(*existing))
+      return CreatedJob{std::move(*found), false};
+  }
+  auto balance = select_balance(db, job.tenant_id, true);
+  if (!balance) return balance.error();
+  if (CreatedJob refusal = check_balance(*balance); refusal.refused != JobRefusal::None)
+    return refusal;
+  if (limited) {
+    auto active = count_key_jobs(db, job.key_id, "state IN ('queued', 'running')");
+    if (!active) return active.error();
+    auto today = count_key_jobs(db, job.key_id, "created_ms >= $2", utc_day_start_ms(now_ms()));
+    if (!today) return today.error();
+    if (CreatedJob refusal = check_job_limits(job.limits, *active, *today);
+        refusal.refused != JobRefusal::None)
+      return refusal;
+  }
+  // ON CONFLICT as well as the look-up above: two API processes given the same
   // idempotency key at once end with one job, the second waiting for the first's commit.
   Params params;
   params.text(random_id("job_"))
@@ -533,11 +632,11 @@ Result<CreatedJob> PostgresJobStore::create_job(const NewJob& job) {
     params.null();
   else
     params.text(job.idempotency_key);
-  params.integer(now_ms());
+  params.integer(now_ms()).text(job.key_id);
   const std::string sql = std::string(
                               "INSERT INTO jobs (id, tenant_id, state, pipeline, inputs, "
-                              "webhook_url, idempotency_key, created_ms) VALUES ($1, $2, "
-                              "'queued', $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, "
+                              "webhook_url, idempotency_key, created_ms, key_id) VALUES ($1, $2, "
+                              "'queued', $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, "
                               "idempotency_key) DO NOTHING RETURNING ") +
                           kJobColumns;
   auto inserted = run(db, "queuing a job", sql.c_str(), params);
@@ -645,6 +744,17 @@ Result<std::vector<std::pair<JobState, std::int64_t>>> PostgresJobStore::count_j
       counts[std::size_t(*state)].second = row.integer(1);
   }
   return counts;
+}
+
+Result<std::vector<ProviderCalls>> PostgresJobStore::provider_calls() {
+  auto conn = connect();
+  if (!conn) return conn.error();
+  auto found = run(conn->get(), "counting provider calls", kProviderCallsQuery);
+  if (!found) return found.error();
+  std::vector<ProviderCalls> calls;
+  for (int i = 0; i < PQntuples(found->get()); ++i)
+    calls.push_back(read_provider_calls(Row(*found, i)));
+  return calls;
 }
 
 Result<std::optional<Job>> PostgresJobStore::lease_next_job(const std::string& worker_id,

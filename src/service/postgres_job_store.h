@@ -33,17 +33,21 @@ class PostgresJobStore final : public JobStore {
   PostgresJobStore(const PostgresJobStore&) = delete;
   PostgresJobStore& operator=(const PostgresJobStore&) = delete;
 
-  // 1: jobs, keys, assets, events, the ledger; 2: webhook secrets and the webhook outbox.
+  // 1: jobs, keys, assets, events, the ledger; 2: key quotas, credit limits,
+  // webhook secrets and the webhook outbox.
   static constexpr int kSchemaVersion = 2;
 
   // `url` with its password replaced by "***", for messages.
   static std::string redacted(const std::string& url);
 
   Result<ApiKey> create_key(const std::string& tenant_name, const std::string& key_hash,
-                            const std::string& prefix) override;
+                            const std::string& prefix, const JobLimits& limits = {}) override;
   Result<std::optional<ApiKey>> find_key(const std::string& key_hash) override;
   Result<std::vector<ApiKey>> list_keys() override;
   Status revoke_key(const std::string& key_id) override;
+  Status set_credit_limit(const std::string& tenant_name,
+                          std::optional<double> credit_limit) override;
+  Result<Balance> balance(const std::string& tenant_id) override;
 
   Status add_asset(const Asset& asset) override;
   Result<std::optional<Asset>> find_asset(const std::string& tenant_id,
@@ -57,6 +61,7 @@ class PostgresJobStore final : public JobStore {
   Result<std::optional<Job>> cancel_job(const std::string& tenant_id,
                                         const std::string& job_id) override;
   Result<std::vector<std::pair<JobState, std::int64_t>>> count_jobs() override;
+  Result<std::vector<ProviderCalls>> provider_calls() override;
 
   Result<std::optional<Job>> lease_next_job(const std::string& worker_id, std::int64_t lease_ms,
                                             int max_attempts) override;

@@ -232,6 +232,7 @@ class Statement {
   std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
   double real(int column) const { return sqlite3_column_double(stmt_, column); }
   bool flag(int column) const { return integer(column) != 0; }
+  bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
  private:
   StatementCache::Entry* entry_;
@@ -317,6 +318,18 @@ CREATE TRIGGER usage_ledger_no_delete BEFORE DELETE ON usage_ledger
 PRAGMA user_version = 1;
 )sql";
 
+// Version 2: per-key job quotas, the jobs' keys, tenants' credit limits, and an index for
+// counting provider calls at every metrics scrape.
+constexpr const char* kQuotaSchema = R"sql(
+ALTER TABLE api_keys ADD COLUMN concurrent_jobs INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN jobs_per_day INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN credit_limit REAL;
+ALTER TABLE jobs ADD COLUMN key_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_by_key_state ON jobs (key_id, state);
+CREATE INDEX jobs_by_key_time ON jobs (key_id, created_ms);
+CREATE INDEX usage_by_kind ON usage_ledger (kind, provider, billed_by, currency, cost);
+)sql";
+
 }  // namespace
 
 // The helpers below run inside a transaction the caller holds.
@@ -373,6 +386,31 @@ Status append_event(StatementCache& db, const fs::path& file, const std::string&
     return db_error(db.db, file, "enqueuing a webhook of " + job_id);
   DeliveriesNotice::mark();
   return Ok{};
+}
+
+// `limited_only`: spent is summed only when the tenant has a limit (0 otherwise).
+Result<Balance> select_balance(StatementCache& db, const fs::path& file,
+                               const std::string& tenant_id, bool limited_only) {
+  Statement query(db, std::string(limited_only ? kLimitedBalanceQuery : kBalanceQuery) + "?");
+  query.bind(1, tenant_id);
+  const int rc = query.step();
+  Balance balance;
+  if (rc == SQLITE_DONE) return balance;  // no such tenant: nothing spent, no limit
+  if (rc != SQLITE_ROW) return db_error(db.db, file, "reading the balance of " + tenant_id);
+  if (!query.is_null(0)) balance.credit_limit = query.real(0);
+  balance.spent = query.real(1);
+  return balance;
+}
+
+// Jobs of `key_id` matching `where` ("state IN (...)", "created_ms >= ?" with `since`).
+Result<std::int64_t> count_key_jobs(StatementCache& db, const fs::path& file,
+                                    const std::string& key_id, const char* where,
+                                    std::int64_t since = 0) {
+  Statement query(db, std::string("SELECT COUNT(*) FROM jobs WHERE key_id = ? AND ") + where);
+  query.bind(1, key_id);
+  if (since) query.bind(2, since);
+  if (query.step() != SQLITE_ROW) return db_error(db.db, file, "counting the jobs of " + key_id);
+  return query.integer(0);
 }
 
 Result<bool> insert_usage(StatementCache& db, const fs::path& file, const UsageEntry& entry) {
@@ -445,7 +483,9 @@ Status SqliteJobStore::migrate() {
   if (found == 0)
     if (Status created = exec(db_, file_, kSchema); !created) return created;
   if (found < 2) {
-    // Version 2: webhooks. Tenants made before it get their signing secret now.
+    // Version 2: quotas, credit limits and webhooks. Tenants made before it get their
+    // webhook signing secret now.
+    if (Status added = exec(db_, file_, kQuotaSchema); !added) return added;
     if (Status added = exec(db_, file_,
                             "ALTER TABLE tenants ADD COLUMN webhook_secret TEXT NOT NULL "
                             "DEFAULT ''");
@@ -468,7 +508,8 @@ Status SqliteJobStore::migrate() {
 }
 
 Result<ApiKey> SqliteJobStore::create_key(const std::string& tenant_name,
-                                          const std::string& key_hash, const std::string& prefix) {
+                                          const std::string& key_hash, const std::string& prefix,
+                                          const JobLimits& limits) {
   const std::lock_guard lock(mutex_);
   Transaction transaction(db_, file_);
   if (!transaction.began()) return transaction.began().error();
@@ -476,6 +517,7 @@ Result<ApiKey> SqliteJobStore::create_key(const std::string& tenant_name,
   key.tenant_name = tenant_name;
   key.prefix = prefix;
   key.created_ms = now_ms();
+  key.limits = limits;
   Statement find(*statements_, "SELECT id FROM tenants WHERE name = ?");
   find.bind(1, tenant_name);
   const int rc = find.step();
@@ -497,13 +539,15 @@ Result<ApiKey> SqliteJobStore::create_key(const std::string& tenant_name,
   }
   key.id = random_id("key_", 8);
   Statement insert(*statements_,
-                   "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_ms) VALUES "
-                   "(?, ?, ?, ?, ?)");
+                   "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_ms, "
+                   "concurrent_jobs, jobs_per_day) VALUES (?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, key.id)
       .bind(2, key.tenant_id)
       .bind(3, key_hash)
       .bind(4, prefix)
-      .bind(5, key.created_ms);
+      .bind(5, key.created_ms)
+      .bind(6, std::int64_t(limits.concurrent_jobs))
+      .bind(7, std::int64_t(limits.jobs_per_day));
   if (insert.step() != SQLITE_DONE) return db_error(db_, file_, "storing the key");
   if (Status done = transaction.commit(); !done) return done.error();
   return key;
@@ -547,6 +591,26 @@ Status SqliteJobStore::revoke_key(const std::string& key_id) {
   return transaction.commit();
 }
 
+Status SqliteJobStore::set_credit_limit(const std::string& tenant_name,
+                                        std::optional<double> credit_limit) {
+  const std::lock_guard lock(mutex_);
+  Statement update(*statements_, "UPDATE tenants SET credit_limit = ? WHERE name = ?");
+  if (credit_limit)
+    update.bind(1, *credit_limit);
+  else
+    update.bind_null(1);
+  update.bind(2, tenant_name);
+  if (update.step() != SQLITE_DONE)
+    return db_error(db_, file_, "setting the credit limit of " + tenant_name);
+  if (sqlite3_changes(db_) == 0) return make_error("no tenant is named '" + tenant_name + "'");
+  return Ok{};
+}
+
+Result<Balance> SqliteJobStore::balance(const std::string& tenant_id) {
+  const std::lock_guard lock(mutex_);
+  return select_balance(*statements_, file_, tenant_id, false);
+}
+
 Status SqliteJobStore::add_asset(const Asset& asset) {
   const std::lock_guard lock(mutex_);
   Statement insert(*statements_,
@@ -587,10 +651,28 @@ Result<CreatedJob> SqliteJobStore::create_job(const NewJob& job) {
     if (!existing) return existing.error();
     if (*existing) return CreatedJob{std::move(**existing), false};
   }
+  // The limits are counted inside this write transaction: SQLite runs one writer at a
+  // time, so no other submission can slip in between the count and the insert.
+  const std::int64_t now = now_ms();
+  auto balance = select_balance(*statements_, file_, job.tenant_id, true);
+  if (!balance) return balance.error();
+  if (CreatedJob refusal = check_balance(*balance); refusal.refused != JobRefusal::None)
+    return refusal;
+  if (!job.key_id.empty() && (job.limits.concurrent_jobs > 0 || job.limits.jobs_per_day > 0)) {
+    auto active = count_key_jobs(*statements_, file_, job.key_id, "state IN ('queued', 'running')");
+    if (!active) return active.error();
+    auto today =
+        count_key_jobs(*statements_, file_, job.key_id, "created_ms >= ?", utc_day_start_ms(now));
+    if (!today) return today.error();
+    if (CreatedJob refusal = check_job_limits(job.limits, *active, *today);
+        refusal.refused != JobRefusal::None)
+      return refusal;
+  }
   const std::string id = random_id("job_");
-  Statement insert(*statements_,
-                   "INSERT INTO jobs (id, tenant_id, state, pipeline, inputs, webhook_url, "
-                   "idempotency_key, created_ms) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)");
+  Statement insert(
+      *statements_,
+      "INSERT INTO jobs (id, tenant_id, state, pipeline, inputs, webhook_url, "
+      "idempotency_key, created_ms, key_id) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)");
   insert.bind(1, id)
       .bind(2, job.tenant_id)
       .bind(3, job.pipeline)
@@ -600,7 +682,7 @@ Result<CreatedJob> SqliteJobStore::create_job(const NewJob& job) {
     insert.bind_null(6);
   else
     insert.bind(6, job.idempotency_key);
-  insert.bind(7, now_ms());
+  insert.bind(7, now).bind(8, job.key_id);
   if (insert.step() != SQLITE_DONE) return db_error(db_, file_, "queuing a job");
   if (Status added = append_event(*statements_, file_, id, "state", state_event(JobState::Queued));
       !added)
@@ -697,6 +779,16 @@ Result<std::vector<std::pair<JobState, std::int64_t>>> SqliteJobStore::count_job
       counts[std::size_t(*state)].second = query.integer(1);
   if (rc != SQLITE_DONE) return db_error(reader->db(), file_, "counting jobs");
   return counts;
+}
+
+Result<std::vector<ProviderCalls>> SqliteJobStore::provider_calls() {
+  const std::lock_guard lock(mutex_);
+  Statement query(*statements_, kProviderCallsQuery);
+  std::vector<ProviderCalls> calls;
+  int rc;
+  while ((rc = query.step()) == SQLITE_ROW) calls.push_back(read_provider_calls(query));
+  if (rc != SQLITE_DONE) return db_error(db_, file_, "counting provider calls");
+  return calls;
 }
 
 Result<std::optional<Job>> SqliteJobStore::lease_next_job(const std::string& worker_id,

@@ -32,6 +32,37 @@ UsageKind parse_usage_kind(const std::string& text) {
   return UsageKind::ApiCall;
 }
 
+std::int64_t utc_day_start_ms(std::int64_t ms) {
+  constexpr std::int64_t kDayMs = 86'400'000;
+  return ms / kDayMs * kDayMs;
+}
+
+CreatedJob check_job_limits(const JobLimits& limits, std::int64_t active, std::int64_t today) {
+  CreatedJob refusal;
+  refusal.created = false;
+  if (limits.concurrent_jobs > 0 && active >= limits.concurrent_jobs) {
+    refusal.refused = JobRefusal::ConcurrentJobs;
+    refusal.limit = limits.concurrent_jobs;
+    refusal.used = double(active);
+  } else if (limits.jobs_per_day > 0 && today >= limits.jobs_per_day) {
+    refusal.refused = JobRefusal::JobsPerDay;
+    refusal.limit = limits.jobs_per_day;
+    refusal.used = double(today);
+  }
+  return refusal;
+}
+
+CreatedJob check_balance(const Balance& balance) {
+  CreatedJob refusal;
+  refusal.created = false;
+  if (balance.credit_limit && balance.spent >= *balance.credit_limit) {
+    refusal.refused = JobRefusal::InsufficientBalance;
+    refusal.limit = *balance.credit_limit;
+    refusal.used = balance.spent;
+  }
+  return refusal;
+}
+
 std::string json_string(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {

@@ -21,7 +21,7 @@ inline constexpr const char* kJobColumns =
     "seq, id, tenant_id, state, pipeline, inputs, webhook_url, "
     "COALESCE(idempotency_key, ''), progress, current_node, error_code, error_message, "
     "created_ms, started_ms, finished_ms, attempts, lease_owner, lease_expires_ms, "
-    "cancel_requested";
+    "cancel_requested, key_id";
 
 inline constexpr const char* kUsageColumns =
     "entry_key, tenant_id, job_id, kind, provider, detail, quantity, cost, currency, billed_by, "
@@ -29,7 +29,8 @@ inline constexpr const char* kUsageColumns =
 
 // The columns and the FROM clause: keys with their tenant's name.
 inline constexpr const char* kKeyColumns =
-    "k.id, k.tenant_id, t.name, k.prefix, k.created_ms, k.revoked FROM api_keys k "
+    "k.id, k.tenant_id, t.name, k.prefix, k.created_ms, k.revoked, k.concurrent_jobs, "
+    "k.jobs_per_day FROM api_keys k "
     "JOIN tenants t ON t.id = k.tenant_id";
 
 inline constexpr const char* kDeliveryColumns =
@@ -83,7 +84,35 @@ class DeliveriesNotice {
   std::function<void()> notify_;
 };
 
-// A job's inputs are stored one asset id a line (ids never contain a newline).
+// What GROUP BY selects for provider_calls: generation entries per provider, payer and
+// currency (read with read_provider_calls).
+inline constexpr const char* kProviderCallsQuery =
+    "SELECT provider, billed_by, currency, COUNT(*), COALESCE(SUM(cost), 0) FROM usage_ledger "
+    "WHERE kind = 'generation' GROUP BY provider, billed_by, currency "
+    "ORDER BY provider, billed_by, currency";
+
+// A tenant's credit limit (NULL: none) and spending, from tenants t, for one tenant id
+// (the one parameter). Summing a tenant's ledger costs a scan of its entries, which only
+// a tenant with a limit needs when submitting: kLimitedBalanceQuery reads 0 for the rest.
+inline constexpr const char* kBalanceQuery =
+    "SELECT t.credit_limit, (SELECT COALESCE(SUM(cost), 0) FROM usage_ledger "
+    "WHERE tenant_id = t.id) FROM tenants t WHERE t.id = ";
+inline constexpr const char* kLimitedBalanceQuery =
+    "SELECT t.credit_limit, CASE WHEN t.credit_limit IS NULL THEN 0 ELSE (SELECT "
+    "COALESCE(SUM(cost), 0) FROM usage_ledger WHERE tenant_id = t.id) END FROM tenants t "
+    "WHERE t.id = ";
+
+// The first millisecond of the UTC day `ms` falls in: jobs_per_day counts from there.
+std::int64_t utc_day_start_ms(std::int64_t ms);
+
+// The refusal, if any, of a new job of a key that has `active` jobs queued or running and
+// created `today` jobs this UTC day, under `limits`.
+CreatedJob check_job_limits(const JobLimits& limits, std::int64_t active, std::int64_t today);
+// The refusal, if any, of a new job of a tenant with that balance.
+CreatedJob check_balance(const Balance& balance);
+
+// A job's inputs are stored one a line: asset ids and generation requests' compact JSON
+// (service/job_input.h) never contain a newline.
 std::string join_lines(const std::vector<std::string>& items);
 std::vector<std::string> split_lines(const std::string& text);
 
@@ -155,6 +184,7 @@ Job read_job(const Row& row) {
   job.lease_owner = row.text(16);
   job.lease_expires_ms = row.integer(17);
   job.cancel_requested = row.flag(18);
+  job.key_id = row.text(19);
   return job;
 }
 
@@ -189,6 +219,11 @@ Asset read_asset(const Row& row) {
 }
 
 template <typename Row>
+ProviderCalls read_provider_calls(const Row& row) {
+  return {row.text(0), row.text(1), row.text(2), row.integer(3), row.real(4)};
+}
+
+template <typename Row>
 ApiKey read_key(const Row& row) {
   ApiKey key;
   key.id = row.text(0);
@@ -197,6 +232,8 @@ ApiKey read_key(const Row& row) {
   key.prefix = row.text(3);
   key.created_ms = row.integer(4);
   key.revoked = row.flag(5);
+  key.limits.concurrent_jobs = int(row.integer(6));
+  key.limits.jobs_per_day = int(row.integer(7));
   return key;
 }
 

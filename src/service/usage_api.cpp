@@ -1,6 +1,7 @@
 // /v1/usage: the tenant's ledger summed per day, per kind and per provider, with what
 // 404 bills (passed through at cost) itemised.
 
+#include <algorithm>
 #include <map>
 
 #include "service/api_support.h"
@@ -74,6 +75,17 @@ HttpResponse get_usage(const Api::Call& call) {
         "from..to: from on or before to, at most " + std::to_string(kMaxDays) + " days");
   auto entries = call.store.usage(call.key.tenant_id, from_day * kDayMs, (to_day + 1) * kDayMs);
   if (!entries) return storage_error(entries.error());
+  // All time, whatever the period asked: what the credit limit is measured against.
+  auto balance = call.store.balance(call.key.tenant_id);
+  if (!balance) return storage_error(balance.error());
+  Json balance_json = {{"limit", nullptr},
+                       {"spent", balance->spent},
+                       {"remaining", nullptr},
+                       {"currency", call.options.prices.currency}};
+  if (balance->credit_limit) {
+    balance_json["limit"] = *balance->credit_limit;
+    balance_json["remaining"] = std::max(0.0, *balance->credit_limit - balance->spent);
+  }
 
   std::map<std::string, std::map<std::string, Sum>> days;
   std::map<std::string, Sum> kinds, providers, billed_by;
@@ -116,7 +128,8 @@ HttpResponse get_usage(const Api::Call& call) {
             {"by_kind", object(kinds)},
             {"by_provider", object(providers)},
             {"billed_by", object(billed_by)},
-            {"passed_through_404", {{"cost", passed_total}, {"entries", passed_through}}}});
+            {"passed_through_404", {{"cost", passed_total}, {"entries", passed_through}}},
+            {"balance", balance_json}});
 }
 
 }  // namespace atlas::service

@@ -306,6 +306,11 @@ outputs:
   ASSERT_EQ(usage["passed_through_404"]["entries"].size(), 1u);
   EXPECT_EQ(usage["passed_through_404"]["entries"][0]["job_id"], job["id"]);
   EXPECT_DOUBLE_EQ(usage["billed_by"]["404"]["cost"].get<double>(), 0.25);
+  // /metrics counts the call from the ledger.
+  const std::string metrics = http("GET", service.url("/metrics")).body;
+  EXPECT_NE(metrics.find("atlas_provider_calls_total{provider=\"404\",billed_by=\"404\"} 1\n"),
+            std::string::npos)
+      << metrics;
 }
 
 }  // namespace
@@ -365,6 +370,126 @@ TEST(ServiceApi, CancellingARunningJobStopsItsPipeline) {
   // Nothing of the stopped run is charged.
   EXPECT_TRUE(job["usage"]["entries"].empty());
   EXPECT_TRUE(std::filesystem::is_empty(service.data() / "work"));
+}
+
+}  // namespace
+}  // namespace atlas::test
+
+namespace atlas::test {
+namespace {
+
+// Seconds until the next UTC midnight, as the daily quota's Retry-After says.
+long seconds_to_midnight() {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return 86400 - now % 86400;
+}
+
+TEST(ServiceApi, AKeyOverItsJobQuotasGets429AndReplaysAreNotRefused) {
+  // No workers: jobs stay queued, each one counting against the concurrent limit.
+  LocalService service(0, std::uint64_t{64} << 20, {}, service::JobLimits{2, 0});
+  const std::string auth = service.key_header("acme");
+  const std::string asset = service.upload(auth, suzanne());
+  const std::string request = job_body(kQuickPipeline, {asset});
+  const HttpResult first =
+      http("POST", service.url("/v1/jobs"), {auth, "Idempotency-Key: order-1"}, request);
+  ASSERT_EQ(first.status, 202) << first.body;
+  ASSERT_EQ(http("POST", service.url("/v1/jobs"), {auth}, request).status, 202);
+  const HttpResult over = http("POST", service.url("/v1/jobs"), {auth}, request);
+  expect_error(over, 429, "concurrent_jobs_exceeded");
+  EXPECT_EQ(over.headers.at("retry-after"), "5");
+  // A replay of an accepted submission is answered with its job.
+  const HttpResult replay =
+      http("POST", service.url("/v1/jobs"), {auth, "Idempotency-Key: order-1"}, request);
+  EXPECT_EQ(replay.status, 200) << replay.body;
+  EXPECT_EQ(replay.json()["id"], first.json()["id"]);
+  // The limit is per key: the tenant's other key has a quota of its own.
+  const std::string other = service.key_header("acme");
+  EXPECT_EQ(http("POST", service.url("/v1/jobs"), {other}, request).status, 202);
+  // A job that ends frees its place.
+  const std::string id = first.json()["id"];
+  ASSERT_EQ(http("DELETE", service.url("/v1/jobs/" + id), {auth}).status, 200);
+  EXPECT_EQ(http("POST", service.url("/v1/jobs"), {auth}, request).status, 202);
+
+  // A key's own daily limit replaces the server's default; its concurrent one is the
+  // default still.
+  const std::string daily = service.key_header("acme", service::JobLimits{0, 1});
+  ASSERT_EQ(http("POST", service.url("/v1/jobs"), {daily}, request).status, 202);
+  const HttpResult tomorrow = http("POST", service.url("/v1/jobs"), {daily}, request);
+  expect_error(tomorrow, 429, "daily_jobs_exceeded");
+  const long wait = std::stol(tomorrow.headers.at("retry-after"));
+  EXPECT_GE(wait, 1);
+  EXPECT_LE(wait, 86400);
+  EXPECT_NEAR(double(wait), double(seconds_to_midnight()), 5);
+}
+
+TEST(ServiceApi, ATenantOutOfCreditGets402AndSeesItsBalance) {
+  LocalService service(0);
+  const std::string auth = service.key_header("acme");
+  const std::string asset = service.upload(auth, suzanne());
+  const auto tenant_id = service.store().list_keys()->at(0).tenant_id;
+  const Json unlimited = http("GET", service.url("/v1/usage"), {auth}).json();
+  EXPECT_TRUE(unlimited["balance"]["limit"].is_null());
+  EXPECT_TRUE(unlimited["balance"]["remaining"].is_null());
+  EXPECT_EQ(unlimited["balance"]["currency"], "USD");
+
+  ASSERT_TRUE(service.store().set_credit_limit("acme", 1.0).ok());
+  const std::string request = job_body(kQuickPipeline, {asset});
+  ASSERT_EQ(http("POST", service.url("/v1/jobs"), {auth}, request).status, 202);
+  ASSERT_TRUE(service.store()
+                  .record_usage({"test:generation", tenant_id, "", service::UsageKind::Generation,
+                                 "404", "404-mesh", 1, 0.75, "USD", "404", 0})
+                  .ok());
+  const Json some = http("GET", service.url("/v1/usage"), {auth}).json();
+  EXPECT_DOUBLE_EQ(some["balance"]["limit"].get<double>(), 1.0);
+  EXPECT_GE(some["balance"]["spent"].get<double>(), 0.75);
+  EXPECT_NEAR(some["balance"]["remaining"].get<double>(), 0.25, 0.01);
+
+  ASSERT_TRUE(service.store()
+                  .record_usage({"test:generation-2", tenant_id, "", service::UsageKind::Generation,
+                                 "404", "404-mesh", 1, 0.5, "USD", "404", 0})
+                  .ok());
+  const HttpResult refused = http("POST", service.url("/v1/jobs"), {auth}, request);
+  expect_error(refused, 402, "insufficient_balance");
+  EXPECT_NE(refused.json()["error"]["message"].get<std::string>().find("1.0000"), std::string::npos)
+      << refused.body;
+  expect_error(http("POST", service.url("/v1/assets?filename=a.obj"), {auth}, "v 0 0 0\n"), 402,
+               "insufficient_balance");
+  // Reading is still allowed, and says why.
+  const Json spent = http("GET", service.url("/v1/usage"), {auth}).json();
+  EXPECT_DOUBLE_EQ(spent["balance"]["remaining"].get<double>(), 0);
+  EXPECT_EQ(http("GET", service.url("/v1/jobs"), {auth}).status, 200);
+  // Other tenants are not affected.
+  const std::string other = service.key_header("other");
+  EXPECT_EQ(http("POST", service.url("/v1/jobs"), {other},
+                 job_body(kQuickPipeline, {service.upload(other, suzanne())}))
+                .status,
+            202);
+}
+
+TEST(ServiceApi, MetricsCountProviderCallsFromTheLedgerAndJobOutcomes) {
+  LocalService service;
+  const std::string auth = service.key_header("acme");
+  const std::string asset = service.upload(auth, suzanne());
+  const std::string id =
+      http("POST", service.url("/v1/jobs"), {auth}, job_body(kQuickPipeline, {asset})).json()["id"];
+  ASSERT_EQ(service.wait_for(auth, id)["state"], "succeeded");
+  // Generations recorded by any process (here: straight into the store) count.
+  for (const char* key : {"g1", "g2"})
+    ASSERT_TRUE(service.store()
+                    .record_usage({key, "ten_x", "job_x", service::UsageKind::Generation, "404",
+                                   "404-3dgs", 1, 0.25, "USD", "404", 0})
+                    .ok());
+  const std::string metrics = http("GET", service.url("/metrics")).body;
+  EXPECT_NE(metrics.find("atlas_provider_calls_total{provider=\"404\",billed_by=\"404\"} 2\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("atlas_provider_cost_total{provider=\"404\",billed_by=\"404\","
+                         "currency=\"USD\"} 0.500000\n"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("atlas_jobs_finished_total{state=\"succeeded\"} 1\n"), std::string::npos);
+  EXPECT_NE(metrics.find("atlas_jobs_finished_total{state=\"failed\"} 0\n"), std::string::npos);
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 // against a real PostgreSQL server.
 
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -408,6 +408,226 @@ TEST_P(JobStoreContract, AnExpiredDeliveryLeaseIsHandedOverAndConcurrentLeasesNe
   EXPECT_EQ(ids.size(), 6u);
   EXPECT_TRUE(ids.count((*first)[0].delivery.id));
   EXPECT_FALSE(store->record_delivery((*first)[0].delivery.id, "d1", DeliveryResult{}).ok());
+}
+
+// A key with its limits, as create_job is given them: its id and its tenant's.
+std::pair<std::string, std::string> limited_key(JobStore& store, const std::string& name,
+                                                const JobLimits& limits) {
+  const GeneratedKey key = generate_api_key();
+  auto created = store.create_key(name, key.hash, key.prefix, limits);
+  EXPECT_TRUE(created.ok());
+  return {created->id, created->tenant_id};
+}
+
+Result<CreatedJob> submit_as(JobStore& store, const std::string& key_id,
+                             const std::string& tenant_id, const JobLimits& limits,
+                             const std::string& idempotency = {}) {
+  NewJob job;
+  job.tenant_id = tenant_id;
+  job.pipeline = "mobile";
+  job.key_id = key_id;
+  job.limits = limits;
+  job.idempotency_key = idempotency;
+  return store.create_job(job);
+}
+
+TEST_P(JobStoreContract, ConcurrentSubmissionsNeverOvershootAKeysJobQuota) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  const JobLimits limits{3, 0};
+  const auto [key_id, tenant_id] = limited_key(*store, "a", limits);
+  ASSERT_FALSE(key_id.empty());
+  // Each thread its own store (connection): SQLite's and PostgreSQL's own locking is what
+  // keeps them apart, not a mutex of this process.
+  constexpr int kThreads = 8;
+  std::vector<std::unique_ptr<JobStore>> stores;
+  for (int i = 0; i < kThreads; ++i) stores.push_back(open_store());
+  std::atomic<int> created{0}, refused{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&, i] {
+      auto result = submit_as(*stores[std::size_t(i)], key_id, tenant_id, limits);
+      if (!result)
+        ++failed;
+      else if (result->refused == JobRefusal::ConcurrentJobs)
+        ++refused;
+      else if (result->created)
+        ++created;
+    });
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(created.load(), 3);
+  EXPECT_EQ(refused.load(), kThreads - 3);
+
+  auto page = store->list_jobs(tenant_id, std::nullopt, 10, "");
+  ASSERT_EQ(page->jobs.size(), 3u);
+  EXPECT_EQ(page->jobs[0].key_id, key_id);
+  // A finished (here: cancelled) job frees its place; another key is not limited by it.
+  ASSERT_TRUE(store->cancel_job(tenant_id, page->jobs[0].id).ok());
+  EXPECT_TRUE(submit_as(*store, key_id, tenant_id, limits)->created);
+  const auto refusal = submit_as(*store, key_id, tenant_id, limits);
+  EXPECT_EQ(refusal->refused, JobRefusal::ConcurrentJobs);
+  EXPECT_DOUBLE_EQ(refusal->limit, 3);
+  EXPECT_TRUE(refusal->job.id.empty());
+  EXPECT_TRUE(submit_as(*store, "", tenant_id, {}).value().created);
+}
+
+TEST_P(JobStoreContract, JobsPerDayCountTheUtcDayAndReplaysAreNeverRefused) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  const JobLimits limits{0, 2};
+  const auto [key_id, tenant_id] = limited_key(*store, "a", limits);
+  const auto first = submit_as(*store, key_id, tenant_id, limits, "order-1");
+  ASSERT_TRUE(first.ok() && first->created);
+  ASSERT_TRUE(store->cancel_job(tenant_id, first->job.id).ok());
+  EXPECT_TRUE(submit_as(*store, key_id, tenant_id, limits)->created);
+  // Cancelled or not, both were created today.
+  const auto third = submit_as(*store, key_id, tenant_id, limits);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->refused, JobRefusal::JobsPerDay);
+  EXPECT_DOUBLE_EQ(third->used, 2);
+  // Replaying the first submission answers with its job, over the limit or not.
+  const auto replay = submit_as(*store, key_id, tenant_id, limits, "order-1");
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ(replay->refused, JobRefusal::None);
+  EXPECT_FALSE(replay->created);
+  EXPECT_EQ(replay->job.id, first->job.id);
+  // The key's own limits are stored with it.
+  auto keys = store->list_keys();
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].limits.jobs_per_day, 2);
+  EXPECT_EQ((*keys)[0].limits.concurrent_jobs, 0);
+}
+
+TEST_P(JobStoreContract, ATenantThatSpentItsCreditLimitIsRefusedJobs) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  const std::string a = tenant(*store, "a");
+  EXPECT_FALSE(store->set_credit_limit("nobody", 1.0).ok());
+  auto unlimited = store->balance(a);
+  ASSERT_TRUE(unlimited.ok());
+  EXPECT_FALSE(unlimited->credit_limit.has_value());
+  ASSERT_TRUE(store->set_credit_limit("a", 1.0).ok());
+  const Job first = submit(*store, a, "order-1");
+  for (const char* key : {"one", "two"})
+    ASSERT_TRUE(store
+                    ->record_usage({std::string("gen:") + key, a, first.id, UsageKind::Generation,
+                                    "404", "404-mesh", 1, 0.5, "USD", "404", 0})
+                    .ok());
+  auto spent = store->balance(a);
+  ASSERT_TRUE(spent.ok());
+  EXPECT_DOUBLE_EQ(*spent->credit_limit, 1.0);
+  EXPECT_DOUBLE_EQ(spent->spent, 1.0);
+  NewJob job{a, "mobile", {}, "", ""};
+  auto refused = store->create_job(job);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->refused, JobRefusal::InsufficientBalance);
+  EXPECT_DOUBLE_EQ(refused->used, 1.0);
+  EXPECT_DOUBLE_EQ(refused->limit, 1.0);
+  // A replay still answers; more credit, or none, lets jobs in again.
+  job.idempotency_key = "order-1";
+  EXPECT_EQ(store->create_job(job)->job.id, first.id);
+  job.idempotency_key.clear();
+  ASSERT_TRUE(store->set_credit_limit("a", std::nullopt).ok());
+  EXPECT_TRUE(store->create_job(job)->created);
+  EXPECT_FALSE(store->balance(a)->credit_limit.has_value());
+}
+
+TEST_P(JobStoreContract, ProviderCallsSumTheLedgersGenerations) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  const auto entry = [](const std::string& key, UsageKind kind, const std::string& provider,
+                        double cost) {
+    return UsageEntry{key, "ten_1", "job_1", kind, provider, "m", 1, cost, "USD", provider, 1000};
+  };
+  ASSERT_TRUE(store
+                  ->record_usage_batch({entry("g1", UsageKind::Generation, "404", 0.25),
+                                        entry("g2", UsageKind::Generation, "404", 0.5),
+                                        entry("g3", UsageKind::Generation, "meshy", 0.1),
+                                        entry("a1", UsageKind::Asset, "atlas", 7)})
+                  .ok());
+  auto calls = store->provider_calls();
+  ASSERT_TRUE(calls.ok());
+  ASSERT_EQ(calls->size(), 2u);
+  EXPECT_EQ((*calls)[0].provider, "404");
+  EXPECT_EQ((*calls)[0].billed_by, "404");
+  EXPECT_EQ((*calls)[0].calls, 2);
+  EXPECT_DOUBLE_EQ((*calls)[0].cost, 0.75);
+  EXPECT_EQ((*calls)[1].provider, "meshy");
+  EXPECT_EQ((*calls)[1].calls, 1);
+}
+
+// Version 1's schema, as a database made before quotas has it.
+constexpr const char* kSchemaVersion1 = R"sql(
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  key_hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, created_ms INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE assets (
+  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, filename TEXT NOT NULL,
+  size INTEGER NOT NULL, sha256 TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL,
+  state TEXT NOT NULL, pipeline TEXT NOT NULL, inputs TEXT NOT NULL,
+  webhook_url TEXT NOT NULL, idempotency_key TEXT, progress INTEGER NOT NULL DEFAULT 0,
+  current_node TEXT NOT NULL DEFAULT '', error_code TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL,
+  started_ms INTEGER NOT NULL DEFAULT 0, finished_ms INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT NOT NULL DEFAULT '',
+  lease_expires_ms INTEGER NOT NULL DEFAULT 0, cancel_requested INTEGER NOT NULL DEFAULT 0,
+  event_seq INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (tenant_id, idempotency_key));
+CREATE INDEX jobs_by_state ON jobs (state, seq);
+CREATE INDEX jobs_by_tenant ON jobs (tenant_id, seq);
+CREATE TABLE job_events (
+  job_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+  time_ms INTEGER NOT NULL, PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
+CREATE TABLE usage_ledger (
+  id INTEGER PRIMARY KEY, entry_key TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL,
+  job_id TEXT NOT NULL, kind TEXT NOT NULL, provider TEXT NOT NULL, detail TEXT NOT NULL,
+  quantity REAL NOT NULL, cost REAL NOT NULL, currency TEXT NOT NULL,
+  billed_by TEXT NOT NULL, time_ms INTEGER NOT NULL);
+CREATE INDEX usage_by_tenant ON usage_ledger (tenant_id, time_ms);
+CREATE INDEX usage_by_job ON usage_ledger (job_id);
+CREATE TRIGGER usage_ledger_no_update BEFORE UPDATE ON usage_ledger
+  BEGIN SELECT RAISE(ABORT, 'the usage ledger is append-only'); END;
+CREATE TRIGGER usage_ledger_no_delete BEFORE DELETE ON usage_ledger
+  BEGIN SELECT RAISE(ABORT, 'the usage ledger is append-only'); END;
+PRAGMA user_version = 1;
+)sql";
+
+TEST(SqliteJobStore, AVersion1DatabaseIsUpgradedKeepingItsData) {
+  const auto dir = test::scratch_dir();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "atlas.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, kSchemaVersion1, nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "INSERT INTO tenants VALUES ('ten_1', 'old', 1);"
+                           "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_ms) "
+                           "VALUES ('key_1', 'ten_1', 'hash', 'atl_x', 1);"
+                           "INSERT INTO jobs (id, tenant_id, state, pipeline, inputs, "
+                           "webhook_url, created_ms) VALUES ('job_1', 'ten_1', 'queued', "
+                           "'mobile', '', '', 1);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = SqliteJobStore::open(dir / "atlas.db");
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto job = (*store)->find_job("ten_1", "job_1");
+  ASSERT_TRUE(job.ok() && job->has_value());
+  EXPECT_EQ((*job)->key_id, "");
+  auto keys = (*store)->list_keys();
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].limits.concurrent_jobs, 0);
+  ASSERT_TRUE((*store)->set_credit_limit("old", 2).ok());
+  EXPECT_DOUBLE_EQ((*store)->balance("ten_1")->credit_limit.value_or(0), 2);
+  store->reset();
+  // Opened again, it is at version 2 already.
+  EXPECT_TRUE(SqliteJobStore::open(dir / "atlas.db").ok());
 }
 
 TEST(SqliteJobStore, OpeningSomethingElseFailsNamingTheFile) {

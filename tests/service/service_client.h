@@ -107,7 +107,7 @@ inline std::string job_body(const std::string& pipeline, const std::vector<std::
 class LocalService {
  public:
   explicit LocalService(int workers = 1, std::uint64_t max_body = std::uint64_t{64} << 20,
-                        service::RateLimit rate_limit = {})
+                        service::RateLimit rate_limit = {}, service::JobLimits default_limits = {})
       : data_(scratch_dir()), artifacts_(data_) {
     auto store = service::SqliteJobStore::open(data_ / "atlas.db");
     EXPECT_TRUE(store.ok());
@@ -124,6 +124,7 @@ class LocalService {
     api.prices = options.prices;
     api.prices.api_call = 0.0001;
     api.rate_limit = rate_limit;
+    api.default_limits = default_limits;
     api.job_queued = [this] { workers_->wake(); };
     api.jobs_run = [this] { return workers_->jobs_run(); };
     api_ = std::make_unique<service::Api>(*store_, artifacts_, api);
@@ -145,10 +146,10 @@ class LocalService {
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
   }
-  // A new key of `tenant`, as the header that sends it.
-  std::string key_header(const std::string& tenant) {
+  // A new key of `tenant` with its own job limits, as the header that sends it.
+  std::string key_header(const std::string& tenant, const service::JobLimits& limits = {}) {
     const service::GeneratedKey key = service::generate_api_key();
-    EXPECT_TRUE(store_->create_key(tenant, key.hash, key.prefix).ok());
+    EXPECT_TRUE(store_->create_key(tenant, key.hash, key.prefix, limits).ok());
     return "Authorization: Bearer " + key.secret;
   }
   std::string upload(const std::string& auth, const std::filesystem::path& file) {
