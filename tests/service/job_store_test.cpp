@@ -61,15 +61,22 @@ class JobStoreContract : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "sqlite") {
       run_sql(dir_ / "atlas.db",
               "DROP TABLE webhook_deliveries; DROP TABLE webhook_attempts; "
-              "ALTER TABLE tenants DROP COLUMN webhook_secret; PRAGMA user_version = 1;");
+              "ALTER TABLE tenants DROP COLUMN webhook_secret; DROP INDEX jobs_by_key_state; "
+              "DROP INDEX jobs_by_key_time; DROP INDEX usage_by_kind; "
+              "ALTER TABLE api_keys DROP COLUMN concurrent_jobs; "
+              "ALTER TABLE api_keys DROP COLUMN jobs_per_day; "
+              "ALTER TABLE tenants DROP COLUMN credit_limit; ALTER TABLE jobs DROP COLUMN key_id; "
+              "PRAGMA user_version = 1;");
       return;
     }
     const test::CommandRun run = test::run_command(
         test::shell_quoted(test::PostgresServer::shared()->bin() / "psql") +
         " -X -q -v ON_ERROR_STOP=1 -c " +
         test::shell_quoted("DROP TABLE webhook_deliveries, webhook_attempts; ALTER TABLE "
-                           "tenants DROP COLUMN webhook_secret; DELETE FROM atlas_schema WHERE "
-                           "version > 1;") +
+                           "tenants DROP COLUMN webhook_secret, DROP COLUMN credit_limit; "
+                           "ALTER TABLE api_keys DROP COLUMN concurrent_jobs, DROP COLUMN "
+                           "jobs_per_day; ALTER TABLE jobs DROP COLUMN key_id; DROP INDEX "
+                           "usage_by_kind; DELETE FROM atlas_schema WHERE version > 1;") +
         " " + test::shell_quoted(url_));
     EXPECT_EQ(run.exit_code, 0) << run.output;
   }
