@@ -24,10 +24,13 @@ constexpr std::uint64_t kMaxFileBytes = std::uint64_t{64} << 20;
 // The app loads nothing from elsewhere and runs no inline script: a script injected
 // into a page could read the API key from sessionStorage, so the policy refuses it.
 // blob: images and fetches are the viewer's textures (GLTFLoader reads a GLB's embedded
-// images through blob: URLs) and the preview.
+// images through blob: URLs) and the preview; the splat viewer (Spark) compiles its
+// WebAssembly ('wasm-unsafe-eval', which allows no JavaScript eval) and sorts splats in a
+// blob: worker.
 constexpr const char* kContentSecurityPolicy =
     "default-src 'self'; img-src 'self' blob: data:; connect-src 'self' blob:; "
-    "script-src 'self'; style-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+    "script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; worker-src 'self' blob:; object-src "
+    "'none'; "
     "base-uri 'none'; frame-ancestors 'none'";
 
 std::optional<std::string> decode_path(std::string_view raw) {

@@ -176,8 +176,8 @@ try {
   begin('the viewer shows the mesh');
   await page.waitForSelector('#viewer-box[data-loaded$=".glb"]', { timeout: 120_000 });
   await page.waitForTimeout(300);
-  const pixels = () => page.evaluate(() => {
-    const source = document.getElementById('viewer');
+  const pixels = (target = page, id = 'viewer') => target.evaluate((canvasId) => {
+    const source = document.getElementById(canvasId);
     const copy = document.createElement('canvas');
     copy.width = source.width;
     copy.height = source.height;
@@ -194,11 +194,24 @@ try {
     }
     const n = data.length / 4;
     return { variance: sumSquares / n - (sum / n) ** 2, objectShare: object / n };
-  });
+  }, id);
+  // The canvas once something is on it (Spark shows splats a few frames after loading).
+  const drawn = async (target, id) => {
+    let seen = await pixels(target, id);
+    for (let i = 0; i < 40 && seen.objectShare <= 0.02; i++) {
+      await target.waitForTimeout(250);
+      seen = await pixels(target, id);
+    }
+    return seen;
+  };
   const lod0 = await pixels();
   log(`canvas: variance ${lod0.variance.toFixed(1)}, object pixels ${(lod0.objectShare * 100).toFixed(1)} %`);
   assert.ok(lod0.objectShare > 0.02, 'the model covers part of the view');
   assert.ok(lod0.variance > 20, 'the view is not blank');
+  await page.waitForSelector('#splat-box[data-loaded="404-hamburger.ply"]', { timeout: 120_000 });
+  const splatView = await drawn(page, 'splat-viewer');
+  log(`splat canvas: variance ${splatView.variance.toFixed(1)}, object pixels ${(splatView.objectShare * 100).toFixed(1)} %`);
+  assert.ok(splatView.objectShare > 0.02 && splatView.variance > 20, 'the source splats are drawn beside the mesh');
   await page.locator('#result').screenshot({ path: join(shots, '05-viewer.png') });
   await page.screenshot({ path: join(shots, '06-result-page.png'), fullPage: true });
   // The figure of docs/web.md and the README: the job, the viewer and the downloads.
@@ -243,6 +256,11 @@ try {
   await other.waitForSelector('main[data-state="succeeded"], main[data-state="failed"]', { timeout: LONG });
   assert.equal(await other.getAttribute('main', 'data-state'), 'succeeded', await other.textContent('#job-error'));
   assert.ok(await other.isVisible('text=generate:'), 'the generation is shown as a node');
+  // 404's splats (the generated-0 artifact) are drawn beside the mesh made from them.
+  await other.waitForSelector('#splat-box[data-loaded^="generated-0."]', { timeout: 120_000 }).catch(async (error) => {
+    throw new Error(`${error.message}\nsplat view says: ${await other.textContent('#splat-box').catch(() => 'nothing')}`);
+  });
+  assert.ok((await drawn(other, 'splat-viewer')).objectShare > 0.02, 'the generated splats are drawn');
 
   begin('jobs list and state filter');
   await page.click('nav a[href="/jobs"]');

@@ -3,19 +3,21 @@
 // sheet, downloads and the curl commands.
 import { api, authHeaders, curlCommand, fetchBlob } from './api.js';
 import { copyText, formatSeconds, formatTime, h, saveBlob, toast } from './dom.js';
-import { formatBytes } from './validate.js';
+import { extensionOf, formatBytes } from './validate.js';
 import { followEvents } from './sse.js';
 
 // The commands of the last submission from this tab, shown on its job's page.
-export const lastSubmission = { jobId: null, commands: [] };
+export const lastSubmission = { jobId: null, commands: [], file: null };
 
-let current = null; // { abort: AbortController, timer, viewer }
+let current = null; // { abort: AbortController, timer, viewer, splatViewer }
+const SPLAT_EXTENSIONS = ['ply', 'spz', 'splat', 'ksplat'];
 
 export function stopJobView() {
   if (!current) return;
   current.abort.abort();
   clearInterval(current.timer);
   current.viewer?.dispose();
+  current.splatViewer?.dispose();
   current = null;
 }
 
@@ -141,7 +143,8 @@ async function showResult(root, job, view) {
       h('span', { class: 'hint' }, ` ${formatBytes(artifact.size)}`))));
   root.append(h('h2', {}, 'Result'));
   const viewerBox = h('div', { class: 'viewer-box', id: 'viewer-box' });
-  if (glbs.length) root.append(viewerBox);
+  const splatBox = h('div', { class: 'viewer-box', id: 'splat-box' });
+  if (glbs.length) root.append(h('div', { class: 'views' }, viewerBox, splatBox));
   root.append(h('h2', {}, 'Downloads'), downloads);
   if (preview) {
     const image = h('img', { id: 'preview', alt: 'Contact sheet: the source and each level from the same cameras', width: 1024 });
@@ -154,6 +157,27 @@ async function showResult(root, job, view) {
   const { createViewer } = await import('./viewer.js');
   if (view.abort.signal.aborted) return;
   view.viewer = createViewer(viewerBox, glbs, metrics);
+
+  // The source splats beside it: 404's file for a generated input, or the file this tab
+  // uploaded (the API does not serve uploads back).
+  const generated = artifacts.find((a) => /^generated-\d+\.(ply|spz|splat|ksplat)$/i.test(a.name));
+  const uploaded = lastSubmission.jobId === job.id ? lastSubmission.file : null;
+  let source = null;
+  try {
+    if (generated) source = { bytes: new Uint8Array(await (await fetchBlob(generated.url)).arrayBuffer()), name: generated.name };
+    else if (uploaded && SPLAT_EXTENSIONS.includes(extensionOf(uploaded.name))) {
+      source = { bytes: new Uint8Array(await uploaded.arrayBuffer()), name: uploaded.name };
+    }
+  } catch (failure) {
+    splatBox.append(h('p', { class: 'hint' }, `Could not read the source splats: ${failure.message}`));
+  }
+  if (!source) {
+    splatBox.remove();
+    return;
+  }
+  const { createSplatViewer } = await import('./splat.js');
+  if (view.abort.signal.aborted) return;
+  view.splatViewer = createSplatViewer(splatBox, source);
 }
 
 // Per-level figures from the reports ("lod0.iou": 0.93 ...), whichever report has them.

@@ -166,6 +166,7 @@ async function showNewJob() {
       commands.push(curlCommand('POST', '/v1/jobs', { json: body }));
       lastSubmission.jobId = job.id;
       lastSubmission.commands = commands;
+      lastSubmission.file = chosen;
       navigate(`/jobs/${job.id}`);
     } catch (failure) {
       error.textContent = failure.message;
