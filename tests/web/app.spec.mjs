@@ -134,6 +134,14 @@ try {
   begin('bad input is explained before sending');
   await page.setInputFiles('#file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a model') });
   await page.waitForSelector('#job-error:has-text("not a file Atlas reads")');
+  // Dropped on the drop zone, as from a file manager.
+  const dropped = await page.evaluateHandle(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['solid'], 'chair.fbx'));
+    return transfer;
+  });
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer: dropped });
+  await page.waitForSelector('#job-error:has-text("chair.fbx")');
   await page.fill('#prompt', '');
   await page.click('#submit');
   await page.waitForSelector('#job-error:has-text("Type what to generate")');

@@ -91,5 +91,14 @@ TEST_F(WebApp, APersonSignsInRunsJobsViewsAndDownloadsTheResults) {
   EXPECT_TRUE(fs::exists(shots / "05-viewer.png"));
 }
 
+// The app's event-stream client under node (no browser): the SSE parser, and resuming
+// with Last-Event-ID after a dropped connection.
+TEST(WebAppClient, EventStreamResumesAfterTheLastEventSeen) {
+  if (run_command("node --version").exit_code != 0) GTEST_SKIP() << "node is not installed";
+  const CommandRun run = run_command(
+      "node " + shell_quoted(fs::path(ATLAS_SOURCE_DIR) / "tests" / "web" / "sse.spec.mjs"));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+}
+
 }  // namespace
 }  // namespace atlas::test
