@@ -275,6 +275,7 @@ try {
   await page.waitForSelector('main[data-loaded="true"]');
   const listed = await page.$$eval('#jobs tbody a', (links) => links.map((a) => a.textContent));
   assert.deepEqual(new Set(listed), new Set([burgerJob, cancelledJob, promptJob]));
+  assert.ok(await page.isVisible('#jobs td.input:has-text("a hamburger")'), 'the prompt is shown');
   await page.selectOption('#state-filter', 'cancelled');
   await page.waitForFunction((id) => [...document.querySelectorAll('#jobs tbody a')].map((a) => a.textContent).join() === id, cancelledJob);
   await page.selectOption('#state-filter', '');

@@ -4,6 +4,15 @@ import { formatTime, h } from './dom.js';
 
 const STATES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
+// "a red chair" for a prompt, "picture ast_…" for image-to-3D, the asset id for a file.
+function describeInputs(inputs = []) {
+  return inputs.map((input) => {
+    if (typeof input === 'string') return input;
+    if (input.prompt) return `“${input.prompt.length > 40 ? input.prompt.slice(0, 39) + '…' : input.prompt}”`;
+    return input.image ? `picture ${input.image}` : '';
+  }).join(', ');
+}
+
 export async function showJobs(root) {
   const filter = h('select', { id: 'state-filter' }, STATES.map((state) => h('option', { value: state }, state || 'all')));
   const body = h('tbody', {});
@@ -13,7 +22,7 @@ export async function showJobs(root) {
   root.append(
     h('p', {}, h('label', { for: 'state-filter' }, 'State '), filter),
     h('div', { class: 'table-scroll' }, h('table', { id: 'jobs' },
-      h('thead', {}, h('tr', {}, ['Job', 'State', 'Pipeline', 'Progress', 'Created'].map((name) => h('th', { scope: 'col' }, name)))),
+      h('thead', {}, h('tr', {}, ['Job', 'State', 'Input', 'Pipeline', 'Progress', 'Created'].map((name) => h('th', { scope: 'col' }, name)))),
       body)),
     empty, more, error);
 
@@ -29,6 +38,7 @@ export async function showJobs(root) {
         body.append(h('tr', {},
           h('td', {}, h('a', { href: `/jobs/${job.id}`, 'data-link': true }, job.id)),
           h('td', {}, h('span', { class: 'state', 'data-state': job.state }, job.state)),
+          h('td', { class: 'input' }, describeInputs(job.inputs)),
           h('td', {}, job.pipeline),
           h('td', {}, `${job.state === 'succeeded' ? 100 : job.progress} %`),
           h('td', {}, formatTime(job.created_at))));
