@@ -319,6 +319,22 @@ try {
   assert.ok(await stranger.isVisible('#no-jobs'));
   assert.equal((await apiJson(`/v1/jobs/${burgerJob}`, key2)).status, 404);
   assert.equal((await apiJson(`/v1/jobs/${burgerJob}/artifacts/${glb.name}`, key2)).status, 404);
+
+  begin('the jobs list pages (20 a page, then More)');
+  for (let i = 0; i < 21; i++) {
+    const { status, json } = await apiJson('/v1/jobs', key2, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ pipeline: 'mobile', inputs: [{ prompt: `chair ${i}` }] }),
+    });
+    assert.equal(status, 202);
+    await apiJson(`/v1/jobs/${json.id}`, key2, { method: 'DELETE' });
+  }
+  await stranger.reload();
+  await stranger.waitForSelector('main[data-loaded="true"]');
+  await stranger.waitForFunction(() => document.querySelectorAll('#jobs tbody tr').length === 20);
+  await stranger.click('#more-jobs');
+  await stranger.waitForFunction(() => document.querySelectorAll('#jobs tbody tr').length === 21);
+  assert.ok(await stranger.isHidden('#more-jobs'));
   await context2.close();
 
   begin('no console errors');
