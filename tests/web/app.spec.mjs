@@ -6,6 +6,30 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+
+// A small real PNG (a colour gradient) for the image-to-3D upload.
+function gradientPng(size = 16) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
+  const rows = [];
+  for (let y = 0; y < size; y++) {
+    rows.push(0); // no filter
+    for (let x = 0; x < size; x++) rows.push(x * 16, y * 16, 128);
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.from(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
 
 const [base, key1, key2, shots] = process.argv.slice(2);
 if (!base || !key1 || !key2 || !shots) {
@@ -163,13 +187,21 @@ try {
   await page.waitForSelector('#events li');
   await page.screenshot({ path: join(shots, '04-running.png') });
 
-  begin('cancel a queued job (one worker: it waits behind the first)');
+  begin('a picture for image-to-3D, cancelled while queued (one worker: it waits behind the first)');
   const other = await newPage(context);
   await signIn(other, key1);
-  const cancelledJob = await submitPrompt(other, 'a chair to cancel', 'mobile');
+  await other.setInputFiles('#file', { name: 'chair.png', mimeType: 'image/png', buffer: gradientPng() });
+  await other.waitForSelector('#file-name:has-text("picture for image-to-3D")');
+  await other.selectOption('#preset', 'mobile');
+  await other.click('#submit');
+  await other.waitForURL(/\/jobs\/job_[0-9a-f]+$/);
+  const cancelledJob = other.url().split('/').pop();
   await other.waitForSelector('#cancel:visible');
   await other.click('#cancel');
   await other.waitForSelector('main[data-state="cancelled"]');
+  const { json: pictureJob } = await apiJson(`/v1/jobs/${cancelledJob}`, key1);
+  assert.match(pictureJob.inputs[0].image, /^ast_/, JSON.stringify(pictureJob.inputs));
+  assert.match(await other.textContent('#curl'), /filename=chair\.png[\s\S]*"image":"ast_/);
 
   begin('a prompt job through the fake 404 gateway (queued behind the first)');
   const promptJob = await submitPrompt(other, 'a hamburger', 'mobile');

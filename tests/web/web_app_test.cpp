@@ -91,12 +91,12 @@ TEST_F(WebApp, APersonSignsInRunsJobsViewsAndDownloadsTheResults) {
   EXPECT_TRUE(fs::exists(shots / "05-viewer.png"));
 }
 
-// The app's event-stream client under node (no browser): the SSE parser, and resuming
-// with Last-Event-ID after a dropped connection.
-TEST(WebAppClient, EventStreamResumesAfterTheLastEventSeen) {
+// The app's modules that need no browser, under node: the event-stream client (the SSE
+// parser, resuming with Last-Event-ID after a dropped connection) and the input checks.
+TEST(WebAppClient, EventStreamResumesAndBadInputIsExplained) {
   if (run_command("node --version").exit_code != 0) GTEST_SKIP() << "node is not installed";
   const CommandRun run = run_command(
-      "node " + shell_quoted(fs::path(ATLAS_SOURCE_DIR) / "tests" / "web" / "sse.spec.mjs"));
+      "node " + shell_quoted(fs::path(ATLAS_SOURCE_DIR) / "tests" / "web" / "client.spec.mjs"));
   EXPECT_EQ(run.exit_code, 0) << run.output;
 }
 

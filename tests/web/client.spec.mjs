@@ -1,8 +1,24 @@
-// The web app's server-sent-events client (web/src/sse.js) under node, against a scripted
-// fetch: the parser's corner cases, and resuming with Last-Event-ID after the
-// connection drops. Run by tests/web/web_app_test.cpp: node tests/web/sse.spec.mjs
+// The web app's modules that need no browser, under node: the server-sent-events client
+// (web/src/sse.js) against a scripted fetch (the parser's corner cases, resuming with
+// Last-Event-ID after the connection drops) and the checks before sending
+// (web/src/validate.js). Run by tests/web/web_app_test.cpp: node tests/web/client.spec.mjs
 import assert from 'node:assert/strict';
 import { followEvents, parseEvents } from '../../web/src/sse.js';
+import { checkFile, checkPrompt, MAX_UPLOAD_BYTES } from '../../web/src/validate.js';
+
+// What is explained before anything is sent.
+{
+  assert.equal(checkFile({ name: '404-hamburger.ply', size: 2952065 }).kind, 'model');
+  assert.equal(checkFile({ name: 'Chair.GLB', size: 10 }).kind, 'model');
+  assert.equal(checkFile({ name: 'photo.jpeg', size: 10 }).kind, 'image');
+  assert.match(checkFile({ name: 'chair.fbx', size: 10 }).error, /not a file Atlas reads/);
+  assert.match(checkFile({ name: 'README', size: 10 }).error, /not a file Atlas reads/);
+  assert.match(checkFile({ name: 'empty.spz', size: 0 }).error, /is empty/);
+  assert.match(checkFile({ name: 'huge.ply', size: MAX_UPLOAD_BYTES + 1 }).error, /limited to 512 MB/);
+  assert.match(checkPrompt('   ').error, /Type what to generate/);
+  assert.match(checkPrompt('x'.repeat(4097)).error, /at most 4096/);
+  assert.equal(checkPrompt('  a red chair ').prompt, 'a red chair');
+}
 
 // The parser: fields, comments, CRLF, multi-line data, an event split across chunks.
 {
@@ -60,4 +76,4 @@ import { followEvents, parseEvents } from '../../web/src/sse.js';
   assert.equal(calls, 3);
 }
 
-console.log('sse.spec.mjs: 3 passed, 0 failed');
+console.log('client.spec.mjs: 4 passed, 0 failed');
