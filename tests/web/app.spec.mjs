@@ -65,6 +65,8 @@ const browser = await chromium.launch({
 
 async function newPage(context, viewport = { width: 1280, height: 900 }) {
   const page = await context.newPage();
+  // The suite runs beside other heavy tests on two cores: waits get room.
+  page.setDefaultTimeout(90_000);
   await page.setViewportSize(viewport);
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(`${step}: ${message.text()}`);
