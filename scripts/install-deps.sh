@@ -13,7 +13,9 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev nodejs
-                blender python3-numpy postgresql)
+                blender python3-numpy postgresql chromium)
+else
+  packages+=(nodejs)  # the web app's build (web/, Vite)
 fi
 
 missing=()
@@ -34,6 +36,12 @@ if ((${#missing[@]})); then
   if [[ " ${missing[*]} " == *" nodejs "* ]] && ! command -v npm >/dev/null; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm
   fi
+fi
+
+# The web app's build tools and libraries (three.js, Vite; Playwright for its test), pinned
+# by web/package-lock.json: the build runs Vite from web/node_modules and downloads nothing.
+if [[ ! -d web/node_modules ]] || [[ web/package-lock.json -nt web/node_modules ]]; then
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [[ "${1:-}" == "--test" ]]; then

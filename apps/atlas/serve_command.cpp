@@ -20,6 +20,7 @@
 #include "service/http_server.h"
 #include "service/job_worker.h"
 #include "service/webhook_dispatcher.h"
+#include "service/static_files.h"
 #include "store_setup.h"
 
 namespace atlas::cli {
@@ -37,6 +38,7 @@ struct ServeOptions {
   std::string config;  // empty: the default config file
   // Below 0: not given, the config file's price applies.
   service::Prices price_flags{-1, -1, -1, "USD"};
+  std::string web;  // the web app's folder; empty: web/ beside the atlas binary
   service::RateLimit rate_limit;
   service::WebhookOptions webhooks;
   double webhook_timeout_seconds = 10;
@@ -110,14 +112,29 @@ int serve(const ServeOptions& options) {
   http.port = port;
   http.io_threads = std::max(1, options.io_threads);
   http.max_body_bytes = std::uint64_t(options.max_body_mb * 1024 * 1024);
+  // The web app at / (issue 7): its built files sit beside the binary (<build>/apps/web);
+  // without them the server is the API alone.
+  std::error_code no_exe;
+  const std::filesystem::path web_root =
+      !options.web.empty()
+          ? std::filesystem::path(options.web)
+          : std::filesystem::read_symlink("/proc/self/exe", no_exe).parent_path() / "web";
+  const service::StaticFiles web(web_root);
+  if (!options.web.empty() && !web.available())
+    return fail("--web " + options.web + ": no index.html there (build web/ first)");
+  const bool serve_web = web.available();
   auto server = service::HttpServer::start(
-      http, [&api](const service::HttpRequest& request) { return api.handle(request); });
+      http, [&api, &web, serve_web](const service::HttpRequest& request) {
+        if (serve_web && service::StaticFiles::is_web_request(request)) return web.handle(request);
+        return api.handle(request);
+      });
   if (!server) return fail(server.error().message);
   // --workers 0: an API process only, `atlas worker` processes run the jobs.
   if (options.workers > 0) workers.start();
   webhooks.start();
-  std::printf("atlas serve: listening on http://%s:%d (data %s, %d workers)\n", http.host.c_str(),
-              (*server)->port(), options.data.c_str(), options.workers);
+  std::printf("atlas serve: listening on http://%s:%d (data %s, %d workers, web app %s)\n",
+              http.host.c_str(), (*server)->port(), options.data.c_str(), options.workers,
+              serve_web ? web_root.c_str() : "not built");
   std::fflush(stdout);
 
   wait_for_stop(signals, "atlas serve");
@@ -156,6 +173,9 @@ void add_serve_commands(CLI::App& app, Action& run) {
   serve_command->add_option("--max-body-mb", options->max_body_mb, "Largest request body")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 65536.0));
+  serve_command->add_option("--web", options->web,
+                            "The web app's built folder served at / (default: web/ beside the "
+                            "atlas binary, when built)");
   serve_command->add_option("--config", options->config,
                             "Config file: providers and prices (default "
                             "~/.config/atlas/config.yaml); the environment wins");

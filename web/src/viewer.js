@@ -1,0 +1,159 @@
+// The three.js viewer: orbit, zoom and reset (OrbitControls), one GLB a level of detail
+// with its triangle count and fidelity, wireframe, and the base colour texture on its own.
+// Loaded with import() when a result is shown, so the first page load stays small.
+import {
+  AmbientLight, Box3, Color, DirectionalLight, PerspectiveCamera, Scene, SRGBColorSpace,
+  Vector3, WebGLRenderer,
+} from 'three';
+import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
+import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { fetchBlob } from './api.js';
+import { h } from './dom.js';
+
+// "hamburger_lod1.glb" -> 1; the all-levels file -> null.
+function levelOf(name) {
+  const match = name.match(/_lod(\d+)\.glb$/i);
+  return match ? Number(match[1]) : null;
+}
+
+function triangles(root) {
+  let count = 0;
+  root.traverse((object) => {
+    if (!object.isMesh) return;
+    const geometry = object.geometry;
+    count += (geometry.index ? geometry.index.count : geometry.attributes.position.count) / 3;
+  });
+  return Math.round(count);
+}
+
+export function createViewer(container, glbs, metrics) {
+  const levels = glbs.filter((a) => levelOf(a.name) !== null).sort((a, b) => levelOf(a.name) - levelOf(b.name));
+  const choices = levels.length ? levels : glbs;
+  const canvasBox = h('div', { class: 'canvas-box' });
+  const textureView = h('canvas', { id: 'texture-view', class: 'texture-view', hidden: true, 'aria-label': 'Base colour texture' });
+  const info = h('p', { id: 'lod-info', class: 'hint', 'aria-live': 'polite' });
+  const select = h('select', { id: 'lod' }, choices.map((artifact, index) =>
+    h('option', { value: index }, levelOf(artifact.name) !== null ? `LOD${levelOf(artifact.name)}` : artifact.name)));
+  const wireframe = h('input', { type: 'checkbox', id: 'wireframe' });
+  const texture = h('input', { type: 'checkbox', id: 'texture' });
+  const reset = h('button', { type: 'button', class: 'secondary', id: 'reset-view' }, 'Reset view');
+  container.append(
+    h('div', { class: 'viewer-tools' },
+      h('label', { for: 'lod' }, 'Level'), select,
+      h('label', {}, wireframe, ' Wireframe'),
+      h('label', {}, texture, ' Texture'),
+      reset),
+    canvasBox, textureView, info);
+
+  const renderer = new WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+  renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+  renderer.outputColorSpace = SRGBColorSpace;
+  renderer.domElement.id = 'viewer';
+  renderer.domElement.tabIndex = 0;
+  renderer.domElement.setAttribute('aria-label', '3D view: drag to orbit, wheel or pinch to zoom, arrow keys to pan');
+  canvasBox.append(renderer.domElement);
+  const scene = new Scene();
+  scene.background = new Color(0x20242c);
+  scene.add(new AmbientLight(0xffffff, 1.2));
+  const sun = new DirectionalLight(0xffffff, 2.2);
+  sun.position.set(2, 4, 3);
+  scene.add(sun);
+  const camera = new PerspectiveCamera(45, 1, 0.01, 1000);
+  const controls = new OrbitControls(camera, renderer.domElement);
+  controls.listenToKeyEvents(renderer.domElement);
+  const draw = () => renderer.render(scene, camera);
+  controls.addEventListener('change', draw);
+
+  const resize = () => {
+    const width = canvasBox.clientWidth || 320;
+    const height = Math.round(Math.min(width * 0.75, 560));
+    renderer.setSize(width, height);
+    camera.aspect = width / height;
+    camera.updateProjectionMatrix();
+    draw();
+  };
+  const observer = new ResizeObserver(resize);
+  observer.observe(canvasBox);
+
+  const loader = new GLTFLoader();
+  const cache = new Map();
+  let model = null;
+  let framed = false;
+  let token = 0;
+
+  const applyWireframe = () => {
+    model?.traverse((object) => {
+      if (object.isMesh) for (const material of [].concat(object.material)) material.wireframe = wireframe.checked;
+    });
+    draw();
+  };
+  const showTexture = () => {
+    let image = null;
+    model?.traverse((object) => { if (object.isMesh && !image) image = [].concat(object.material)[0]?.map?.image; });
+    textureView.hidden = !texture.checked || !image;
+    canvasBox.hidden = texture.checked && !!image;
+    if (texture.checked && !image) info.textContent = 'This level has no base colour texture.';
+    if (!image || !texture.checked) return;
+    textureView.width = image.width;
+    textureView.height = image.height;
+    textureView.getContext('2d').drawImage(image, 0, 0);
+  };
+
+  const show = async (index) => {
+    const artifact = choices[index];
+    const mine = ++token;
+    info.textContent = `Loading ${artifact.name}…`;
+    container.dataset.loaded = '';
+    try {
+      if (!cache.has(artifact.name)) {
+        const bytes = await (await fetchBlob(artifact.url)).arrayBuffer();
+        cache.set(artifact.name, await loader.parseAsync(bytes, ''));
+      }
+      if (mine !== token) return;
+      if (model) scene.remove(model);
+      model = cache.get(artifact.name).scene;
+      scene.add(model);
+      if (!framed) {
+        // Frame the first level; the others share its placement, so the view stays put.
+        const box = new Box3().setFromObject(model);
+        const size = box.getSize(new Vector3()).length() || 1;
+        const centre = box.getCenter(new Vector3());
+        controls.target.copy(centre);
+        camera.position.copy(centre).add(new Vector3(0.6, 0.45, 1).normalize().multiplyScalar(size * 1.1));
+        camera.near = size / 100;
+        camera.far = size * 100;
+        camera.updateProjectionMatrix();
+        controls.update();
+        controls.saveState();
+        framed = true;
+      }
+      const level = levelOf(artifact.name);
+      const figures = level !== null ? metrics[level] || {} : {};
+      const parts = [`${artifact.name}: ${triangles(model).toLocaleString('en')} triangles`];
+      for (const [name, value] of Object.entries(figures)) {
+        if (name !== 'triangles') parts.push(`${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`);
+      }
+      info.textContent = parts.join(' · ');
+      applyWireframe();
+      showTexture();
+      container.dataset.loaded = artifact.name;
+    } catch (failure) {
+      info.textContent = `Could not show ${artifact.name}: ${failure.message}`;
+    }
+  };
+
+  select.addEventListener('change', () => show(Number(select.value)));
+  wireframe.addEventListener('change', applyWireframe);
+  texture.addEventListener('change', showTexture);
+  reset.addEventListener('click', () => { controls.reset(); draw(); });
+  resize();
+  show(0);
+
+  return {
+    dispose() {
+      observer.disconnect();
+      controls.dispose();
+      renderer.dispose();
+    },
+  };
+}
