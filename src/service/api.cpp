@@ -196,6 +196,7 @@ Api::Api(JobStore& store, ArtifactStore& artifacts, ApiOptions options)
       artifacts_(artifacts),
       options_(std::move(options)),
       limiter_(options_.rate_limit),
+      call_key_prefix_(random_id("api:") + ":"),
       usage_flusher_([this] { flush_usage_loop(); }) {}
 
 Api::~Api() {
@@ -225,7 +226,7 @@ void Api::flush_usage_loop() {
 
 void Api::charge_call(const std::string& tenant_id, const std::string& route) {
   UsageEntry entry;
-  entry.entry_key = random_id("api:");
+  entry.entry_key = call_key_prefix_ + std::to_string(++calls_charged_);
   entry.tenant_id = tenant_id;
   entry.kind = UsageKind::ApiCall;
   entry.provider = "atlas";
@@ -237,6 +238,13 @@ void Api::charge_call(const std::string& tenant_id, const std::string& route) {
   entry.time_ms = now_ms();
   const std::lock_guard lock(usage_mutex_);
   pending_usage_.push_back(std::move(entry));
+}
+
+Result<std::optional<ApiKey>> Api::find_key(const std::string& secret) {
+  if (auto cached = recent_keys_.find(secret)) return std::optional<ApiKey>(std::move(*cached));
+  auto found = store_.find_key(hash_api_key(secret));
+  if (found && *found) recent_keys_.store(secret, **found);
+  return found;
 }
 
 std::vector<Route> Api::routes() {
@@ -318,7 +326,7 @@ HttpResponse Api::handle(const HttpRequest& request) {
               error_response(401, "unauthenticated",
                              "an API key is required: Authorization: Bearer KEY or x-api-key: KEY");
           response.headers.emplace_back("WWW-Authenticate", "Bearer");
-        } else if (auto found_key = store_.find_key(hash_api_key(key)); !found_key) {
+        } else if (auto found_key = find_key(key); !found_key) {
           response = storage_error(found_key.error());
         } else if (!*found_key) {
           response = error_response(401, "unauthenticated", "the API key is not valid");

@@ -22,6 +22,7 @@
 #include "service/artifact_store.h"
 #include "service/http_server.h"
 #include "service/job_store.h"
+#include "service/key_cache.h"
 #include "service/metrics.h"
 #include "service/rate_limiter.h"
 
@@ -62,12 +63,20 @@ class Api {
  private:
   void flush_usage_loop();
   void charge_call(const std::string& tenant_id, const std::string& route);
+  // The live key with that secret: from the keys seen in the last second, else the store.
+  // A revoked key is refused within that second.
+  Result<std::optional<ApiKey>> find_key(const std::string& secret);
 
   JobStore& store_;
   ArtifactStore& artifacts_;
   ApiOptions options_;
   Metrics metrics_;
   RateLimiter limiter_;
+  KeyCache recent_keys_;
+  // api_call entries are keyed by this process's random prefix and a counter: unique
+  // without asking the system for randomness on every request.
+  const std::string call_key_prefix_;
+  std::atomic<std::uint64_t> calls_charged_{0};
   // api_call entries are written in batches, a transaction every quarter second instead
   // of one a request: a crash loses at most that much of them (charging less, never
   // twice).
