@@ -19,8 +19,8 @@
 #include "service/artifact_store.h"
 #include "service/http_server.h"
 #include "service/job_worker.h"
-#include "service/webhook_dispatcher.h"
 #include "service/static_files.h"
+#include "service/webhook_dispatcher.h"
 #include "store_setup.h"
 
 namespace atlas::cli {
