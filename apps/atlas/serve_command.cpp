@@ -176,21 +176,7 @@ void add_serve_commands(CLI::App& app, Action& run) {
   serve_command->add_option("--web", options->web,
                             "The web app's built folder served at / (default: web/ beside the "
                             "atlas binary, when built)");
-  serve_command->add_option("--config", options->config,
-                            "Config file: providers and prices (default "
-                            "~/.config/atlas/config.yaml); the environment wins");
-  serve_command
-      ->add_option("--price-api-call", options->price_flags.api_call,
-                   "Charge per API call (default: prices.atlas.api_call of the config)")
-      ->check(CLI::NonNegativeNumber);
-  serve_command
-      ->add_option("--price-asset", options->price_flags.asset,
-                   "Charge per output file (default: prices.atlas.asset of the config)")
-      ->check(CLI::NonNegativeNumber);
-  serve_command
-      ->add_option("--price-compute-second", options->price_flags.compute_second,
-                   "Charge per second of a job's pipeline (default: prices.atlas.compute_second)")
-      ->check(CLI::NonNegativeNumber);
+  add_price_options(*serve_command, options->config, options->price_flags, true);
   serve_command
       ->add_option("--concurrent-jobs", options->default_limits.concurrent_jobs,
                    "Jobs an API key may have queued or running, unless the key has its own "

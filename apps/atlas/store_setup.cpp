@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -89,6 +91,26 @@ void wait_for_stop(const sigset_t& signals, const char* program) {
   sigwait(&signals, &received);
   std::fprintf(stderr, "%s: %s, shutting down\n", program,
                received == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+void add_price_options(CLI::App& command, std::string& config, service::Prices& overrides,
+                       bool api_calls) {
+  command.add_option("--config", config,
+                     "Config file: providers and prices (default ~/.config/atlas/config.yaml); "
+                     "the environment wins");
+  if (api_calls)
+    command
+        .add_option("--price-api-call", overrides.api_call,
+                    "Charge per API call (default: prices.atlas.api_call of the config)")
+        ->check(CLI::NonNegativeNumber);
+  command
+      .add_option("--price-asset", overrides.asset,
+                  "Charge per output file (default: prices.atlas.asset of the config)")
+      ->check(CLI::NonNegativeNumber);
+  command
+      .add_option("--price-compute-second", overrides.compute_second,
+                  "Charge per second of a job's pipeline (default: prices.atlas.compute_second)")
+      ->check(CLI::NonNegativeNumber);
 }
 
 }  // namespace atlas::cli

@@ -15,6 +15,10 @@
 #include "service/job_store.h"
 #include "service/job_worker.h"
 
+namespace CLI {
+class App;
+}
+
 namespace atlas::cli {
 
 // PostgreSQL when `db` is a connection URL (postgresql://...), otherwise the embedded
@@ -34,6 +38,11 @@ Status prepare_artifacts(service::ArtifactStore& artifacts, const std::string& d
 // a malformed config, naming the file.
 Result<service::Prices> atlas_prices(const std::optional<std::filesystem::path>& config_file,
                                      const service::Prices& overrides);
+
+// The --config and --price-* options that fill `config` and the overrides atlas_prices
+// takes (-1: not given); --price-api-call only for a process that answers requests.
+void add_price_options(CLI::App& command, std::string& config, service::Prices& overrides,
+                       bool api_calls);
 
 // `workers` job workers holding leases of `lease_seconds`, renewed at a third of it.
 // Idle workers poll for jobs every quarter lease (50-500 ms): in another process than

@@ -76,17 +76,7 @@ void add_worker_command(CLI::App& app, Action& run) {
                    "How long a job stays with a worker that stopped renewing its lease")
       ->capture_default_str()
       ->check(CLI::Range(0.5, 3600.0));
-  command->add_option("--config", options->config,
-                      "Config file: providers and prices (default ~/.config/atlas/config.yaml); "
-                      "the environment wins");
-  command
-      ->add_option("--price-asset", options->price_flags.asset,
-                   "Charge per output file (default: prices.atlas.asset of the config)")
-      ->check(CLI::NonNegativeNumber);
-  command
-      ->add_option("--price-compute-second", options->price_flags.compute_second,
-                   "Charge per second of a job's pipeline (default: prices.atlas.compute_second)")
-      ->check(CLI::NonNegativeNumber);
+  add_price_options(*command, options->config, options->price_flags, false);
   command->callback([&run, options] { run = [options] { return run_workers(*options); }; });
 }
 

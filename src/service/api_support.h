@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "service/api.h"
@@ -39,6 +40,10 @@ HttpResponse refusal_response(const Api::Call& call, const CreatedJob& refusal);
 
 // %XX and (in queries) '+' decoded; nullopt when an escape is malformed.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+// The job the path's first placeholder names, of the caller's tenant; otherwise the 404
+// (or storage error) to answer.
+std::variant<Job, HttpResponse> tenant_job(const Api::Call& call);
 
 HttpResponse upload_asset(const Api::Call& call);
 HttpResponse get_asset(const Api::Call& call);

@@ -85,7 +85,8 @@ Result<Json> detailed_job_json(const Api::Call& call, const Job& job) {
   return json;
 }
 
-// The job named by the path, of the caller's tenant; an error response otherwise.
+}  // namespace
+
 std::variant<Job, HttpResponse> tenant_job(const Api::Call& call) {
   const std::string& id = call.params.at(0);
   const auto not_found = error_response(404, "not_found", "no job '" + id + "'");
@@ -95,8 +96,6 @@ std::variant<Job, HttpResponse> tenant_job(const Api::Call& call) {
   if (!*job) return not_found;
   return std::move(**job);
 }
-
-}  // namespace
 
 HttpResponse create_job(const Api::Call& call) {
   const Json body = Json::parse(call.request.body, nullptr, false);

@@ -208,6 +208,16 @@ std::optional<Job> first_job(const PgResult& result) {
   return read_job(Row(result, 0));
 }
 
+// The tenant's job created with the new job's idempotency key, if any.
+Result<std::optional<Job>> job_of_idempotency_key(PGconn* db, const NewJob& job) {
+  const std::string sql = std::string("SELECT ") + kJobColumns +
+                          " FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2";
+  auto existing = run(db, "finding the job of idempotency key '" + job.idempotency_key + "'",
+                      sql.c_str(), Params().text(job.tenant_id).text(job.idempotency_key));
+  if (!existing) return existing.error();
+  return first_job(*existing);
+}
+
 Result<std::optional<Job>> select_job(PGconn* conn, const std::string& job_id,
                                       const std::string& tenant_id, bool lock = false) {
   const std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = $1" +
@@ -598,14 +608,9 @@ Result<CreatedJob> PostgresJobStore::create_job(const NewJob& job) {
       return locked.error();
   // A replay is answered with its job whatever the limits say.
   if (!job.idempotency_key.empty()) {
-    const std::string existing_sql = std::string("SELECT ") + kJobColumns +
-                                     " FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2";
-    auto existing =
-        run(db, "finding the job of idempotency key '" + job.idempotency_key + "'",
-            existing_sql.c_str(), Params().text(job.tenant_id).text(job.idempotency_key));
+    auto existing = job_of_idempotency_key(db, job);
     if (!existing) return existing.error();
-    if (std::optional<Job> found = first_job(*existing))
-      return CreatedJob{std::move(*found), false};
+    if (*existing) return CreatedJob{std::move(**existing), false};
   }
   auto balance = select_balance(db, job.tenant_id, true);
   if (!balance) return balance.error();
@@ -643,17 +648,12 @@ Result<CreatedJob> PostgresJobStore::create_job(const NewJob& job) {
   if (!inserted) return inserted.error();
   std::optional<Job> created = first_job(*inserted);
   if (!created) {
-    const std::string existing_sql = std::string("SELECT ") + kJobColumns +
-                                     " FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2";
-    auto existing =
-        run(db, "finding the job of idempotency key '" + job.idempotency_key + "'",
-            existing_sql.c_str(), Params().text(job.tenant_id).text(job.idempotency_key));
+    auto existing = job_of_idempotency_key(db, job);
     if (!existing) return existing.error();
-    std::optional<Job> found = first_job(*existing);
-    if (!found)
+    if (!*existing)
       return pg_error("queuing a job",
                       "idempotency key '" + job.idempotency_key + "' conflicts with no job");
-    return CreatedJob{std::move(*found), false};
+    return CreatedJob{std::move(**existing), false};
   }
   if (Status added = append_event(db, created->id, "state", state_event(JobState::Queued)); !added)
     return added.error();

@@ -2,7 +2,6 @@
 // tenant's signing secret (GET /v1/webhook-secret).
 
 #include "service/api_support.h"
-#include "service/ids.h"
 
 namespace atlas::service {
 
@@ -36,21 +35,17 @@ Json delivery_json(const WebhookDelivery& delivery) {
 }  // namespace
 
 HttpResponse job_webhooks(const Api::Call& call) {
-  const std::string& id = call.params.at(0);
-  const auto not_found = error_response(404, "not_found", "no job '" + id + "'");
-  if (!is_id(id, "job_")) return not_found;
-  auto job = call.store.find_job(call.key.tenant_id, id);
-  if (!job) return storage_error(job.error());
-  if (!*job) return not_found;
-  auto deliveries = call.store.list_deliveries(call.key.tenant_id, id);
+  auto found = tenant_job(call);
+  if (auto* error = std::get_if<HttpResponse>(&found)) return std::move(*error);
+  const Job& job = std::get<Job>(found);
+  auto deliveries = call.store.list_deliveries(call.key.tenant_id, job.id);
   if (!deliveries) return storage_error(deliveries.error());
   Json list = Json::array();
   for (const WebhookDelivery& delivery : *deliveries) list.push_back(delivery_json(delivery));
   return json_response(
-      200,
-      {{"job_id", id},
-       {"webhook_url", (*job)->webhook_url.empty() ? Json(nullptr) : Json((*job)->webhook_url)},
-       {"deliveries", list}});
+      200, {{"job_id", job.id},
+            {"webhook_url", job.webhook_url.empty() ? Json(nullptr) : Json(job.webhook_url)},
+            {"deliveries", list}});
 }
 
 HttpResponse get_webhook_secret(const Api::Call& call) {

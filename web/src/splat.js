@@ -1,10 +1,11 @@
 // The source splats beside the mesh, drawn by Spark (a Gaussian-splat renderer for
 // three.js). Loaded with import() only when a result has splats to show: Spark and its
 // WebAssembly are most of the app's bytes.
-import { Color, PerspectiveCamera, Scene, Vector3, WebGLRenderer } from 'three';
+import { Color, PerspectiveCamera, Scene, WebGLRenderer } from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { SparkRenderer, SplatMesh } from '@sparkjsdev/spark';
 import { decompress as zstdDecompress } from 'fzstd';
+import { fitCanvasToBox, frameBox } from './view.js';
 import { h } from './dom.js';
 
 // 404's SPZ files wrap the SPZ stream in zstd instead of gzip (Atlas reads both); Spark
@@ -50,17 +51,7 @@ export function createSplatViewer(container, { bytes, name }) {
   scene.add(spark);
   controls.addEventListener('change', draw);
 
-  const resize = () => {
-    const width = canvasBox.clientWidth || 320;
-    const height = Math.round(Math.min(width * 0.75, 560));
-    renderer.setSize(width, height);
-    camera.aspect = width / height;
-    camera.updateProjectionMatrix();
-    draw();
-  };
-  const observer = new ResizeObserver(resize);
-  observer.observe(canvasBox);
-  resize();
+  const observer = fitCanvasToBox(canvasBox, renderer, camera, draw);
 
   let splats = null;
   sparkReadable(bytes).then((readable) => {
@@ -69,15 +60,7 @@ export function createSplatViewer(container, { bytes, name }) {
     return splats.initialized;
   }).then(() => {
     const box = splats.getBoundingBox(true);
-    const size = box.getSize(new Vector3()).length() || 1;
-    const centre = box.getCenter(new Vector3());
-    controls.target.copy(centre);
-    camera.position.copy(centre).add(new Vector3(0.6, 0.45, 1).normalize().multiplyScalar(size * 1.1));
-    camera.near = size / 100;
-    camera.far = size * 100;
-    camera.updateProjectionMatrix();
-    controls.update();
-    controls.saveState();
+    frameBox(box, camera, controls);
     info.textContent = `${name}: ${splats.packedSplats?.numSplats?.toLocaleString('en') ?? ''} splats`;
     container.dataset.loaded = name;
     draw();

@@ -3,11 +3,12 @@
 // Loaded with import() when a result is shown, so the first page load stays small.
 import {
   AmbientLight, Box3, Color, DirectionalLight, PerspectiveCamera, Scene, SRGBColorSpace,
-  Vector3, WebGLRenderer,
+  WebGLRenderer,
 } from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { fetchBlob } from './api.js';
+import { fitCanvasToBox, frameBox } from './view.js';
 import { h } from './dom.js';
 
 // "hamburger_lod1.glb" -> 1; the all-levels file -> null.
@@ -64,16 +65,7 @@ export function createViewer(container, glbs, metrics) {
   const draw = () => renderer.render(scene, camera);
   controls.addEventListener('change', draw);
 
-  const resize = () => {
-    const width = canvasBox.clientWidth || 320;
-    const height = Math.round(Math.min(width * 0.75, 560));
-    renderer.setSize(width, height);
-    camera.aspect = width / height;
-    camera.updateProjectionMatrix();
-    draw();
-  };
-  const observer = new ResizeObserver(resize);
-  observer.observe(canvasBox);
+  const observer = fitCanvasToBox(canvasBox, renderer, camera, draw);
 
   const loader = new GLTFLoader();
   const cache = new Map();
@@ -116,15 +108,7 @@ export function createViewer(container, glbs, metrics) {
       if (!framed) {
         // Frame the first level; the others share its placement, so the view stays put.
         const box = new Box3().setFromObject(model);
-        const size = box.getSize(new Vector3()).length() || 1;
-        const centre = box.getCenter(new Vector3());
-        controls.target.copy(centre);
-        camera.position.copy(centre).add(new Vector3(0.6, 0.45, 1).normalize().multiplyScalar(size * 1.1));
-        camera.near = size / 100;
-        camera.far = size * 100;
-        camera.updateProjectionMatrix();
-        controls.update();
-        controls.saveState();
+        frameBox(box, camera, controls);
         framed = true;
       }
       const level = levelOf(artifact.name);
@@ -146,7 +130,6 @@ export function createViewer(container, glbs, metrics) {
   wireframe.addEventListener('change', applyWireframe);
   texture.addEventListener('change', showTexture);
   reset.addEventListener('click', () => { controls.reset(); draw(); });
-  resize();
   show(0);
 
   return {
