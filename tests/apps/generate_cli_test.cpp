@@ -32,15 +32,7 @@ class GenerateCli : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::scratch_dir();
-    setenv("ATLAS_404_BASE_URL", gateway_.base_url().c_str(), 1);
-    setenv("ATLAS_404_API_KEY", gateway_.api_key().c_str(), 1);
-    setenv("XDG_CONFIG_HOME", (dir_ / "config").c_str(), 1);
-    setenv("ATLAS_CACHE_DIR", (dir_ / "cache").c_str(), 1);
-  }
-  void TearDown() override {
-    for (const char* name :
-         {"ATLAS_404_BASE_URL", "ATLAS_404_API_KEY", "XDG_CONFIG_HOME", "ATLAS_CACHE_DIR"})
-      unsetenv(name);
+    environment_.emplace(gateway_, dir_);
   }
 
   void expect_no_key(const CliRun& run) const {
@@ -56,6 +48,7 @@ class GenerateCli : public ::testing::Test {
 
   FakeGateway gateway_;
   fs::path dir_;
+  std::optional<test::FakeGatewayEnvironment> environment_;
 };
 
 std::size_t splat_count(const fs::path& file) {

@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,6 +110,26 @@ class FakeGateway {
  private:
   class Server;
   std::unique_ptr<Server> server_;
+};
+
+// Sends the `atlas` processes a test starts to `gateway`: its URL and key in the
+// environment, and `dir`'s config and cache folders instead of the machine's. Undone when
+// it goes.
+class FakeGatewayEnvironment {
+ public:
+  FakeGatewayEnvironment(const FakeGateway& gateway, const std::filesystem::path& dir) {
+    setenv("ATLAS_404_BASE_URL", gateway.base_url().c_str(), 1);
+    setenv("ATLAS_404_API_KEY", gateway.api_key().c_str(), 1);
+    setenv("XDG_CONFIG_HOME", (dir / "config").c_str(), 1);
+    setenv("ATLAS_CACHE_DIR", (dir / "cache").c_str(), 1);
+  }
+  ~FakeGatewayEnvironment() {
+    for (const char* name :
+         {"ATLAS_404_BASE_URL", "ATLAS_404_API_KEY", "XDG_CONFIG_HOME", "ATLAS_CACHE_DIR"})
+      unsetenv(name);
+  }
+  FakeGatewayEnvironment(const FakeGatewayEnvironment&) = delete;
+  FakeGatewayEnvironment& operator=(const FakeGatewayEnvironment&) = delete;
 };
 
 }  // namespace atlas::test

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "../service/atlas_process.h"
@@ -39,15 +40,7 @@ class WebApp : public ::testing::Test {
     if (!fs::exists(playwright_)) GTEST_SKIP() << "web/node_modules has no playwright-core";
     if (!fs::exists(web_ / "index.html")) GTEST_SKIP() << "the web app is not built";
     dir_ = scratch_dir();
-    setenv("ATLAS_404_BASE_URL", gateway_.base_url().c_str(), 1);
-    setenv("ATLAS_404_API_KEY", gateway_.api_key().c_str(), 1);
-    setenv("XDG_CONFIG_HOME", (dir_ / "config").c_str(), 1);
-    setenv("ATLAS_CACHE_DIR", (dir_ / "cache").c_str(), 1);
-  }
-  void TearDown() override {
-    for (const char* name :
-         {"ATLAS_404_BASE_URL", "ATLAS_404_API_KEY", "XDG_CONFIG_HOME", "ATLAS_CACHE_DIR"})
-      unsetenv(name);
+    environment_.emplace(gateway_, dir_);
   }
 
   std::string create_key(const std::string& tenant) {
@@ -61,6 +54,7 @@ class WebApp : public ::testing::Test {
 
   FakeGateway gateway_;
   fs::path dir_;
+  std::optional<FakeGatewayEnvironment> environment_;
   fs::path web_;
   fs::path playwright_;
 };
