@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <variant>
 
 #include "asset/statistics.h"
@@ -290,9 +291,15 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   // else gets its own (lod_chain.h).
   const OwnAtlasSources own_atlas{&lod0_surface, bake_sources, options.texture_size};
   Status chain = clock.run("lod_chain", [&]() -> Status {
-    for (std::size_t i = 1; i < options.lod_ratios.size(); ++i) {
-      Result<LodLevel> level = reduce_lod_level(levels[0].reduced.mesh, options.lod_ratios[i],
-                                                &own_atlas, options.threads);
+    // The levels only read LOD0, so they are made side by side: simplification and
+    // parts of unwrapping are serial, and the other level keeps the second core busy.
+    std::vector<std::optional<Result<LodLevel>>> reduced(options.lod_ratios.size());
+    tbb::parallel_for(std::size_t(1), reduced.size(), [&](std::size_t i) {
+      reduced[i] = reduce_lod_level(levels[0].reduced.mesh, options.lod_ratios[i], &own_atlas,
+                                    options.threads);
+    });
+    for (std::size_t i = 1; i < reduced.size(); ++i) {
+      Result<LodLevel>& level = *reduced[i];
       if (!level) return with_context("LOD" + std::to_string(i), level.error());
       levels.push_back(Level{std::move(*level), {}});
     }
