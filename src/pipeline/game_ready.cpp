@@ -1,6 +1,7 @@
 #include "pipeline/game_ready.h"
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -260,6 +261,24 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
     });
   }
 
+  // The source's fidelity renders need only the placed source, so they are drawn in the
+  // background while the levels are made, filling the cores the serial parts of those
+  // steps leave idle; the fidelity step waits for them.
+  const std::vector<render::OrbitCamera> cameras = fidelity_cameras(options.fidelity_size);
+  const render::Framing framing =
+      render::fit_framing(cloud ? cloud->bounds() : source_mesh->bounds());
+  std::vector<Image> reference;
+  tbb::task_group source_renders;
+  // Waits on every way out, as a task_group must not be destroyed with work pending.
+  const struct WaitOnExit {
+    tbb::task_group& group;
+    ~WaitOnExit() { group.wait(); }
+  } wait_on_exit{source_renders};
+  source_renders.run([&] {
+    reference =
+        render_source(cloud ? SourceAsset{cloud} : SourceAsset{source_mesh}, cameras, framing);
+  });
+
   geometry::SimplifyResult lod0 =
       clock.run("reduce", [&] { return geometry::simplify(dense, options.triangles); });
 
@@ -376,15 +395,10 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   if (!written) return written.error();
 
   // Fidelity: the source and every level from the same cameras and framing.
-  const std::vector<render::OrbitCamera> cameras = fidelity_cameras(options.fidelity_size);
-  const render::Framing framing =
-      render::fit_framing(cloud ? cloud->bounds() : source_mesh->bounds());
-  std::vector<Image> reference;
   std::vector<std::vector<Image>> level_renders(levels.size());
   std::vector<Fidelity> fidelity(levels.size());
   clock.run("fidelity", [&] {
-    reference =
-        render_source(cloud ? SourceAsset{cloud} : SourceAsset{source_mesh}, cameras, framing);
+    source_renders.wait();
     for (std::size_t i = 0; i < levels.size(); ++i)
       fidelity[i] =
           measure_fidelity(reference, cameras, framing, level_meshes[i], &level_renders[i]);
