@@ -352,6 +352,9 @@ void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
     }
   }
 
+  // Converted once: most pixels of a view are background.
+  const std::uint8_t background_rgb[3] = {
+      background_byte(background.x), background_byte(background.y), background_byte(background.z)};
   for (int y = y_begin; y < y_end; ++y) {
     for (int x = 0; x < width; ++x) {
       const std::size_t p = std::size_t(y - y_begin) * width + x;
@@ -365,9 +368,9 @@ void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
         out[2] = linear_to_srgb(rgb.z);
         out[3] = 255;
       } else {
-        out[0] = background_byte(background.x);
-        out[1] = background_byte(background.y);
-        out[2] = background_byte(background.z);
+        out[0] = background_rgb[0];
+        out[1] = background_rgb[1];
+        out[2] = background_rgb[2];
         out[3] = 0;
       }
     }
