@@ -1,11 +1,13 @@
 #include "pipeline/game_ready.h"
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <variant>
 
 #include "asset/statistics.h"
@@ -259,6 +261,24 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
     });
   }
 
+  // The source's fidelity renders need only the placed source, so they are drawn in the
+  // background while the levels are made, filling the cores the serial parts of those
+  // steps leave idle; the fidelity step waits for them.
+  const std::vector<render::OrbitCamera> cameras = fidelity_cameras(options.fidelity_size);
+  const render::Framing framing =
+      render::fit_framing(cloud ? cloud->bounds() : source_mesh->bounds());
+  std::vector<Image> reference;
+  tbb::task_group source_renders;
+  // Waits on every way out, as a task_group must not be destroyed with work pending.
+  const struct WaitOnExit {
+    tbb::task_group& group;
+    ~WaitOnExit() { group.wait(); }
+  } wait_on_exit{source_renders};
+  source_renders.run([&] {
+    reference =
+        render_source(cloud ? SourceAsset{cloud} : SourceAsset{source_mesh}, cameras, framing);
+  });
+
   geometry::SimplifyResult lod0 =
       clock.run("reduce", [&] { return geometry::simplify(dense, options.triangles); });
 
@@ -290,9 +310,15 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   // else gets its own (lod_chain.h).
   const OwnAtlasSources own_atlas{&lod0_surface, bake_sources, options.texture_size};
   Status chain = clock.run("lod_chain", [&]() -> Status {
-    for (std::size_t i = 1; i < options.lod_ratios.size(); ++i) {
-      Result<LodLevel> level = reduce_lod_level(levels[0].reduced.mesh, options.lod_ratios[i],
-                                                &own_atlas, options.threads);
+    // The levels only read LOD0, so they are made side by side: simplification and
+    // parts of unwrapping are serial, and the other level keeps the second core busy.
+    std::vector<std::optional<Result<LodLevel>>> reduced(options.lod_ratios.size());
+    tbb::parallel_for(std::size_t(1), reduced.size(), [&](std::size_t i) {
+      reduced[i] = reduce_lod_level(levels[0].reduced.mesh, options.lod_ratios[i], &own_atlas,
+                                    options.threads);
+    });
+    for (std::size_t i = 1; i < reduced.size(); ++i) {
+      Result<LodLevel>& level = *reduced[i];
       if (!level) return with_context("LOD" + std::to_string(i), level.error());
       levels.push_back(Level{std::move(*level), {}});
     }
@@ -369,15 +395,10 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   if (!written) return written.error();
 
   // Fidelity: the source and every level from the same cameras and framing.
-  const std::vector<render::OrbitCamera> cameras = fidelity_cameras(options.fidelity_size);
-  const render::Framing framing =
-      render::fit_framing(cloud ? cloud->bounds() : source_mesh->bounds());
-  std::vector<Image> reference;
   std::vector<std::vector<Image>> level_renders(levels.size());
   std::vector<Fidelity> fidelity(levels.size());
   clock.run("fidelity", [&] {
-    reference =
-        render_source(cloud ? SourceAsset{cloud} : SourceAsset{source_mesh}, cameras, framing);
+    source_renders.wait();
     for (std::size_t i = 0; i < levels.size(); ++i)
       fidelity[i] =
           measure_fidelity(reference, cameras, framing, level_meshes[i], &level_renders[i]);

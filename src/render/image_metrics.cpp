@@ -1,5 +1,6 @@
 #include "render/image_metrics.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -40,39 +41,60 @@ std::vector<double> luma(const Image& image) {
 }
 
 // Gaussian-weighted local mean of `values`, separable; at the borders the weights are
-// renormalised over the taps inside the image.
+// renormalised over the taps inside the image. Each output is the taps summed in window
+// order and divided by the weights summed in the same order, so the result does not
+// depend on how the loops below are arranged; they run the taps over whole rows (and
+// only the few border columns one pixel at a time) so the compiler can vectorise them.
 std::vector<double> blur(const std::vector<double>& values, int width, int height) {
-  static const std::array<double, 2 * kWindowRadius + 1> weights = [] {
-    std::array<double, 2 * kWindowRadius + 1> w{};
+  constexpr int kTaps = 2 * kWindowRadius + 1;
+  static const std::array<double, kTaps> weights = [] {
+    std::array<double, kTaps> w{};
     for (int i = -kWindowRadius; i <= kWindowRadius; ++i) {
       w[i + kWindowRadius] = std::exp(-0.5 * i * i / (kWindowSigma * kWindowSigma));
     }
     return w;
   }();
+  // Sum of the taps first..last (inclusive), added in window order.
+  const auto weight_sum = [](int first, int last) {
+    double sum = 0;
+    for (int i = first; i <= last; ++i) sum += weights[i + kWindowRadius];
+    return sum;
+  };
   std::vector<double> rows(values.size()), out(values.size());
+  const int interior_begin = std::min(kWindowRadius, width);
+  const int interior_end = std::max(interior_begin, width - kWindowRadius);
+  const double interior_weight = weight_sum(-kWindowRadius, kWindowRadius);
   for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) {
-      double sum = 0, weight = 0;
-      for (int i = -kWindowRadius; i <= kWindowRadius; ++i) {
-        const int xi = x + i;
-        if (xi < 0 || xi >= width) continue;
-        sum += weights[i + kWindowRadius] * values[std::size_t(y) * width + xi];
-        weight += weights[i + kWindowRadius];
-      }
-      rows[std::size_t(y) * width + x] = sum / weight;
+    const double* in = values.data() + std::size_t(y) * width;
+    double* row = rows.data() + std::size_t(y) * width;
+    const auto border = [&](int x) {
+      const int first = std::max(-kWindowRadius, -x);
+      const int last = std::min(kWindowRadius, width - 1 - x);
+      double sum = 0;
+      for (int i = first; i <= last; ++i) sum += weights[i + kWindowRadius] * in[x + i];
+      row[x] = sum / weight_sum(first, last);
+    };
+    for (int x = 0; x < interior_begin; ++x) border(x);
+    for (int x = interior_begin; x < interior_end; ++x) row[x] = 0;
+    for (int i = -kWindowRadius; i <= kWindowRadius; ++i) {
+      const double w = weights[i + kWindowRadius];
+      for (int x = interior_begin; x < interior_end; ++x) row[x] += w * in[x + i];
     }
+    for (int x = interior_begin; x < interior_end; ++x) row[x] /= interior_weight;
+    for (int x = interior_end; x < width; ++x) border(x);
   }
   for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) {
-      double sum = 0, weight = 0;
-      for (int i = -kWindowRadius; i <= kWindowRadius; ++i) {
-        const int yi = y + i;
-        if (yi < 0 || yi >= height) continue;
-        sum += weights[i + kWindowRadius] * rows[std::size_t(yi) * width + x];
-        weight += weights[i + kWindowRadius];
-      }
-      out[std::size_t(y) * width + x] = sum / weight;
+    const int first = std::max(-kWindowRadius, -y);
+    const int last = std::min(kWindowRadius, height - 1 - y);
+    double* out_row = out.data() + std::size_t(y) * width;
+    for (int x = 0; x < width; ++x) out_row[x] = 0;
+    for (int i = first; i <= last; ++i) {
+      const double w = weights[i + kWindowRadius];
+      const double* in = rows.data() + std::size_t(y + i) * width;
+      for (int x = 0; x < width; ++x) out_row[x] += w * in[x];
     }
+    const double weight = weight_sum(first, last);
+    for (int x = 0; x < width; ++x) out_row[x] /= weight;
   }
   return out;
 }

@@ -233,6 +233,75 @@ Attributes interpolate(const ScreenTriangle& t, float w0, float w1) {
   return attributes;
 }
 
+// Where on a row a triangle can cover pixel centres. Each barycentric weight is an edge
+// function, linear in x along a row, so it changes sign at one x a row; only pixels
+// within a pixel of the span those roots bound are tested, and the per-pixel test still
+// decides, so coverage is unchanged. An edge too flat along the row for its root to be
+// trusted to a fraction of a pixel, given the float rounding of that test, is ignored.
+class RowSpans {
+ public:
+  explicit RowSpans(const ScreenTriangle& t) {
+    const ScreenVertex &a = t.vertices[0], &b = t.vertices[1], &c = t.vertices[2];
+    // The per-pixel test's rounding in edge-function units (pixels squared): coordinate
+    // differences carry half an ulp of the largest coordinate and are multiplied by up
+    // to the box's sides; products and the 1 - w0 - w1 of the third weight add a few
+    // ulps of the box's area and the triangle's. 1e-6 is several float ulps.
+    const float magnitude = std::max({std::fabs(a.x), std::fabs(a.y), std::fabs(b.x),
+                                      std::fabs(b.y), std::fabs(c.x), std::fabs(c.y), 1.0f});
+    const double box_width = std::max({a.x, b.x, c.x}) - std::min({a.x, b.x, c.x}) + 2.0;
+    const double box_height = std::max({a.y, b.y, c.y}) - std::min({a.y, b.y, c.y}) + 2.0;
+    const double box = box_width * box_height;
+    const double error =
+        1e-6 * (magnitude * (box_width + box_height) + box + 1.0 / std::fabs(t.inverse_area));
+    const double sign = t.inverse_area > 0 ? 1.0 : -1.0;
+    // The weights' edges in the rasteriser's order: w0 (b, c), w1 (c, a), w2 (a, b).
+    const std::array<std::array<const ScreenVertex*, 2>, 3> edges = {
+        {{&b, &c}, {&c, &a}, {&a, &b}}};
+    for (int k = 0; k < 3; ++k) {
+      const ScreenVertex& p = *edges[k][0];
+      const ScreenVertex& q = *edges[k][1];
+      // (p.x - px)(q.y - py) - (p.y - py)(q.x - px)
+      //   = (p.x q.y - p.y q.x) + py (q.x - p.x) + px (p.y - q.y), times the area's sign.
+      const double slope = sign * (double(p.y) - q.y);
+      Edge& edge = edges_[k];
+      edge.usable = std::fabs(slope) > 4 * error;
+      if (!edge.usable) continue;
+      edge.rising = slope > 0;
+      edge.constant = sign * (double(p.x) * q.y - double(p.y) * q.x) / slope;
+      edge.per_row = sign * (double(q.x) - p.x) / slope;
+    }
+  }
+
+  // Shrinks [x0, x1) to the pixels whose centres may be inside on the row at centre py.
+  void narrow(float py, int& x0, int& x1) const {
+    double low = x0, high = x1;
+    for (const Edge& edge : edges_) {
+      if (!edge.usable) continue;
+      // The edge function is zero at px = root and grows towards the inside.
+      const double root = -(edge.constant + edge.per_row * py);
+      if (edge.rising) {
+        low = std::max(low, root);
+      } else {
+        high = std::min(high, root);
+      }
+    }
+    // Pixel x's centre is x + 0.5; a pixel of margin on each side. Clamped first so the
+    // conversions stay in range.
+    low = std::min(low, double(x1));
+    high = std::max(high, double(x0));
+    x0 = std::max(x0, static_cast<int>(std::floor(low - 0.5)) - 1);
+    x1 = std::min(x1, static_cast<int>(std::ceil(high - 0.5)) + 2);
+  }
+
+ private:
+  struct Edge {
+    double constant = 0, per_row = 0;  // root = -(constant + per_row py)
+    bool rising = false;
+    bool usable = false;
+  };
+  std::array<Edge, 3> edges_;
+};
+
 // Visibility first, shading after: each pixel keeps the nearest triangle and its
 // weights, and only that one is shaded, so hidden surfaces (back faces are drawn too)
 // cost no texture reads. Alpha-masked triangles are shaded while rasterising, since
@@ -257,9 +326,12 @@ void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
     const int x0 = static_cast<int>(std::clamp(std::ceil(min_x - 0.5f), 0.0f, float(width)));
     const int x1 = static_cast<int>(std::clamp(std::floor(max_x - 0.5f) + 1, 0.0f, float(width)));
     const int y0 = std::max(t.y0, y_begin), y1 = std::min(t.y1, y_end);
+    const RowSpans spans(t);
     for (int y = y0; y < y1; ++y) {
       const float py = static_cast<float>(y) + 0.5f;
-      for (int x = x0; x < x1; ++x) {
+      int row_x0 = x0, row_x1 = x1;
+      spans.narrow(py, row_x0, row_x1);
+      for (int x = row_x0; x < row_x1; ++x) {
         const float px = static_cast<float>(x) + 0.5f;
         // Barycentric weights from edge functions, normalised by the signed area so a
         // pixel is inside for either winding.
@@ -280,6 +352,9 @@ void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
     }
   }
 
+  // Converted once: most pixels of a view are background.
+  const std::uint8_t background_rgb[3] = {
+      background_byte(background.x), background_byte(background.y), background_byte(background.z)};
   for (int y = y_begin; y < y_end; ++y) {
     for (int x = 0; x < width; ++x) {
       const std::size_t p = std::size_t(y - y_begin) * width + x;
@@ -293,9 +368,9 @@ void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
         out[2] = linear_to_srgb(rgb.z);
         out[3] = 255;
       } else {
-        out[0] = background_byte(background.x);
-        out[1] = background_byte(background.y);
-        out[2] = background_byte(background.z);
+        out[0] = background_rgb[0];
+        out[1] = background_rgb[1];
+        out[2] = background_rgb[2];
         out[3] = 0;
       }
     }

@@ -271,7 +271,12 @@ void composite_tile(int tile, const TileBins& bins, const std::vector<ScreenSpla
   std::fill(std::begin(transmittance), std::end(transmittance), 1.0f);
   int active = (x_end - x_begin) * (y_end - y_begin);
 
-  for (std::size_t k = bins.offsets[tile]; k < bins.offsets[tile + 1] && active > 0; ++k) {
+  const std::size_t end = bins.offsets[tile + 1];
+  for (std::size_t k = bins.offsets[tile]; k < end && active > 0; ++k) {
+    // A tile's splats are scattered through the depth-sorted array and most need little
+    // work here, so waiting for their memory is much of the time; fetch a few ahead.
+    constexpr std::size_t kPrefetchDistance = 8;
+    if (k + kPrefetchDistance < end) __builtin_prefetch(&splats[bins.order[k + kPrefetchDistance]]);
     const ScreenSplat& s = splats[bins.order[k]];
     const int sx0 = std::max(s.x0, x_begin), sx1 = std::min(s.x1, x_end);
     const int sy0 = std::max(s.y0, y_begin), sy1 = std::min(s.y1, y_end);
@@ -279,14 +284,15 @@ void composite_tile(int tile, const TileBins& bins, const std::vector<ScreenSpla
     // a dx^2 + 2 b dy dx + c dy^2 = -2 min_power; visiting just that span (a pixel wider
     // on each side, the per-pixel test stays exact) skips most of a thin ellipse's box.
     const float limit = -2.0f * s.min_power;
+    const float inverse_a = 1.0f / s.conic_a;
     for (int y = sy0; y < sy1; ++y) {
       const float dy = static_cast<float>(y) + 0.5f - s.y;
       const float discriminant =
           s.conic_b * s.conic_b * dy * dy - s.conic_a * (s.conic_c * dy * dy - limit);
       if (!(discriminant >= 0.0f)) continue;
       const float root = std::sqrt(discriminant);
-      const float low = s.x + (-s.conic_b * dy - root) / s.conic_a - 0.5f;
-      const float high = s.x + (-s.conic_b * dy + root) / s.conic_a - 0.5f;
+      const float low = s.x + (-s.conic_b * dy - root) * inverse_a - 0.5f;
+      const float high = s.x + (-s.conic_b * dy + root) * inverse_a - 0.5f;
       const float span_end = static_cast<float>(sx1);
       const int row_x0 =
           std::max(sx0, static_cast<int>(std::clamp(std::ceil(low) - 1.0f, -1.0f, span_end)));

@@ -64,18 +64,41 @@ int wrap_index(int index, int size, int wrap) {
   return ((index % size) + size) % size;
 }
 
+template <int kChannels>
 Vec4 texel(const Image& image, int x, int y, const std::array<float, 256>& decode) {
   const std::uint8_t* p = image.at(x, y);
-  switch (image.channels) {
-    case 1:
-      return {decode[p[0]], decode[p[0]], decode[p[0]], 1.0f};
-    case 2:
-      return {decode[p[0]], decode[p[0]], decode[p[0]], p[1] / 255.0f};
-    case 3:
-      return {decode[p[0]], decode[p[1]], decode[p[2]], 1.0f};
-    default:
-      return {decode[p[0]], decode[p[1]], decode[p[2]], p[3] / 255.0f};
+  if constexpr (kChannels == 1) {
+    return {decode[p[0]], decode[p[0]], decode[p[0]], 1.0f};
+  } else if constexpr (kChannels == 2) {
+    return {decode[p[0]], decode[p[0]], decode[p[0]], p[1] / 255.0f};
+  } else if constexpr (kChannels == 3) {
+    return {decode[p[0]], decode[p[1]], decode[p[2]], 1.0f};
+  } else {
+    return {decode[p[0]], decode[p[1]], decode[p[2]], p[3] / 255.0f};
   }
+}
+
+// Bilinear filtering of an image with kChannels channels; a template so the texel reads
+// are inlined with no per-texel switch on the channel count.
+template <int kChannels>
+Vec4 bilinear(const Image& image, const Sampler& sampler, float u, float v) {
+  const float fx = u - 0.5f, fy = v - 0.5f;
+  const float x_floor = std::floor(fx), y_floor = std::floor(fy);
+  const float wx = fx - x_floor, wy = fy - y_floor;
+  const int x0 = wrap_index(static_cast<int>(x_floor), image.width, sampler.wrap_s);
+  const int x1 = wrap_index(static_cast<int>(x_floor) + 1, image.width, sampler.wrap_s);
+  const int y0 = wrap_index(static_cast<int>(y_floor), image.height, sampler.wrap_t);
+  const int y1 = wrap_index(static_cast<int>(y_floor) + 1, image.height, sampler.wrap_t);
+  const auto& decode = decode_table();
+  const Vec4 a = texel<kChannels>(image, x0, y0, decode);
+  const Vec4 b = texel<kChannels>(image, x1, y0, decode);
+  const Vec4 c = texel<kChannels>(image, x0, y1, decode);
+  const Vec4 d = texel<kChannels>(image, x1, y1, decode);
+  const auto mix = [&](float pa, float pb, float pc, float pd) {
+    return (pa * (1 - wx) + pb * wx) * (1 - wy) + (pc * (1 - wx) + pd * wx) * wy;
+  };
+  return {mix(a.x, b.x, c.x, d.x), mix(a.y, b.y, c.y, d.y), mix(a.z, b.z, c.z, d.z),
+          mix(a.w, b.w, c.w, d.w)};
 }
 
 }  // namespace
@@ -110,23 +133,27 @@ Vec4 sample_texture(const Image& image, const Sampler& sampler, Vec2 uv) {
   if (sampler.mag_filter == kNearest) {
     const int x = wrap_index(static_cast<int>(std::floor(u)), image.width, sampler.wrap_s);
     const int y = wrap_index(static_cast<int>(std::floor(v)), image.height, sampler.wrap_t);
-    return texel(image, x, y, decode_table());
+    switch (channels) {
+      case 1:
+        return texel<1>(image, x, y, decode_table());
+      case 2:
+        return texel<2>(image, x, y, decode_table());
+      case 3:
+        return texel<3>(image, x, y, decode_table());
+      default:
+        return texel<4>(image, x, y, decode_table());
+    }
   }
-  const float fx = u - 0.5f, fy = v - 0.5f;
-  const float x_floor = std::floor(fx), y_floor = std::floor(fy);
-  const float wx = fx - x_floor, wy = fy - y_floor;
-  const int x0 = wrap_index(static_cast<int>(x_floor), image.width, sampler.wrap_s);
-  const int x1 = wrap_index(static_cast<int>(x_floor) + 1, image.width, sampler.wrap_s);
-  const int y0 = wrap_index(static_cast<int>(y_floor), image.height, sampler.wrap_t);
-  const int y1 = wrap_index(static_cast<int>(y_floor) + 1, image.height, sampler.wrap_t);
-  const auto& decode = decode_table();
-  const Vec4 a = texel(image, x0, y0, decode), b = texel(image, x1, y0, decode);
-  const Vec4 c = texel(image, x0, y1, decode), d = texel(image, x1, y1, decode);
-  const auto mix = [&](float pa, float pb, float pc, float pd) {
-    return (pa * (1 - wx) + pb * wx) * (1 - wy) + (pc * (1 - wx) + pd * wx) * wy;
-  };
-  return {mix(a.x, b.x, c.x, d.x), mix(a.y, b.y, c.y, d.y), mix(a.z, b.z, c.z, d.z),
-          mix(a.w, b.w, c.w, d.w)};
+  switch (channels) {
+    case 1:
+      return bilinear<1>(image, sampler, u, v);
+    case 2:
+      return bilinear<2>(image, sampler, u, v);
+    case 3:
+      return bilinear<3>(image, sampler, u, v);
+    default:
+      return bilinear<4>(image, sampler, u, v);
+  }
 }
 
 }  // namespace atlas::render
