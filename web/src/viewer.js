@@ -1,5 +1,6 @@
 // The three.js viewer: orbit, zoom and reset (OrbitControls), one GLB a level of detail
 // with its triangle count and fidelity, wireframe, and the base colour texture on its own.
+// Its camera is shared with the source splats' view (splat.js), so both move together.
 // Loaded with import() when a result is shown, so the first page load stays small.
 import {
   AmbientLight, Box3, Color, DirectionalLight, PerspectiveCamera, Scene, SRGBColorSpace,
@@ -67,10 +68,14 @@ export function createViewer(container, glbs, metrics) {
 
   const observer = fitCanvasToBox(canvasBox, renderer, camera, draw);
 
+  // The first level's bounds once it is framed: where the splats are placed when the
+  // reports do not say.
+  let framedBox;
+  const framed = new Promise((resolve) => { framedBox = resolve; });
   const loader = new GLTFLoader();
   const cache = new Map();
   let model = null;
-  let framed = false;
+  let isFramed = false;
   let token = 0;
 
   const applyWireframe = () => {
@@ -105,11 +110,12 @@ export function createViewer(container, glbs, metrics) {
       if (model) scene.remove(model);
       model = cache.get(artifact.name).scene;
       scene.add(model);
-      if (!framed) {
+      if (!isFramed) {
         // Frame the first level; the others share its placement, so the view stays put.
         const box = new Box3().setFromObject(model);
         frameBox(box, camera, controls);
-        framed = true;
+        framedBox(box);
+        isFramed = true;
       }
       const level = levelOf(artifact.name);
       const figures = level !== null ? metrics[level] || {} : {};
@@ -133,6 +139,9 @@ export function createViewer(container, glbs, metrics) {
   show(0);
 
   return {
+    camera,
+    controls,
+    framed,
     dispose() {
       observer.disconnect();
       controls.dispose();
