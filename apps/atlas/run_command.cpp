@@ -68,7 +68,8 @@ void add_run_command(CLI::App& app, Action& run) {
   command->add_option("INPUT", engine->inputs, "Input files, folders or globs");
   command->add_option("-o,--output", engine->output_dir,
                       "Output folder (a batch writes one subfolder an input)");
-  command->add_option("--set", engine->overrides, "node.param=value override (repeatable)");
+  command->add_option("--set", engine->overrides,
+                      "node.param=value or setting=value override (repeatable)");
   command->add_option("--jobs", engine->jobs, "Nodes (one input) or inputs (a batch) at once")
       ->capture_default_str();
   command->add_flag("--no-cache", engine->no_cache, "Neither read nor write the node cache");
@@ -96,33 +97,33 @@ void add_run_command(CLI::App& app, Action& run) {
   game_ready->add_option("INPUT", options->inputs, "Splat or mesh file(s), folders or globs")
       ->required();
   game_ready->add_option("-o,--output", options->output_dir, "Output folder")->required();
-  // Each package flag with the preset nodes' params it sets in engine mode.
-  const std::vector<std::pair<CLI::Option*, std::vector<std::string>>> flags = {
+  // Each package flag with what it sets in engine mode: the preset's setting where it has
+  // one, so that the preset alone says which params move together.
+  const std::vector<std::pair<CLI::Option*, std::string>> flags = {
       {game_ready->add_option("--triangles", package.triangles, "LOD0 triangle budget")
            ->capture_default_str(),
-       {"surface.triangles", "lod0.triangles", "validate.max_triangles"}},
+       "triangles"},
       {game_ready
            ->add_option("--lods", options->lods,
                         "Triangle ratios of each level to LOD0, comma-separated, starting at 1")
            ->delimiter(',')
            ->default_str("1,0.25,0.06"),
-       {"lods.ratios"}},
+       "lod_ratios"},
       {game_ready->add_option("--texture-size", package.texture_size, "Colour and normal map side")
            ->capture_default_str(),
-       {"unwrap.texture_size", "colour.texture_size", "normals.texture_size", "lods.texture_size",
-        "validate.max_texture_size"}},
+       "texture_size"},
       {game_ready->add_option("--height", options->height,
                               "Scale to this real-world height in metres (default: as is)"),
-       {"placed_surface.height", "placed_source.height"}},
+       "height"},
       {game_ready->add_flag("--watertight", package.watertight, "Closed surface from splats"),
-       {"surface.watertight"}},
+       "watertight"},
       {game_ready->add_option("--texture-format", options->texture_format, "png or jpeg")
            ->check(CLI::IsMember({"png", "jpeg"}))
            ->capture_default_str(),
-       {"textures.format"}},
+       "texture_format"},
       {game_ready->add_option("--jpeg-quality", package.jpeg_quality, "1-100")
            ->capture_default_str(),
-       {"textures.quality"}}};
+       "textures.quality"}};
   auto* vertex_colors =
       game_ready->add_flag("--vertex-colors", package.vertex_color_variant,
                            "Also write LOD0 with vertex colours and no textures (one input only)");
@@ -131,7 +132,7 @@ void add_run_command(CLI::App& app, Action& run) {
       "Also write the cleaned dense surface with vertex colours (one input only)");
   const std::vector<CLI::Option*> engine_flags = {
       game_ready->add_option("--set", package_engine.overrides,
-                             "node.param=value override of the preset"),
+                             "node.param=value or setting=value override of the preset"),
       game_ready->add_option("--jobs", package_engine.jobs, "Inputs at once (a batch)")
           ->capture_default_str(),
       game_ready->add_flag("--no-cache", package_engine.no_cache,
@@ -159,11 +160,11 @@ void add_run_command(CLI::App& app, Action& run) {
     engine.inputs = options->inputs;
     engine.output_dir = options->output_dir;
     std::vector<std::string> mapped;
-    for (const auto& [flag, params] : flags) {
+    for (const auto& [flag, target] : flags) {
       if (flag->count() == 0) continue;
       const std::string value =
           flag->get_type_size_max() == 0 ? "true" : CLI::detail::join(flag->results(), ",");
-      for (const std::string& param : params) mapped.push_back(param + "=" + value);
+      mapped.push_back(target + "=" + value);
     }
     engine.overrides.insert(engine.overrides.begin(), mapped.begin(), mapped.end());
     run = [options] { return run_pipeline(options->engine); };

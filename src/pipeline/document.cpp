@@ -108,8 +108,8 @@ class Parser {
   }
 
   void read(const YAML::Node& root, PipelineDocument& document) {
-    static const std::set<std::string> kKeys = {"pipeline", "description", "version",
-                                                "inputs",   "nodes",       "outputs"};
+    static const std::set<std::string> kKeys = {"pipeline", "description", "version", "inputs",
+                                                "nodes",    "outputs",     "settings"};
     for (const auto& entry : root) {
       const std::string key = entry.first.Scalar();
       if (!kKeys.count(key)) fail(mark_of(entry.first), "unknown key '" + key + "'");
@@ -155,6 +155,68 @@ class Parser {
         document.outputs.push_back({entry.first.Scalar(), reference(entry.second)});
       }
     }
+
+    if (const YAML::Node settings = root["settings"];
+        settings && expect(settings, YAML::NodeType::Map, "settings")) {
+      std::set<std::string> names;
+      for (const auto& entry : settings) {
+        // yaml-cpp keeps a mapping's repeated keys, so a second declaration is caught here.
+        if (!names.insert(entry.first.Scalar()).second)
+          fail(mark_of(entry.first), "setting '" + entry.first.Scalar() + "' is declared twice");
+        else
+          read_setting(entry.first, entry.second, document);
+      }
+    }
+  }
+
+  void read_setting(const YAML::Node& key, const YAML::Node& body, PipelineDocument& document) {
+    SettingDecl setting;
+    setting.name = key.Scalar();
+    setting.mark = mark_of(key);
+    const std::string what = "setting '" + setting.name + "'";
+    // `--set NAME=value` tells a setting from node.param by the dot, and ends NAME at '='.
+    if (setting.name.empty() || setting.name.find_first_of(".= \t") != std::string::npos) {
+      fail(setting.mark, what + ": a setting's name has no '.', '=' or spaces");
+      return;
+    }
+    if (!expect(body, YAML::NodeType::Map, what)) return;
+    bool has_sets = false;
+    for (const auto& entry : body) {
+      const std::string field = entry.first.Scalar();
+      const YAML::Node& value = entry.second;
+      if (field == "doc") {
+        if (expect(value, YAML::NodeType::Scalar, what + ": doc")) setting.doc = value.Scalar();
+      } else if (field == "sets") {
+        has_sets = true;
+        if (!expect(value, YAML::NodeType::Sequence, what + ": sets")) continue;
+        if (value.size() == 0)
+          fail(mark_of(value), what + ": 'sets' is empty (name at least one node.param)");
+        for (const YAML::Node& item : value) read_target(item, what, setting);
+      } else {
+        fail(mark_of(entry.first), what + ": unknown field '" + field + "' (doc, sets)");
+      }
+    }
+    if (!has_sets) fail(setting.mark, what + ": missing 'sets' (the node.param it sets)");
+    document.settings.push_back(std::move(setting));
+  }
+
+  void read_target(const YAML::Node& item, const std::string& what, SettingDecl& setting) {
+    if (!expect(item, YAML::NodeType::Scalar, what + ": sets' items")) return;
+    const std::string text = item.Scalar();
+    const std::size_t dot = text.find('.');
+    if (dot == 0 || dot == std::string::npos || dot + 1 == text.size() ||
+        text.find('.', dot + 1) != std::string::npos) {
+      fail(mark_of(item), what + ": '" + text + "' is not of the form node.param");
+      return;
+    }
+    SettingTarget target{text.substr(0, dot), text.substr(dot + 1), mark_of(item)};
+    for (const SettingTarget& other : setting.targets) {
+      if (other.node == target.node && other.param == target.param) {
+        fail(target.mark, what + ": sets " + text + " twice");
+        return;
+      }
+    }
+    setting.targets.push_back(std::move(target));
   }
 
   void read_node(const YAML::Node& key, const YAML::Node& body, PipelineDocument& document) {
@@ -310,6 +372,7 @@ class Checker {
     pipeline_.params.resize(count);
     pipeline_.inputs.resize(count);
     for (std::size_t i = 0; i < count; ++i) check_node(int(i), inputs);
+    for (const SettingDecl& setting : document.settings) check_setting(setting);
     if (errors_.empty()) sort_topologically();
     for (const PipelineOutput& output : document.outputs) check_output(output, inputs);
     if (document.outputs.empty()) fail({}, "declares no outputs (nothing would be written)");
@@ -385,10 +448,12 @@ class Checker {
         continue;
       }
       Result<ParamValue> value = typed_param(raw, *spec);
-      if (!value)
+      if (!value) {
         fail(raw.mark, what + ": param '" + name + "' " + value.error().message);
-      else
+        untyped_.insert({index, name});
+      } else {
         params[name] = std::move(*value);
+      }
     }
     for (const auto& [port_name, ref] : node.inputs) {
       const PortSpec* port = find_port(op->inputs, port_name);
@@ -412,6 +477,78 @@ class Checker {
         fail(node.mark,
              what + ": missing input '" + port.name + "' (" + to_string(port.type) + ")");
     }
+  }
+
+  // The targets must exist, share one type and, overrides applied, hold one value: the
+  // setting's value.
+  void check_setting(const SettingDecl& decl) {
+    const std::string what = "setting '" + decl.name + "'";
+    Setting setting{.name = decl.name, .doc = decl.doc, .spec = {}, .targets = decl.targets};
+    setting.spec.name = decl.name;
+    setting.spec.doc = decl.doc;
+    bool complete = !decl.targets.empty();
+    bool apart = false;
+    const SettingTarget* first = nullptr;
+    for (const SettingTarget& target : decl.targets) {
+      const std::string name = target.node + "." + target.param;
+      const auto node = nodes_.find(target.node);
+      if (node == nodes_.end()) {
+        fail(target.mark, what + ": sets " + name + ", but there is no node '" + target.node + "'");
+        complete = false;
+        continue;
+      }
+      const OpSpec* op = pipeline_.ops[node->second];
+      if (!op) {  // reported on that node
+        complete = false;
+        continue;
+      }
+      const auto spec = std::find_if(op->params.begin(), op->params.end(),
+                                     [&](const ParamSpec& p) { return p.name == target.param; });
+      if (spec == op->params.end()) {
+        fail(target.mark, what + ": sets " + name + ", but " + op->name + " has no param '" +
+                              target.param + "'");
+        complete = false;
+        continue;
+      }
+      if (untyped_.count({node->second, target.param})) {  // reported on that node
+        complete = false;
+        continue;
+      }
+      const ParamValue& value = pipeline_.params[node->second].at(target.param);
+      if (!first) {
+        first = &target;
+        setting.spec.type = spec->type;
+        setting.spec.default_value = value;
+        setting.spec.min = spec->min;
+        setting.spec.max = spec->max;
+        setting.spec.choices = spec->choices;
+        continue;
+      }
+      const std::string first_name = first->node + "." + first->param;
+      if (spec->type != setting.spec.type) {
+        fail(target.mark, what + ": " + first_name + " takes " + to_string(setting.spec.type) +
+                              " but " + name + " takes " + to_string(spec->type));
+        complete = false;
+        continue;
+      }
+      if (!apart && value != setting.spec.default_value) {  // the first pair apart is enough
+        fail(decl.mark, what + ": " + first_name + " is " + param_text(setting.spec.default_value) +
+                            " but " + name + " is " + param_text(value));
+        apart = true;
+        complete = false;
+      }
+      setting.spec.min = std::max(setting.spec.min, spec->min);
+      setting.spec.max = std::min(setting.spec.max, spec->max);
+      if (setting.spec.choices.empty()) {
+        setting.spec.choices = spec->choices;
+      } else if (!spec->choices.empty()) {
+        std::erase_if(setting.spec.choices, [&](const std::string& choice) {
+          return std::find(spec->choices.begin(), spec->choices.end(), choice) ==
+                 spec->choices.end();
+        });
+      }
+    }
+    if (complete) pipeline_.settings.push_back(std::move(setting));
   }
 
   // Kahn's algorithm, taking ready nodes in document order; what is left is a cycle.
@@ -459,6 +596,7 @@ class Checker {
 
   Pipeline pipeline_;
   std::map<std::string, int> nodes_;
+  std::set<std::pair<int, std::string>> untyped_;  // node, param: reported, left at default
   std::vector<std::pair<SourceMark, std::string>> errors_;
 };
 
@@ -475,16 +613,35 @@ Result<PipelineDocument> parse_pipeline(const std::string& text, const std::stri
 
 Status apply_override(PipelineDocument& document, const std::string& assignment) {
   const std::size_t equals = assignment.find('=');
-  const std::size_t dot = assignment.find('.');
-  if (equals == std::string::npos || dot == std::string::npos || dot > equals)
-    return make_error("--set " + assignment + ": expected node.param=value");
-  const std::string node_name = assignment.substr(0, dot);
-  const std::string param = assignment.substr(dot + 1, equals - dot - 1);
+  if (equals == std::string::npos || equals == 0)
+    return make_error("--set " + assignment + ": expected node.param=value or setting=value");
+  const std::string name = assignment.substr(0, equals);
+  RawParam raw;
+  raw.scalar = trim(assignment.substr(equals + 1));
+  const std::size_t dot = name.find('.');
+  if (dot == std::string::npos) {
+    const auto setting =
+        std::find_if(document.settings.begin(), document.settings.end(),
+                     [&](const SettingDecl& declared) { return declared.name == name; });
+    if (setting == document.settings.end()) {
+      std::string known;
+      for (const SettingDecl& declared : document.settings)
+        known += (known.empty() ? "" : ", ") + declared.name;
+      return make_error("--set " + assignment + ": no setting named '" + name + "' in pipeline '" +
+                        document.name + "' (" +
+                        (known.empty() ? "it has no settings" : "its settings: " + known) + ")");
+    }
+    // A target naming no node is reported by the check, with the setting's line.
+    for (const SettingTarget& target : setting->targets) {
+      for (NodeDecl& node : document.nodes)
+        if (node.name == target.node) node.params[target.param] = raw;
+    }
+    return Ok{};
+  }
+  const std::string node_name = name.substr(0, dot);
   for (NodeDecl& node : document.nodes) {
     if (node.name != node_name) continue;
-    RawParam raw;
-    raw.scalar = trim(assignment.substr(equals + 1));
-    node.params[param] = raw;
+    node.params[name.substr(dot + 1)] = raw;
     return Ok{};
   }
   return make_error("--set " + assignment + ": the pipeline has no node '" + node_name + "'");
@@ -501,6 +658,13 @@ std::string describe_pipeline(const Pipeline& pipeline) {
   if (!document.description.empty()) out << "  " << document.description << "\n";
   for (const PipelineInput& input : document.inputs)
     out << "  input  " << input.name << ": " << to_string(input.type) << "\n";
+  for (const Setting& setting : pipeline.settings) {
+    out << "  setting " << setting.name << " = " << param_text(setting.spec.default_value) << " ->";
+    for (std::size_t i = 0; i < setting.targets.size(); ++i)
+      out << (i ? ", " : " ") << setting.targets[i].node << "." << setting.targets[i].param;
+    if (!setting.doc.empty()) out << "  (" << setting.doc << ")";
+    out << "\n";
+  }
   for (int index : pipeline.order) {
     const OpSpec& op = *pipeline.ops[index];
     out << "  node   " << document.nodes[index].name << " = " << op.name << "(";

@@ -17,6 +17,10 @@
 //     ...
 //   outputs:                              # name: node or node.port (files, report, image)
 //     model: export
+//   settings:                             # optional: one name for params that move together
+//     triangles:
+//       doc: LOD0 triangle budget
+//       sets: [surface.triangles, lod0.triangles]
 //
 // schemas/pipeline.schema.json is the JSON Schema of this document.
 
@@ -69,6 +73,20 @@ struct PipelineOutput {
   PortRef from;
 };
 
+struct SettingTarget {
+  std::string node;
+  std::string param;
+  SourceMark mark;
+};
+
+// A name for parameters that move together: `--set triangles=30000` sets every target.
+struct SettingDecl {
+  std::string name;
+  std::string doc;
+  std::vector<SettingTarget> targets;
+  SourceMark mark;
+};
+
 struct PipelineDocument {
   std::string source_name;  // the file's path or the preset's name, for messages
   std::string name;
@@ -76,14 +94,17 @@ struct PipelineDocument {
   std::vector<PipelineInput> inputs;
   std::vector<NodeDecl> nodes;  // in document order
   std::vector<PipelineOutput> outputs;
-  std::string sha256;  // of the document's text
+  std::vector<SettingDecl> settings;  // in document order
+  std::string sha256;                 // of the document's text
 };
 
 // Parses the text; errors say "<source_name>:<line>:<column>: <problem>".
 Result<PipelineDocument> parse_pipeline(const std::string& text, const std::string& source_name);
 
-// Applies a command-line override "node.param=value" (a list as "1,0.5" or
-// "[1, 0.5]"); fails when the node does not exist.
+// Applies a command-line override "node.param=value" or "setting=value" (every target
+// of the setting), a list as "1,0.5" or "[1, 0.5]"; fails when the node or the setting
+// does not exist. Overrides apply in the order given, so overriding one target of a
+// setting after the setting leaves the targets apart, which the check reports.
 Status apply_override(PipelineDocument& document, const std::string& assignment);
 
 // An edge into a node's input port: from a pipeline input (node < 0, input index) or
@@ -95,6 +116,17 @@ struct Edge {
   ValueType type = ValueType::File;
 };
 
+// A checked setting.
+struct Setting {
+  std::string name;
+  std::string doc;
+  ParamSpec spec;  // name = the setting's name; type = the targets' (all the same);
+                   // min/max = the intersection of the targets' ranges; choices = the
+                   // intersection of the targets' choices (Text); doc = the setting's doc;
+                   // default_value = the value the checked document gives its targets
+  std::vector<SettingTarget> targets;
+};
+
 // A document that passed every check, with its params typed and defaults filled in.
 struct Pipeline {
   PipelineDocument document;
@@ -103,15 +135,18 @@ struct Pipeline {
   std::vector<std::map<std::string, Edge>> inputs;  // one a node: port -> edge
   std::vector<int> order;                           // topological, stable in document order
   std::vector<Edge> outputs;                        // one a document output
+  std::vector<Setting> settings;                    // in document order
 };
 
 // Checks unknown ops, params and ports, parameter types and ranges, missing inputs,
-// type mismatches along edges, unknown references and cycles. Every problem found is
+// type mismatches along edges, unknown references, cycles, and settings whose targets
+// are unknown, of different types or hold different values. Every problem found is
 // listed, one a line: "<source>:<line>:<column>: node '<name>': <problem>".
 Result<Pipeline> check_pipeline(PipelineDocument document);
 
-// The graph as text (one node a line with its op, params that differ from the defaults
-// and where its inputs come from) and as Graphviz DOT.
+// The graph as text (its settings with their values and targets, then one node a line
+// with its op, params that differ from the defaults and where its inputs come from) and
+// as Graphviz DOT.
 std::string describe_pipeline(const Pipeline& pipeline);
 std::string pipeline_dot(const Pipeline& pipeline);
 

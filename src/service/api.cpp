@@ -7,9 +7,6 @@
 #include <exception>
 #include <optional>
 
-#include "pipeline/op.h"
-#include "pipeline/presets.h"
-#include "pipeline/value.h"
 #include "service/api_keys.h"
 #include "service/api_support.h"
 #include "service/ids.h"
@@ -22,42 +19,6 @@ constexpr const char* kOpenApi =
 #include "openapi_text.inc"
     ;
 
-HttpResponse list_presets(const Api::Call&) {
-  Json presets = Json::array();
-  for (const pipeline::PresetInfo& preset : pipeline::list_presets())
-    presets.push_back({{"name", preset.name}, {"description", preset.description}});
-  return json_response(200, {{"presets", presets}});
-}
-
-HttpResponse list_ops(const Api::Call&) {
-  Json ops = Json::array();
-  for (const pipeline::OpSpec& op : pipeline::op_catalogue()) {
-    Json inputs = Json::array(), outputs = Json::array(), params = Json::array();
-    for (const pipeline::PortSpec& port : op.inputs)
-      inputs.push_back({{"name", port.name},
-                        {"type", pipeline::to_string(port.type)},
-                        {"optional", port.optional},
-                        {"doc", port.doc}});
-    for (const pipeline::PortSpec& port : op.outputs)
-      outputs.push_back(
-          {{"name", port.name}, {"type", pipeline::to_string(port.type)}, {"doc", port.doc}});
-    for (const pipeline::ParamSpec& param : op.params) {
-      Json entry = {{"name", param.name},
-                    {"type", pipeline::to_string(param.type)},
-                    {"default", pipeline::param_text(param.default_value)},
-                    {"doc", param.doc}};
-      if (!param.choices.empty()) entry["choices"] = param.choices;
-      params.push_back(std::move(entry));
-    }
-    ops.push_back({{"name", op.name},
-                   {"purpose", op.purpose},
-                   {"inputs", inputs},
-                   {"outputs", outputs},
-                   {"params", params}});
-  }
-  return json_response(200, {{"ops", ops}});
-}
-
 struct RouteEntry {
   const char* method;
   const char* path;
@@ -68,16 +29,20 @@ struct RouteEntry {
 const RouteEntry kRoutes[] = {
     {"POST", "/v1/assets", upload_asset},
     {"GET", "/v1/assets/{id}", get_asset},
+    {"GET", "/v1/assets/{id}/content", get_asset_content},
     {"POST", "/v1/jobs", create_job},
     {"GET", "/v1/jobs", list_jobs},
     {"GET", "/v1/jobs/{id}", get_job},
     {"DELETE", "/v1/jobs/{id}", cancel_job},
     {"GET", "/v1/jobs/{id}/events", job_events},
+    {"GET", "/v1/jobs/{id}/pipeline", get_job_pipeline},
+    {"GET", "/v1/jobs/{id}/artifacts.zip", get_artifacts_zip},
     {"GET", "/v1/jobs/{id}/artifacts/{name}", get_artifact},
     {"GET", "/v1/jobs/{id}/webhooks", job_webhooks},
     {"GET", "/v1/webhook-secret", get_webhook_secret},
     {"GET", "/v1/usage", get_usage},
     {"GET", "/v1/presets", list_presets},
+    {"GET", "/v1/presets/{name}", get_preset},
     {"GET", "/v1/ops", list_ops},
 };
 

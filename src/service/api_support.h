@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <variant>
@@ -41,18 +42,30 @@ HttpResponse refusal_response(const Api::Call& call, const CreatedJob& refusal);
 // %XX and (in queries) '+' decoded; nullopt when an escape is malformed.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
+// A stored file as the answer to a GET: ETag "<version>" (304 for a matching
+// If-None-Match), one byte range (206, or 416) honouring If-Range, and the Content-Type
+// of `name`'s extension.
+HttpResponse file_response(const Api::Call& call, const std::filesystem::path& path,
+                           const std::string& version, const std::string& name);
+
 // The job the path's first placeholder names, of the caller's tenant; otherwise the 404
 // (or storage error) to answer.
 std::variant<Job, HttpResponse> tenant_job(const Api::Call& call);
 
 HttpResponse upload_asset(const Api::Call& call);
 HttpResponse get_asset(const Api::Call& call);
+HttpResponse get_asset_content(const Api::Call& call);
 HttpResponse create_job(const Api::Call& call);
 HttpResponse get_job(const Api::Call& call);
 HttpResponse list_jobs(const Api::Call& call);
 HttpResponse cancel_job(const Api::Call& call);
 HttpResponse job_events(const Api::Call& call);
 HttpResponse get_artifact(const Api::Call& call);
+HttpResponse get_artifacts_zip(const Api::Call& call);
+HttpResponse get_job_pipeline(const Api::Call& call);
+HttpResponse list_presets(const Api::Call& call);
+HttpResponse get_preset(const Api::Call& call);
+HttpResponse list_ops(const Api::Call& call);
 HttpResponse get_usage(const Api::Call& call);
 HttpResponse job_webhooks(const Api::Call& call);
 HttpResponse get_webhook_secret(const Api::Call& call);

@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zip.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -20,6 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kManifest = ".manifest";
+constexpr const char* kArtifactsZip = ".artifacts.zip";
 
 Status fsync_path(const fs::path& path, bool directory) {
   const int fd = ::open(path.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
@@ -59,6 +62,53 @@ Status write_durably(const fs::path& path, std::string_view bytes) {
     return make_error(path.string() + ": cannot write durably");
   }
   return fsync_path(path.parent_path(), true);
+}
+
+// Deflating these gains next to nothing and costs time on every download.
+bool is_compressed_format(const fs::path& name) {
+  std::string extension = name.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  for (const char* compressed :
+       {".png", ".jpg", ".jpeg", ".webp", ".ktx2", ".spz", ".zip", ".gz", ".zst"})
+    if (extension == compressed) return true;
+  return false;
+}
+
+// Writes the ZIP of `artifacts` (files in `dir`) to `path`.
+Status write_zip(const fs::path& path, const fs::path& dir,
+                 const std::vector<Artifact>& artifacts) {
+  int error_code = 0;
+  zip_t* archive = zip_open(path.c_str(), ZIP_CREATE | ZIP_EXCL, &error_code);
+  if (archive == nullptr) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, error_code);
+    std::string message = path.string() + ": cannot create: " + zip_error_strerror(&error);
+    zip_error_fini(&error);
+    return make_error(message);
+  }
+  const auto failed = [&](const std::string& what) {
+    std::string message = path.string() + ": " + what + ": " + zip_strerror(archive);
+    zip_discard(archive);
+    return make_error(message);
+  };
+  for (const Artifact& artifact : artifacts) {
+    const fs::path file = dir / artifact.name;
+    zip_source_t* source = zip_source_file(archive, file.c_str(), 0, -1);
+    if (source == nullptr) return failed("cannot read " + artifact.name);
+    const zip_int64_t index =
+        zip_file_add(archive, artifact.name.c_str(), source, ZIP_FL_ENC_UTF_8);
+    if (index < 0) {
+      zip_source_free(source);
+      return failed("cannot add " + artifact.name);
+    }
+    if (zip_set_file_compression(
+            archive, zip_uint64_t(index),
+            is_compressed_format(artifact.name) ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 0) != 0)
+      return failed("cannot set the compression of " + artifact.name);
+  }
+  if (zip_close(archive) != 0) return failed("cannot write");
+  return fsync_path(path, false);
 }
 
 }  // namespace
@@ -164,6 +214,28 @@ Result<fs::path> ArtifactStore::artifact_path(const std::string& job_id,
   for (const Artifact& artifact : *listed)
     if (artifact.name == name) return data_dir_ / "jobs" / job_id / name;
   return make_error("job " + job_id + " has no artifact named '" + name + "'");
+}
+
+Result<fs::path> ArtifactStore::artifacts_zip(const std::string& job_id) const {
+  const fs::path dir = data_dir_ / "jobs" / job_id;
+  const fs::path zip = dir / kArtifactsZip;
+  std::error_code ec;
+  if (fs::exists(zip, ec)) return zip;
+  Result<std::vector<Artifact>> listed = artifacts(job_id);
+  if (!listed) return listed.error();
+  if (listed->empty()) return make_error("job " + job_id + " has no artifacts");
+  const fs::path temp = dir / (".tmp-" + random_id("", 8) + ".zip");
+  if (Status written = write_zip(temp, dir, *listed); !written) {
+    fs::remove(temp, ec);
+    return written.error();
+  }
+  fs::rename(temp, zip, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    return make_error(zip.string() + ": cannot publish: " + ec.message());
+  }
+  return zip;
 }
 
 }  // namespace atlas::service

@@ -2,7 +2,8 @@
 // The files of the service under its data folder:
 //   DATA/assets/<asset id>         uploads, as uploaded
 //   DATA/jobs/<job id>/<name>      a finished job's outputs, with .manifest (name, size,
-//                                  SHA-256 of each) beside them
+//                                  SHA-256 of each) beside them, and .artifacts.zip once
+//                                  somebody asked for them all
 //   DATA/work/                     attempts in progress; emptied when the server starts
 // Nothing is ever visible half-written: a file is written to a temporary name, flushed
 // to disk (fsync) and renamed; a job's outputs are written into a work folder that is
@@ -51,6 +52,10 @@ class ArtifactStore {
   // also keeps "../" and other path tricks out).
   Result<std::filesystem::path> artifact_path(const std::string& job_id,
                                               const std::string& name) const;
+  // Every published artifact in one ZIP (DATA/jobs/<job id>/.artifacts.zip, made on the
+  // first call): pictures and other compressed files stored, the rest deflated. Written
+  // under a temporary name and renamed, so a concurrent call never reads half a file.
+  Result<std::filesystem::path> artifacts_zip(const std::string& job_id) const;
 
  private:
   std::filesystem::path data_dir_;

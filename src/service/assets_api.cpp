@@ -1,6 +1,7 @@
 // /v1/assets: uploads, as the raw body or as multipart/form-data (the first file part).
 
 #include <algorithm>
+#include <variant>
 
 #include "core/sha256.h"
 #include "service/api_support.h"
@@ -87,6 +88,18 @@ Json asset_json(const Asset& asset) {
           {"created_at", iso_time(asset.created_ms)}};
 }
 
+// The asset the path's first placeholder names, of the caller's tenant; otherwise the
+// 404 (or storage error) to answer.
+std::variant<Asset, HttpResponse> tenant_asset(const Api::Call& call) {
+  const std::string& id = call.params.at(0);
+  const auto not_found = error_response(404, "not_found", "no asset '" + id + "'");
+  if (!is_id(id, "ast_")) return not_found;
+  auto asset = call.store.find_asset(call.key.tenant_id, id);
+  if (!asset) return storage_error(asset.error());
+  if (!*asset) return not_found;
+  return std::move(**asset);
+}
+
 }  // namespace
 
 HttpResponse upload_asset(const Api::Call& call) {
@@ -130,13 +143,25 @@ HttpResponse upload_asset(const Api::Call& call) {
 }
 
 HttpResponse get_asset(const Api::Call& call) {
-  const std::string& id = call.params.at(0);
-  const auto not_found = error_response(404, "not_found", "no asset '" + id + "'");
-  if (!is_id(id, "ast_")) return not_found;
-  auto asset = call.store.find_asset(call.key.tenant_id, id);
-  if (!asset) return storage_error(asset.error());
-  if (!*asset) return not_found;
-  return json_response(200, asset_json(**asset));
+  auto asset = tenant_asset(call);
+  if (auto* error = std::get_if<HttpResponse>(&asset)) return std::move(*error);
+  return json_response(200, asset_json(std::get<Asset>(asset)));
+}
+
+HttpResponse get_asset_content(const Api::Call& call) {
+  auto asset = tenant_asset(call);
+  if (auto* error = std::get_if<HttpResponse>(&asset)) return std::move(*error);
+  const Asset& found = std::get<Asset>(asset);
+  // The upload's own name decides nothing here: it is served as bytes, never rendered.
+  HttpResponse response =
+      file_response(call, call.artifacts.asset_path(found.id), found.sha256, "upload.bin");
+  std::string quoted;
+  for (char c : found.filename) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + quoted + "\"");
+  return response;
 }
 
 }  // namespace atlas::service

@@ -100,6 +100,9 @@ struct NewJob {
   // Braced: aggregate initialisations that stop before these need not name them.
   std::string key_id{};  // the API key that submits it; empty: none (no quota)
   JobLimits limits{};    // the limits that apply to key_id's jobs (0: none)
+  // The parameter overrides of the pipeline, as a JSON object's text ({"triangles": 5000});
+  // see job_pipeline.h.
+  std::string overrides{"{}"};
 };
 
 struct Job {
@@ -111,8 +114,9 @@ struct Job {
   std::vector<std::string> inputs;
   std::string webhook_url;
   std::string idempotency_key;
-  std::string key_id;  // the API key that created it; empty when unknown
-  int progress = 0;    // 0-100
+  std::string key_id;            // the API key that created it; empty when unknown
+  std::string overrides = "{}";  // as in NewJob
+  int progress = 0;              // 0-100
   std::string current_node;
   std::string error_code;
   std::string error_message;

@@ -172,7 +172,7 @@ void JobWorkers::run_job(const Job& job, const std::string& worker_id) {
 
 JobWorkers::AttemptEnd JobWorkers::attempt(const Job& job, const std::string& worker_id,
                                            const fs::path& work) {
-  auto pipeline = load_job_pipeline(job.pipeline);
+  auto pipeline = load_job_pipeline(job.pipeline, job.overrides);
   if (!pipeline) return failed("invalid_pipeline", pipeline.error().message);
   if (pipeline->document.inputs.size() != job.inputs.size())
     return failed("invalid_inputs",

@@ -5,7 +5,7 @@
 #include <memory>
 #include <variant>
 
-#include "core/file_io.h"
+#include "core/sha256.h"
 #include "pipeline/presets.h"
 #include "pipeline/remote_provider.h"
 #include "service/api_support.h"
@@ -56,6 +56,8 @@ Json job_json(const Job& job) {
   if (!job.error_code.empty())
     json["error"] = {{"code", job.error_code}, {"message", job.error_message}};
   if (!job.webhook_url.empty()) json["webhook_url"] = job.webhook_url;
+  const Json overrides = Json::parse(job.overrides, nullptr, false);
+  json["overrides"] = overrides.is_object() ? overrides : Json::object();
   return json;
 }
 
@@ -153,16 +155,22 @@ HttpResponse create_job(const Api::Call& call) {
       return error_response(400, "invalid_field", "webhook_url: an http:// or https:// URL");
     job.webhook_url = url;
   }
+  if (const auto overrides = body.find("overrides");
+      overrides != body.end() && !overrides->is_null()) {
+    job.overrides = overrides->dump();
+    if (auto assignments = override_assignments(job.overrides); !assignments)
+      return error_response(400, "invalid_field", assignments.error().message);
+  }
   for (const auto& [name, value] : body.items())
-    if (name != "pipeline" && name != "inputs" && name != "webhook_url")
+    if (name != "pipeline" && name != "inputs" && name != "webhook_url" && name != "overrides")
       return error_response(400, "invalid_field",
-                            name + ": unknown field (pipeline, inputs, webhook_url)");
+                            name + ": unknown field (pipeline, inputs, overrides, webhook_url)");
   job.idempotency_key = std::string(call.request.header("idempotency-key"));
   if (job.idempotency_key.size() > kMaxIdempotencyKey)
     return error_response(
         400, "invalid_header",
         "Idempotency-Key: at most " + std::to_string(kMaxIdempotencyKey) + " characters");
-  auto pipeline = load_job_pipeline(job.pipeline);
+  auto pipeline = load_job_pipeline(job.pipeline, job.overrides);
   if (!pipeline) return error_response(400, "invalid_pipeline", pipeline.error().message);
   if (pipeline->document.inputs.size() != job.inputs.size())
     return error_response(400, "invalid_field",
@@ -284,54 +292,6 @@ HttpResponse job_events(const Api::Call& call) {
   return response;
 }
 
-namespace {
-
-std::string content_type(const std::string& name) {
-  const std::string extension = lower_extension(name);
-  if (extension == "glb") return "model/gltf-binary";
-  if (extension == "gltf") return "model/gltf+json";
-  if (extension == "json") return "application/json";
-  if (extension == "png") return "image/png";
-  if (extension == "usdz") return "model/vnd.usdz+zip";
-  if (extension == "obj" || extension == "mtl") return "text/plain";
-  return "application/octet-stream";
-}
-
-// One range of "bytes=first-last", "bytes=first-" or "bytes=-suffix" within `size`:
-// [begin, end). nullopt: unsatisfiable or a form this server does not serve (several
-// ranges).
-std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(std::string_view header,
-                                                                   std::uint64_t size) {
-  if (header.substr(0, 6) != "bytes=") return std::nullopt;
-  header.remove_prefix(6);
-  const std::size_t dash = header.find('-');
-  if (dash == std::string_view::npos || header.find(',') != std::string_view::npos)
-    return std::nullopt;
-  const auto number = [](std::string_view text) -> std::optional<std::uint64_t> {
-    if (text.empty() || text.size() > 18) return std::nullopt;
-    std::uint64_t value = 0;
-    for (char c : text) {
-      if (c < '0' || c > '9') return std::nullopt;
-      value = value * 10 + std::uint64_t(c - '0');
-    }
-    return value;
-  };
-  const std::string_view first_text = header.substr(0, dash), last_text = header.substr(dash + 1);
-  if (first_text.empty()) {
-    const auto suffix = number(last_text);
-    if (!suffix || *suffix == 0 || size == 0) return std::nullopt;
-    return std::pair{size - std::min(*suffix, size), size};
-  }
-  const auto first = number(first_text);
-  if (!first || *first >= size) return std::nullopt;
-  if (last_text.empty()) return std::pair{*first, size};
-  const auto last = number(last_text);
-  if (!last || *last < *first) return std::nullopt;
-  return std::pair{*first, std::min(*last + 1, size)};
-}
-
-}  // namespace
-
 HttpResponse get_artifact(const Api::Call& call) {
   auto job = tenant_job(call);
   if (auto* error = std::get_if<HttpResponse>(&job)) return std::move(*error);
@@ -344,42 +304,32 @@ HttpResponse get_artifact(const Api::Call& call) {
   const auto artifact = std::find_if(listed->begin(), listed->end(),
                                      [&](const Artifact& a) { return a.name == name; });
   if (artifact == listed->end()) return not_found;
-  const std::string etag = "\"" + artifact->sha256 + "\"";
-  HttpResponse response;
-  response.headers = {{"ETag", etag}, {"Accept-Ranges", "bytes"}, {"Cache-Control", "private"}};
-  const std::string_view if_none_match = call.request.header("if-none-match");
-  if (!if_none_match.empty() &&
-      (if_none_match == "*" || if_none_match.find(etag) != std::string_view::npos)) {
-    response.status = 304;
-    return response;
-  }
   auto path = call.artifacts.artifact_path(std::get<Job>(job).id, name);
   if (!path) return not_found;
-  auto bytes = read_file(*path);
-  if (!bytes) return storage_error(bytes.error());
-  response.headers.emplace_back("Content-Type", content_type(name));
-  const std::string_view range = call.request.header("range");
-  // If-Range with another version's tag: the whole file, as the client's part is stale.
-  const std::string_view if_range = call.request.header("if-range");
-  if (!range.empty() && (if_range.empty() || if_range == etag)) {
-    const auto span = parse_range(range, bytes->size());
-    if (!span) {
-      HttpResponse refused =
-          error_response(416, "range_not_satisfiable",
-                         "Range: '" + std::string(range) + "' is not one range within the " +
-                             std::to_string(bytes->size()) + " bytes");
-      refused.headers.emplace_back("Content-Range", "bytes */" + std::to_string(bytes->size()));
-      return refused;
-    }
-    response.status = 206;
-    response.headers.emplace_back("Content-Range", "bytes " + std::to_string(span->first) + "-" +
-                                                       std::to_string(span->second - 1) + "/" +
-                                                       std::to_string(bytes->size()));
-    response.body.assign(reinterpret_cast<const char*>(bytes->data()) + span->first,
-                         span->second - span->first);
-    return response;
-  }
-  response.body.assign(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  return file_response(call, *path, artifact->sha256, name);
+}
+
+HttpResponse get_artifacts_zip(const Api::Call& call) {
+  auto job = tenant_job(call);
+  if (auto* error = std::get_if<HttpResponse>(&job)) return std::move(*error);
+  const Job& found = std::get<Job>(job);
+  if (found.state != JobState::Succeeded)
+    return error_response(409, "not_succeeded",
+                          "job " + found.id + " is " + to_string(found.state) +
+                              ": its artifacts are there once it has succeeded");
+  auto listed = call.artifacts.artifacts(found.id);
+  if (!listed) return storage_error(listed.error());
+  // The ZIP is made from the manifest's files, so the manifest's hashes name its version.
+  std::string manifest;
+  for (const Artifact& artifact : *listed) manifest += artifact.sha256 + " " + artifact.name + "\n";
+  auto zip = call.artifacts.artifacts_zip(found.id);
+  if (!zip) return storage_error(zip.error());
+  HttpResponse response = file_response(
+      call, *zip,
+      sha256_hex(ByteView(reinterpret_cast<const std::uint8_t*>(manifest.data()), manifest.size())),
+      found.id + ".zip");
+  response.headers.emplace_back("Content-Disposition",
+                                "attachment; filename=\"" + found.id + ".zip\"");
   return response;
 }
 

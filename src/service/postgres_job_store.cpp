@@ -202,6 +202,10 @@ CREATE INDEX IF NOT EXISTS jobs_by_key_time ON jobs (key_id, created_ms);
 CREATE INDEX IF NOT EXISTS usage_by_kind ON usage_ledger (kind, provider, billed_by, currency, cost);
 )sql";
 
+// Version 3: the jobs' parameter overrides.
+constexpr const char* kOverridesSchema =
+    "ALTER TABLE jobs ADD COLUMN IF NOT EXISTS overrides TEXT NOT NULL DEFAULT '{}'";
+
 // The first row as a job, or nullopt when there is none.
 std::optional<Job> first_job(const PgResult& result) {
   if (PQntuples(result.get()) == 0) return std::nullopt;
@@ -430,7 +434,8 @@ Status PostgresJobStore::migrate() {
   if (found < kSchemaVersion) {
     // Every statement is idempotent (IF NOT EXISTS), so a database of any older version
     // is brought up to date by running them all.
-    for (const char* step : {kSchema, kQuotaSchema, kWebhookSchema, kWebhookTables}) {
+    for (const char* step :
+         {kSchema, kQuotaSchema, kWebhookSchema, kWebhookTables, kOverridesSchema}) {
       PgResult created(PQexec(db, step));
       if (!created || PQresultStatus(created.get()) != PGRES_COMMAND_OK)
         return pg_error("creating the schema", trimmed(created ? PQresultErrorMessage(created.get())
@@ -637,11 +642,12 @@ Result<CreatedJob> PostgresJobStore::create_job(const NewJob& job) {
     params.null();
   else
     params.text(job.idempotency_key);
-  params.integer(now_ms()).text(job.key_id);
+  params.integer(now_ms()).text(job.key_id).text(job.overrides);
   const std::string sql = std::string(
                               "INSERT INTO jobs (id, tenant_id, state, pipeline, inputs, "
-                              "webhook_url, idempotency_key, created_ms, key_id) VALUES ($1, $2, "
-                              "'queued', $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, "
+                              "webhook_url, idempotency_key, created_ms, key_id, overrides) VALUES "
+                              "($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9) ON CONFLICT "
+                              "(tenant_id, "
                               "idempotency_key) DO NOTHING RETURNING ") +
                           kJobColumns;
   auto inserted = run(db, "queuing a job", sql.c_str(), params);

@@ -35,7 +35,7 @@ class PostgresJobStore final : public JobStore {
 
   // 1: jobs, keys, assets, events, the ledger; 2: key quotas, credit limits,
   // webhook secrets and the webhook outbox.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // `url` with its password replaced by "***", for messages.
   static std::string redacted(const std::string& url);

@@ -330,6 +330,10 @@ CREATE INDEX jobs_by_key_time ON jobs (key_id, created_ms);
 CREATE INDEX usage_by_kind ON usage_ledger (kind, provider, billed_by, currency, cost);
 )sql";
 
+// Version 3: the jobs' parameter overrides.
+constexpr const char* kOverridesSchema =
+    "ALTER TABLE jobs ADD COLUMN overrides TEXT NOT NULL DEFAULT '{}'";
+
 }  // namespace
 
 // The helpers below run inside a transaction the caller holds.
@@ -502,7 +506,10 @@ Status SqliteJobStore::migrate() {
       update.bind(1, new_webhook_secret()).bind(2, tenant);
       if (update.step() != SQLITE_DONE) return db_error(db_, file_, "making webhook secrets");
     }
-    if (Status bumped = exec(db_, file_, "PRAGMA user_version = 2"); !bumped) return bumped;
+  }
+  if (found < 3) {
+    if (Status added = exec(db_, file_, kOverridesSchema); !added) return added;
+    if (Status bumped = exec(db_, file_, "PRAGMA user_version = 3"); !bumped) return bumped;
   }
   return transaction.commit();
 }
@@ -672,7 +679,8 @@ Result<CreatedJob> SqliteJobStore::create_job(const NewJob& job) {
   Statement insert(
       *statements_,
       "INSERT INTO jobs (id, tenant_id, state, pipeline, inputs, webhook_url, "
-      "idempotency_key, created_ms, key_id) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)");
+      "idempotency_key, created_ms, key_id, overrides) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, "
+      "?)");
   insert.bind(1, id)
       .bind(2, job.tenant_id)
       .bind(3, job.pipeline)
@@ -682,7 +690,7 @@ Result<CreatedJob> SqliteJobStore::create_job(const NewJob& job) {
     insert.bind_null(6);
   else
     insert.bind(6, job.idempotency_key);
-  insert.bind(7, now).bind(8, job.key_id);
+  insert.bind(7, now).bind(8, job.key_id).bind(9, job.overrides);
   if (insert.step() != SQLITE_DONE) return db_error(db_, file_, "queuing a job");
   if (Status added = append_event(*statements_, file_, id, "state", state_event(JobState::Queued));
       !added)

@@ -31,7 +31,7 @@ class SqliteJobStore final : public JobStore {
 
   // 1: jobs, keys, assets, events, the ledger; 2: key quotas, credit limits,
   // webhook secrets and the webhook outbox.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   Result<ApiKey> create_key(const std::string& tenant_name, const std::string& key_hash,
                             const std::string& prefix, const JobLimits& limits = {}) override;

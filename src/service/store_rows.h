@@ -21,7 +21,7 @@ inline constexpr const char* kJobColumns =
     "seq, id, tenant_id, state, pipeline, inputs, webhook_url, "
     "COALESCE(idempotency_key, ''), progress, current_node, error_code, error_message, "
     "created_ms, started_ms, finished_ms, attempts, lease_owner, lease_expires_ms, "
-    "cancel_requested, key_id";
+    "cancel_requested, key_id, overrides";
 
 inline constexpr const char* kUsageColumns =
     "entry_key, tenant_id, job_id, kind, provider, detail, quantity, cost, currency, billed_by, "
@@ -185,6 +185,7 @@ Job read_job(const Row& row) {
   job.lease_expires_ms = row.integer(17);
   job.cancel_requested = row.flag(18);
   job.key_id = row.text(19);
+  job.overrides = row.text(20);
   return job;
 }
 

@@ -91,6 +91,7 @@ TEST(PipelineCli, PresetsAndOpsAreListed) {
   ASSERT_EQ(presets.exit_code, 0) << presets.err;
   for (const char* name : {"game-ready", "mobile", "web-ar", "print", "archive"})
     EXPECT_NE(presets.out.find(name), std::string::npos) << name;
+  EXPECT_NE(presets.out.find("settings: triangles, lod_ratios"), std::string::npos) << presets.out;
   const CliRun ops = atlas("ops");
   ASSERT_EQ(ops.exit_code, 0) << ops.err;
   EXPECT_NE(ops.out.find("gate (v1)"), std::string::npos);
@@ -100,6 +101,8 @@ TEST(PipelineCli, PresetsAndOpsAreListed) {
   const CliRun show = atlas("pipeline show game-ready --set lods.ratios=1,0.5");
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_NE(show.out.find("ratios=[1, 0.5]"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("setting lod_ratios = [1, 0.5] -> lods.ratios"), std::string::npos)
+      << show.out;
 }
 
 TEST(PipelineCli, CheckNamesFileLineAndNode) {
@@ -239,6 +242,13 @@ TEST(PipelineCli, BadOverrideIsAUsageProblemNamed) {
                            quoted(test::scratch_dir()) + " --set nowhere.triangles=5");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("no node 'nowhere'"), std::string::npos) << run.err;
+  const CliRun setting = atlas("run mobile " + quoted(kHamburger) + " -o " +
+                               quoted(test::scratch_dir()) + " --set budget=5");
+  EXPECT_EQ(setting.exit_code, 1);
+  EXPECT_NE(setting.err.find("no setting named 'budget' in pipeline 'mobile' (its settings: "
+                             "triangles, "),
+            std::string::npos)
+      << setting.err;
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
-// Pipeline documents: parsing, every kind of check with file, line and column, and
-// overrides. The gate op is used where an op is needed, as it needs no real data.
+// Pipeline documents: parsing, every kind of check with file, line and column,
+// overrides and settings. The gate op is used where an op is needed, as it needs no real
+// data.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 
 #include "pipeline/document.h"
 #include "pipeline/presets.h"
@@ -163,6 +166,219 @@ TEST(PipelineDocument, JsonIsReadAsWell) {
               "h": {"op": "gate", "inputs": {"report": "g.pass"}}},
     "outputs": {"out": "g.pass"}})";
   EXPECT_NE(check_error(json).find("form a cycle"), std::string::npos);
+}
+
+// Line 24 declares the setting `triangles`, line 26 its targets; line 29 `height`, line
+// 30 its target.
+constexpr const char* kBudgets = R"(pipeline: budgets
+inputs:
+  source: file
+nodes:
+  load:
+    op: load
+    inputs: {file: source}
+  surface:
+    op: splat_to_mesh
+    inputs: {source: load}
+    params: {triangles: 20000}
+  lod0:
+    op: reduce
+    inputs: {mesh: surface}
+    params: {triangles: 20000}
+  placed:
+    op: transform
+    inputs: {asset: lod0}
+  export:
+    op: export
+    inputs: {model: placed}
+outputs: {model: export}
+settings:
+  triangles:
+    doc: LOD0 triangle budget
+    sets: [surface.triangles, lod0.triangles]
+  format:
+    sets: [export.format]
+  height:
+    sets: [placed.height]
+)";
+
+// kBudgets with `replace` swapped for `with`.
+std::string budgets(const std::string& replace = "", const std::string& with = "") {
+  std::string text = kBudgets;
+  if (!replace.empty()) text.replace(text.find(replace), replace.size(), with);
+  return text;
+}
+
+Result<Pipeline> checked(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  Result<PipelineDocument> document = parse_pipeline(text, "test.yaml");
+  if (!document) return document.error();
+  for (const std::string& assignment : overrides) {
+    if (Status applied = apply_override(*document, assignment); !applied) return applied.error();
+  }
+  return check_pipeline(std::move(*document));
+}
+
+const ParamValue& param_of(const Pipeline& pipeline, const std::string& node,
+                           const std::string& param) {
+  for (std::size_t i = 0; i < pipeline.document.nodes.size(); ++i)
+    if (pipeline.document.nodes[i].name == node) return pipeline.params[i].at(param);
+  throw std::out_of_range("no node " + node);
+}
+
+TEST(PipelineSettings, AreParsedWithMarksAndCheckedIntoSpecs) {
+  Result<PipelineDocument> document = parse_pipeline(budgets(), "test.yaml");
+  ASSERT_TRUE(document) << document.error().message;
+  ASSERT_EQ(document->settings.size(), 3u);
+  const SettingDecl& triangles = document->settings[0];
+  EXPECT_EQ(triangles.name, "triangles");
+  EXPECT_EQ(triangles.doc, "LOD0 triangle budget");
+  EXPECT_EQ(triangles.mark.line, 24);
+  ASSERT_EQ(triangles.targets.size(), 2u);
+  EXPECT_EQ(triangles.targets[1].node, "lod0");
+  EXPECT_EQ(triangles.targets[1].param, "triangles");
+  EXPECT_EQ(triangles.targets[1].mark.line, 26);
+  EXPECT_EQ(triangles.targets[1].mark.column, 31);
+
+  Result<Pipeline> pipeline = check_pipeline(std::move(*document));
+  ASSERT_TRUE(pipeline) << pipeline.error().message;
+  ASSERT_EQ(pipeline->settings.size(), 3u);
+  const ParamSpec& budget = pipeline->settings[0].spec;
+  EXPECT_EQ(budget.name, "triangles");
+  EXPECT_EQ(budget.doc, "LOD0 triangle budget");
+  EXPECT_EQ(budget.type, ParamType::Integer);
+  EXPECT_EQ(budget.default_value, ParamValue{std::int64_t{20000}});
+  EXPECT_EQ(budget.min, 12);  // splat_to_mesh's minimum; reduce allows 1
+  EXPECT_EQ(budget.max, 10'000'000);
+  const ParamSpec& format = pipeline->settings[1].spec;
+  EXPECT_EQ(format.type, ParamType::Text);
+  EXPECT_FALSE(format.choices.empty());
+  EXPECT_EQ(pipeline->settings[2].spec.default_value, ParamValue{0.0});  // the op's default
+  const std::string described = describe_pipeline(*pipeline);
+  EXPECT_NE(described.find("setting triangles = 20000 -> surface.triangles, lod0.triangles  "
+                           "(LOD0 triangle budget)"),
+            std::string::npos)
+      << described;
+}
+
+TEST(PipelineSettings, OverrideSetsEveryTarget) {
+  Result<Pipeline> pipeline = checked(budgets(), {"triangles=30000", "height=0.5"});
+  ASSERT_TRUE(pipeline) << pipeline.error().message;
+  EXPECT_EQ(param_of(*pipeline, "surface", "triangles"), ParamValue{std::int64_t{30000}});
+  EXPECT_EQ(param_of(*pipeline, "lod0", "triangles"), ParamValue{std::int64_t{30000}});
+  EXPECT_EQ(pipeline->settings[0].spec.default_value, ParamValue{std::int64_t{30000}});
+  EXPECT_EQ(param_of(*pipeline, "placed", "height"), ParamValue{0.5});
+  // The same text rules as node.param=value: a bad value is named on each target.
+  const std::string error = checked(budgets(), {"triangles=many"}).error().message;
+  EXPECT_NE(error.find("node 'surface': param 'triangles' must be an integer, not 'many'"),
+            std::string::npos)
+      << error;
+  // A target set after its setting is set apart from the others, in the order given.
+  EXPECT_TRUE(checked(budgets(), {"lod0.triangles=100", "triangles=300"}));
+  EXPECT_NE(checked(budgets(), {"triangles=300", "lod0.triangles=100"})
+                .error()
+                .message.find("surface.triangles is 300 but lod0.triangles is 100"),
+            std::string::npos);
+}
+
+TEST(PipelineSettings, UnknownSettingIsNamedWithThoseThereAre) {
+  Result<PipelineDocument> document = parse_pipeline(budgets(), "test.yaml");
+  ASSERT_TRUE(document);
+  const Status unknown = apply_override(*document, "budget=3");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message,
+            "--set budget=3: no setting named 'budget' in pipeline 'budgets' (its settings: "
+            "triangles, format, height)");
+  Result<PipelineDocument> none = parse_pipeline(kTwoGates, "test.yaml");
+  ASSERT_TRUE(none);
+  const Status no_settings = apply_override(*none, "budget=3");
+  ASSERT_FALSE(no_settings);
+  EXPECT_NE(no_settings.error().message.find("in pipeline 'gates' (it has no settings)"),
+            std::string::npos)
+      << no_settings.error().message;
+  EXPECT_FALSE(apply_override(*none, "=3"));
+}
+
+TEST(PipelineSettings, TargetsHoldingDifferentValuesAreRefused) {
+  const std::string error =
+      check_error(budgets("{triangles: 20000}\n  placed", "{triangles: 15000}\n  placed"));
+  EXPECT_NE(error.find("test.yaml:24:3: setting 'triangles': surface.triangles is 20000 but "
+                       "lod0.triangles is 15000"),
+            std::string::npos)
+      << error;
+  // Defaults count: reduce's default triangles is 20000, so leaving it out is the same.
+  EXPECT_EQ(check_error(budgets("    params: {triangles: 20000}\n  placed", "  placed")), "");
+}
+
+TEST(PipelineSettings, TargetsNamingNothingAreRefused) {
+  const std::string error = check_error(
+      budgets("[surface.triangles, lod0.triangles]", "[nowhere.triangles, lod0.speed]"));
+  for (const char* expected :
+       {"test.yaml:26:12: setting 'triangles': sets nowhere.triangles, but there is no node "
+        "'nowhere'",
+        "test.yaml:26:31: setting 'triangles': sets lod0.speed, but reduce has no param 'speed'"}) {
+    EXPECT_NE(error.find(expected), std::string::npos) << "missing: " << expected << "\nin:\n"
+                                                       << error;
+  }
+}
+
+TEST(PipelineSettings, TargetsOfDifferentTypesAreRefused) {
+  // An integer and a number too: a setting's value has one type.
+  const std::string error =
+      check_error(budgets("[placed.height]", "[lod0.triangles, placed.height]"));
+  EXPECT_NE(error.find("test.yaml:30:28: setting 'height': lod0.triangles takes integer but "
+                       "placed.height takes number"),
+            std::string::npos)
+      << error;
+}
+
+TEST(PipelineSettings, MalformedSettingsAreRefusedWhenParsed) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"  height:\n", "  placed.height:\n"},
+      {"  format:\n", "  height:\n"},
+      {"[placed.height]", "[]"},
+      {"[placed.height]", "[placed]"},
+      {"[placed.height]", "[placed.height.x]"},
+      {"[placed.height]", "[placed.height, placed.height]"},
+      {"    sets: [placed.height]", "    sets: [placed.height]\n    default: 2"},
+      {"    sets: [placed.height]", "    doc: no targets"},
+  };
+  const std::vector<std::string> expected = {
+      "test.yaml:29:3: setting 'placed.height': a setting's name has no '.', '=' or spaces",
+      "test.yaml:29:3: setting 'height' is declared twice",
+      "test.yaml:30:11: setting 'height': 'sets' is empty (name at least one node.param)",
+      "test.yaml:30:12: setting 'height': 'placed' is not of the form node.param",
+      "test.yaml:30:12: setting 'height': 'placed.height.x' is not of the form node.param",
+      "test.yaml:30:27: setting 'height': sets placed.height twice",
+      "test.yaml:31:5: setting 'height': unknown field 'default' (doc, sets)",
+      "test.yaml:29:3: setting 'height': missing 'sets'"};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const std::string text = budgets(cases[i].first, cases[i].second);
+    Result<PipelineDocument> document = parse_pipeline(text, "test.yaml");
+    ASSERT_FALSE(document) << text;
+    EXPECT_NE(document.error().message.find(expected[i]), std::string::npos)
+        << "missing: " << expected[i] << "\nin:\n"
+        << document.error().message;
+  }
+}
+
+TEST(PipelineSettings, EveryPresetsSettingsCheck) {
+  for (const PresetInfo& preset : list_presets()) {
+    Result<PipelineDocument> document = parse_pipeline(*find_preset(preset.name), preset.name);
+    ASSERT_TRUE(document) << document.error().message;
+    Result<Pipeline> pipeline = check_pipeline(std::move(*document));
+    ASSERT_TRUE(pipeline) << pipeline.error().message;
+    EXPECT_EQ(pipeline->settings.size(), pipeline->document.settings.size()) << preset.name;
+    EXPECT_TRUE(std::any_of(pipeline->settings.begin(), pipeline->settings.end(),
+                            [](const Setting& setting) { return setting.name == "triangles"; }))
+        << preset.name;
+  }
+  Result<Pipeline> game_ready = load_pipeline("game-ready", {"triangles=30000"});
+  ASSERT_TRUE(game_ready) << game_ready.error().message;
+  for (const auto& [node, param] :
+       {std::pair{"surface", "triangles"}, {"lod0", "triangles"}, {"validate", "max_triangles"}})
+    EXPECT_EQ(param_of(*game_ready, node, param), ParamValue{std::int64_t{30000}}) << node;
+  EXPECT_TRUE(load_pipeline("game-ready", {"texture_format=jpeg", "lod_ratios=[1, 0.5]",
+                                           "texture_size=512", "height=2", "watertight=true"}));
 }
 
 }  // namespace

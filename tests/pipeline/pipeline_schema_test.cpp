@@ -47,7 +47,10 @@ TEST(PipelineSchema, RefusesWhatTheParserRefuses) {
       "pipeline: x\nnodes:\n  a: {op: gate, colour: red}\noutputs: {o: a}\n",
       "pipeline: x\nstages: {}\nnodes:\n  a: {op: gate}\noutputs: {o: a}\n",
       "pipeline: x\nnodes:\n  a: {inputs: {report: b}}\noutputs: {o: a}\n",
-      "pipeline: x\ninputs: {source: mesh}\nnodes:\n  a: {op: gate}\noutputs: {o: a}\n"};
+      "pipeline: x\ninputs: {source: mesh}\nnodes:\n  a: {op: gate}\noutputs: {o: a}\n",
+      "pipeline: x\nnodes:\n  a: {op: gate}\noutputs: {o: a}\nsettings: {s: {sets: []}}\n",
+      "pipeline: x\nnodes:\n  a: {op: gate}\noutputs: {o: a}\nsettings: {s: {sets: [a]}}\n",
+      "pipeline: x\nnodes:\n  a: {op: gate}\noutputs: {o: a}\nsettings: {a.b: {sets: [a.c]}}\n"};
   for (std::size_t i = 0; i < documents.size(); ++i) {
     const fs::path file = dir / ("document" + std::to_string(i) + ".yaml");
     std::ofstream(file) << documents[i];

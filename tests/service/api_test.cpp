@@ -2,6 +2,7 @@
 // a small mesh from the shared test data.
 
 #include <gtest/gtest.h>
+#include <zip.h>
 
 #include <set>
 
@@ -93,6 +94,82 @@ TEST(ServiceApi, RunsAJobEndToEndWithArtifactsUsageAndEvents) {
   EXPECT_TRUE(usage["by_kind"].contains("compute_seconds"));
   EXPECT_EQ(usage["days"].size(), 1u);
   EXPECT_TRUE(usage["passed_through_404"]["entries"].empty());
+}
+
+// The entries of a ZIP held in memory, by name.
+std::map<std::string, std::string> unzip(const std::string& bytes) {
+  std::map<std::string, std::string> entries;
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  zip_t* archive =
+      source ? zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error) : nullptr;
+  zip_error_fini(&error);
+  if (archive == nullptr) {
+    if (source) zip_source_free(source);
+    ADD_FAILURE() << "not a ZIP";
+    return entries;
+  }
+  for (zip_int64_t i = 0; i < zip_get_num_entries(archive, 0); ++i) {
+    zip_stat_t stat;
+    zip_stat_index(archive, zip_uint64_t(i), 0, &stat);
+    std::string content(stat.size, '\0');
+    zip_file_t* file = zip_fopen_index(archive, zip_uint64_t(i), 0);
+    EXPECT_EQ(zip_fread(file, content.data(), stat.size), zip_int64_t(stat.size));
+    zip_fclose(file);
+    entries[stat.name] = std::move(content);
+  }
+  zip_discard(archive);
+  return entries;
+}
+
+TEST(ServiceApi, DownloadsAnUploadAndAJobsArtifactsAsOneZip) {
+  LocalService service;
+  const std::string auth = service.key_header("acme");
+  const std::string asset = service.upload(auth, suzanne());
+  const HttpResult content = http("GET", service.url("/v1/assets/" + asset + "/content"), {auth});
+  ASSERT_EQ(content.status, 200) << content.body;
+  const Bytes original = must_read(suzanne());
+  EXPECT_EQ(content.body, std::string(original.begin(), original.end()));
+  EXPECT_EQ(content.headers.at("content-disposition"), "attachment; filename=\"suzanne.obj\"");
+  EXPECT_EQ(content.headers.at("etag"), "\"" + sha256_hex(original) + "\"");
+
+  const std::string id =
+      http("POST", service.url("/v1/jobs"), {auth}, job_body(kQuickPipeline, {asset})).json()["id"];
+  const Json job = service.wait_for(auth, id);
+  ASSERT_EQ(job["state"], "succeeded") << job.dump();
+  const std::string zip_url = service.url("/v1/jobs/" + id + "/artifacts.zip");
+  const HttpResult zip = http("GET", zip_url, {auth});
+  ASSERT_EQ(zip.status, 200) << zip.body;
+  EXPECT_EQ(zip.headers.at("content-type"), "application/zip");
+  EXPECT_EQ(zip.headers.at("content-disposition"), "attachment; filename=\"" + id + ".zip\"");
+  const std::map<std::string, std::string> entries = unzip(zip.body);
+  ASSERT_EQ(entries.size(), job["artifacts"].size());
+  for (const Json& artifact : job["artifacts"]) {
+    const std::string name = artifact["name"];
+    ASSERT_TRUE(entries.count(name)) << name;
+    EXPECT_EQ(entries.at(name),
+              http("GET", service.url("/v1/jobs/" + id + "/artifacts/" + name), {auth}).body);
+  }
+  // Made once: the second download is the same file, and its ETag holds.
+  const HttpResult again = http("GET", zip_url, {auth});
+  EXPECT_EQ(again.body, zip.body);
+  EXPECT_EQ(http("GET", zip_url, {auth, "If-None-Match: " + zip.headers.at("etag")}).status, 304);
+
+  const std::string other = service.key_header("other");
+  expect_error(http("GET", zip_url, {other}), 404, "not_found");
+  expect_error(http("GET", service.url("/v1/assets/" + asset + "/content"), {other}), 404,
+               "not_found");
+}
+
+TEST(ServiceApi, AJobsZipIsRefusedUntilItSucceeded) {
+  LocalService service(0);
+  const std::string auth = service.key_header("acme");
+  const std::string asset = service.upload(auth, suzanne());
+  const std::string id =
+      http("POST", service.url("/v1/jobs"), {auth}, job_body(kQuickPipeline, {asset})).json()["id"];
+  expect_error(http("GET", service.url("/v1/jobs/" + id + "/artifacts.zip"), {auth}), 409,
+               "not_succeeded");
 }
 
 TEST(ServiceApi, EveryReadAndWriteIsScopedToTheKeysTenant) {

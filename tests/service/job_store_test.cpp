@@ -66,7 +66,7 @@ class JobStoreContract : public ::testing::TestWithParam<std::string> {
               "ALTER TABLE api_keys DROP COLUMN concurrent_jobs; "
               "ALTER TABLE api_keys DROP COLUMN jobs_per_day; "
               "ALTER TABLE tenants DROP COLUMN credit_limit; ALTER TABLE jobs DROP COLUMN key_id; "
-              "PRAGMA user_version = 1;");
+              "ALTER TABLE jobs DROP COLUMN overrides; PRAGMA user_version = 1;");
       return;
     }
     const test::CommandRun run = test::run_command(
@@ -75,7 +75,8 @@ class JobStoreContract : public ::testing::TestWithParam<std::string> {
         test::shell_quoted("DROP TABLE webhook_deliveries, webhook_attempts; ALTER TABLE "
                            "tenants DROP COLUMN webhook_secret, DROP COLUMN credit_limit; "
                            "ALTER TABLE api_keys DROP COLUMN concurrent_jobs, DROP COLUMN "
-                           "jobs_per_day; ALTER TABLE jobs DROP COLUMN key_id; DROP INDEX "
+                           "jobs_per_day; ALTER TABLE jobs DROP COLUMN key_id, DROP COLUMN "
+                           "overrides; DROP INDEX "
                            "usage_by_kind; DELETE FROM atlas_schema WHERE version > 1;") +
         " " + test::shell_quoted(url_));
     EXPECT_EQ(run.exit_code, 0) << run.output;
@@ -132,6 +133,12 @@ TEST_P(JobStoreContract, JobRoundTripsAndIdempotencyKeysArePerTenant) {
   const Job first = submit(*store, a, "order-1");
   EXPECT_EQ(first.state, JobState::Queued);
   EXPECT_EQ(first.inputs, (std::vector<std::string>{"ast_01", "ast_02"}));
+  EXPECT_EQ(first.overrides, "{}");
+  NewJob overridden{a, "mobile", {"ast_01"}, "", ""};
+  overridden.overrides = R"({"triangles":5000})";
+  const auto created = store->create_job(overridden);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ((*store->find_job(a, created->job.id))->overrides, R"({"triangles":5000})");
   NewJob again{a, "other", {}, "", "order-1"};
   auto repeated = store->create_job(again);
   ASSERT_TRUE(repeated.ok());
@@ -645,15 +652,17 @@ TEST(SqliteJobStore, OpeningSomethingElseFailsNamingTheFile) {
 }
 
 TEST_P(JobStoreContract, AVersionOneDatabaseIsUpgradedAndItsTenantsGetWebhookSecrets) {
-  std::string tenant_id;
+  std::string tenant_id, old_job;
   {
     auto store = open_store();
     ASSERT_TRUE(store);
     tenant_id = tenant(*store, "old");
+    old_job = submit(*store, tenant_id).id;
   }
   downgrade_to_version_1();
   auto store = open_store();
   ASSERT_TRUE(store);
+  EXPECT_EQ((*store->find_job(tenant_id, old_job))->overrides, "{}");
   EXPECT_EQ(store->webhook_secret(tenant_id)->rfind("whsec_", 0), 0u);
   const Job job = submit_with_webhook(*store, tenant_id, "https://example.com/hook");
   EXPECT_EQ(store->list_deliveries(tenant_id, job.id)->size(), 1u);
