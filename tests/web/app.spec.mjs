@@ -379,9 +379,12 @@ try {
   await page.reload();
   await page.waitForSelector('#viewer-box[data-loaded$=".glb"]', { timeout: 120_000 });
   await page.waitForSelector('#splat-box[data-loaded="404-hamburger.ply"]', { timeout: 120_000 });
+  log('reloaded: mesh and splats loaded');
   assert.ok((await drawn(page, 'splat-viewer')).objectShare > 0.02, 'the uploaded splats are drawn after a reload');
   await page.waitForTimeout(1600); // Spark's redraws after loading are over
+  await page.locator('#viewer').scrollIntoViewIfNeeded();
   const splatBefore = await snapshot(page, 'splat-viewer');
+  const meshBefore = await snapshot(page, 'viewer');
   const meshCanvas = await page.locator('#viewer').boundingBox();
   await page.mouse.move(meshCanvas.x + meshCanvas.width / 2, meshCanvas.y + meshCanvas.height / 2);
   await page.mouse.down();
@@ -389,14 +392,18 @@ try {
   await page.mouse.up();
   await page.waitForTimeout(1600);
   const changed = changedShare(splatBefore, await snapshot(page, 'splat-viewer'));
-  log(`orbiting the mesh view changed ${(changed * 100).toFixed(1)} % of the splat view`);
+  const meshChanged = changedShare(meshBefore, await snapshot(page, 'viewer'));
+  log(`orbiting the mesh view changed ${(meshChanged * 100).toFixed(1)} % of it and ${(changed * 100).toFixed(1)} % of the splat view`);
+  assert.ok(meshChanged > 0.02, 'the drag orbits the mesh view');
   assert.ok(changed > 0.02, 'orbiting the mesh view moves the splat view');
 
   begin('the prompt job succeeds');
   await other.waitForSelector('main[data-state="succeeded"], main[data-state="failed"]', { timeout: LONG });
   assert.equal(await other.getAttribute('main', 'data-state'), 'succeeded', await other.textContent('#job-error'));
   assert.equal(await other.getAttribute('#graph .node[data-node^="generate:"]', 'data-state'), 'finished', 'the generation is a node of the graph');
-  // 404's splats (the generated-0 artifact) are drawn beside the mesh made from them.
+  // The mobile preset's meshopt-compressed GLB is shown, and 404's splats (the
+  // generated-0 artifact) beside it.
+  await other.waitForSelector('#viewer-box[data-loaded$=".glb"]', { timeout: 120_000 });
   await other.waitForSelector('#splat-box[data-loaded^="generated-0."]', { timeout: 120_000 }).catch(async (error) => {
     throw new Error(`${error.message}\nsplat view says: ${await other.textContent('#splat-box').catch(() => 'nothing')}`);
   });

@@ -41,14 +41,17 @@ export async function showJob(root, jobId) {
   const error = h('p', { class: 'error', role: 'alert', id: 'job-error' });
   const result = h('section', { id: 'result', 'aria-label': 'Result' });
   root.querySelector('h1').textContent = `Job ${jobId}`;
+  // While the job runs the graph is right under its status; once it succeeded, the result
+  // comes between them.
   root.append(
     h('div', { class: 'card' },
       h('p', { class: 'status-line' }, state, ' ', elapsed, ' ', node),
       h('div', { class: 'progress' }, bar, percent),
-      cancel, error,
-      h('h2', {}, 'Nodes'), graph.element,
-      h('details', {}, h('summary', {}, 'Event log'), log)),
-    result);
+      cancel, error),
+    result,
+    h('section', { class: 'card', 'aria-labelledby': 'nodes-title' },
+      h('h2', { id: 'nodes-title' }, 'Nodes'), graph.element,
+      h('details', {}, h('summary', {}, 'Event log'), log)));
   api(`/v1/jobs/${jobId}/pipeline`, { signal: view.abort.signal })
     .then(({ nodes }) => graph.show(nodes))
     .catch((failure) => {

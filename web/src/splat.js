@@ -7,7 +7,7 @@ import { Color, Scene, Vector3, WebGLRenderer } from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { SparkRenderer, SplatMesh } from '@sparkjsdev/spark';
 import { decompress as zstdDecompress } from 'fzstd';
-import { fitCanvasToBox } from './view.js';
+import { fitCanvasToBox, frameBox } from './view.js';
 import { h } from './dom.js';
 
 // 404's SPZ files wrap the SPZ stream in zstd instead of gzip (Atlas reads both); Spark
@@ -109,7 +109,9 @@ export function createSplatViewer(container, { bytes, name }, meshView, placemen
     splats = new SplatMesh({ fileBytes: readable, fileName: name });
     return Promise.all([splats.initialized, meshView.framed]);
   }).then(([, meshBox]) => {
-    place(splats, placement, meshBox);
+    // Without a mesh on screen the splats are framed on their own.
+    if (meshBox || placement) place(splats, placement, meshBox);
+    else frameBox(splats.getBoundingBox(true), camera, meshView.controls);
     scene.add(splats);
     info.textContent = `${name}: ${splats.packedSplats?.numSplats?.toLocaleString('en') ?? ''} splats`;
     container.dataset.loaded = name;

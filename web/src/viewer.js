@@ -7,6 +7,7 @@ import {
   WebGLRenderer,
 } from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
+import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { fetchBlob } from './api.js';
 import { fitCanvasToBox, frameBox } from './view.js';
@@ -68,11 +69,12 @@ export function createViewer(container, glbs, metrics) {
 
   const observer = fitCanvasToBox(canvasBox, renderer, camera, draw);
 
-  // The first level's bounds once it is framed: where the splats are placed when the
-  // reports do not say.
+  // The first level's bounds once it is framed (where the splats are placed when the
+  // reports do not say), or null when it could not be shown.
   let framedBox;
   const framed = new Promise((resolve) => { framedBox = resolve; });
-  const loader = new GLTFLoader();
+  // The mobile preset compresses its GLBs with meshopt.
+  const loader = new GLTFLoader().setMeshoptDecoder(MeshoptDecoder);
   const cache = new Map();
   let model = null;
   let isFramed = false;
@@ -129,6 +131,7 @@ export function createViewer(container, glbs, metrics) {
       container.dataset.loaded = artifact.name;
     } catch (failure) {
       info.textContent = `Could not show ${artifact.name}: ${failure.message}`;
+      if (!isFramed) framedBox(null);
     }
   };
 
