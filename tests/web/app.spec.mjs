@@ -221,7 +221,7 @@ try {
   assert.equal(await page.evaluate(() => document.activeElement.dataset.override), 'triangles', 'the bad field has the focus');
   assert.equal((await apiJson('/v1/jobs', key1)).json.jobs.length, 0, 'nothing was sent');
   await trianglesField.fill('5000');
-  await page.locator('#new-job').screenshot({ path: join(shots, '11-advanced.png') });
+  await page.locator('#new-job').screenshot({ path: join(shots, 'web-advanced.png') });
 
   begin('upload the splats with game-ready and triangles lowered to 5000');
   await page.click('#submit');
@@ -264,7 +264,7 @@ try {
   assert.deepEqual(graphStates.map(([name]) => name).sort(), burgerPipeline.nodes.map((node) => node.name).sort());
   for (const [name, state] of graphStates) assert.ok(['finished', 'cached'].includes(state), `${name} is ${state}`);
   assert.match(await page.textContent('#graph .node[data-node="surface"] .node-state'), /^(finished|cached)$/, 'the state is said in words');
-  await page.locator('#graph').screenshot({ path: join(shots, '12-graph.png') });
+  await page.locator('#graph').screenshot({ path: join(shots, 'web-graph.png') });
 
   begin('the viewer shows the mesh');
   await page.waitForSelector('#viewer-box[data-loaded$=".glb"]', { timeout: 120_000 });
@@ -381,6 +381,7 @@ try {
   await page.waitForSelector('#splat-box[data-loaded="404-hamburger.ply"]', { timeout: 120_000 });
   log('reloaded: mesh and splats loaded');
   assert.ok((await drawn(page, 'splat-viewer')).objectShare > 0.02, 'the uploaded splats are drawn after a reload');
+  log('reloaded: the splats are drawn');
   await page.waitForTimeout(1600); // Spark's redraws after loading are over
   await page.locator('#viewer').scrollIntoViewIfNeeded();
   const splatBefore = await snapshot(page, 'splat-viewer');
@@ -388,8 +389,9 @@ try {
   const meshCanvas = await page.locator('#viewer').boundingBox();
   await page.mouse.move(meshCanvas.x + meshCanvas.width / 2, meshCanvas.y + meshCanvas.height / 2);
   await page.mouse.down();
-  await page.mouse.move(meshCanvas.x + meshCanvas.width / 2 + 120, meshCanvas.y + meshCanvas.height / 2 + 30, { steps: 8 });
+  await page.mouse.move(meshCanvas.x + meshCanvas.width / 2 + 120, meshCanvas.y + meshCanvas.height / 2 + 30, { steps: 3 });
   await page.mouse.up();
+  log('dragged');
   await page.waitForTimeout(1600);
   const changed = changedShare(splatBefore, await snapshot(page, 'splat-viewer'));
   const meshChanged = changedShare(meshBefore, await snapshot(page, 'viewer'));

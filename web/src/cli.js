@@ -29,15 +29,16 @@ export function generatedFileName({ prompt, image }, extension) {
 }
 
 // The commands for a job: `job` as GET /v1/jobs/{id} gives it; `files` the uploaded
-// inputs' file names by asset id; `extension` the generated file's (from its artifact).
+// inputs' file names by asset id (FILE and PICTURE stand in for unknown ones);
+// `extension` the generated file's (from its artifact; 404's splats are SPZ).
 // [] for an inline pipeline, which has no preset name to give.
 export function atlasCommands(job, { files = {}, extension = 'spz' } = {}) {
   if (!job.pipeline || job.pipeline === 'inline') return [];
   const commands = [];
   const inputs = (job.inputs || []).map((input, index) => {
-    if (typeof input === 'string') return files[input] || `${input}.ply`;
+    if (typeof input === 'string') return files[input] || 'FILE';
     const folder = job.inputs.length > 1 ? `gen${index}` : 'gen';
-    const picture = input.image ? files[input.image] || `${input.image}.png` : null;
+    const picture = input.image ? files[input.image] || 'PICTURE' : null;
     commands.push(['atlas', 'generate', ...(picture ? ['--image', picture] : [input.prompt]), '-o', folder]
       .map(shellQuote).join(' '));
     return `${folder}/${generatedFileName({ prompt: input.prompt, image: picture }, extension)}`;

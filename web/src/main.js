@@ -125,6 +125,10 @@ async function showNewJob() {
     h('details', { id: 'advanced' }, h('summary', {}, 'Advanced: the preset\'s settings'), advanced.element),
     submit, status, error);
   root.append(form);
+  // The explanation of a bad setting goes once the person has changed the settings.
+  const clearAdvancedError = () => error.textContent.startsWith('Advanced:') && (error.textContent = '');
+  advanced.element.addEventListener('input', clearAdvancedError);
+  advanced.element.addEventListener('change', clearAdvancedError);
 
   try {
     const { presets } = await api('/v1/presets');
