@@ -6,7 +6,31 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
+import { crc32, deflateSync, inflateRawSync } from 'node:zlib';
+
+// A ZIP file's entries, name -> bytes, read through its central directory (which has the
+// sizes even when the local headers defer them to a data descriptor). Stored and deflated
+// entries, no ZIP64: what the job's artifacts.zip holds.
+function unzip(zip) {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  assert.ok(end >= 0, 'a ZIP end-of-central-directory record');
+  const entries = new Map();
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    assert.equal(zip.readUInt32LE(at), 0x02014b50, 'a central directory header');
+    const method = zip.readUInt16LE(at + 10);
+    const packedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    const local = zip.readUInt32LE(at + 42);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const packed = zip.subarray(start, start + packedSize);
+    assert.ok(method === 0 || method === 8, `${name}: stored or deflated, not method ${method}`);
+    entries.set(name, method === 8 ? inflateRawSync(packed) : packed);
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return entries;
+}
 
 // A small real PNG (a colour gradient) for the image-to-3D upload.
 function gradientPng(size = 16) {
@@ -177,16 +201,35 @@ try {
   await page.screenshot({ path: join(shots, '03-bad-input.png') });
   assert.equal((await apiJson('/v1/jobs', key1)).json.jobs.length, 0, 'nothing was sent');
 
-  begin('upload the splats with the game-ready preset');
+  begin('advanced: the preset\'s settings, a bad value explained before sending');
   await page.fill('#prompt', '');
   await page.setInputFiles('#file', hamburger);
   await page.waitForSelector('#file-name:has-text("404-hamburger.ply")');
   await page.selectOption('#preset', 'game-ready');
+  const { json: gameReady } = await apiJson('/v1/presets/game-ready', key1);
+  const trianglesSetting = gameReady.settings.find((setting) => setting.name === 'triangles');
+  assert.ok(trianglesSetting && trianglesSetting.min > 0, JSON.stringify(gameReady.settings));
+  await page.click('#advanced > summary');
+  const trianglesField = page.locator('#advanced [data-override="triangles"]');
+  assert.equal(await trianglesField.inputValue(), String(trianglesSetting.default));
+  await page.click('#all-parameters > summary');
+  assert.equal(await page.locator('#all-parameters [data-override]').count(), gameReady.parameters.length);
+  await page.click('#all-parameters > summary');
+  await trianglesField.fill(String(trianglesSetting.min - 1));
+  await page.click('#submit');
+  await page.waitForSelector('#job-error:has-text("Advanced: triangles:")');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.override), 'triangles', 'the bad field has the focus');
+  assert.equal((await apiJson('/v1/jobs', key1)).json.jobs.length, 0, 'nothing was sent');
+  await trianglesField.fill('5000');
+  await page.locator('#new-job').screenshot({ path: join(shots, 'web-advanced.png') });
+
+  begin('upload the splats with game-ready and triangles lowered to 5000');
   await page.click('#submit');
   await page.waitForURL(/\/jobs\/job_[0-9a-f]+$/);
   const burgerJob = page.url().split('/').pop();
   log(`job ${burgerJob}`);
-  await page.waitForSelector('#events li');
+  assert.deepEqual((await apiJson(`/v1/jobs/${burgerJob}`, key1)).json.overrides, { triangles: 5000 });
+  await page.waitForSelector('#graph .node[data-state="running"], #graph .node[data-state="finished"]');
   await page.screenshot({ path: join(shots, '04-running.png') });
 
   begin('a picture for image-to-3D, cancelled while queued (one worker: it waits behind the first)');
@@ -214,6 +257,14 @@ try {
   assert.equal(await page.$eval('#progress', (bar) => bar.value), 100);
   assert.equal(await page.textContent('#progress-text'), '100 %');
   assert.match(await page.textContent('#elapsed'), /\d+ (s|min)/);
+
+  begin('the node graph: every node of the pipeline finished');
+  const { json: burgerPipeline } = await apiJson(`/v1/jobs/${burgerJob}/pipeline`, key1);
+  const graphStates = await page.$$eval('#graph .node', (nodes) => nodes.map((node) => [node.dataset.node, node.dataset.state]));
+  assert.deepEqual(graphStates.map(([name]) => name).sort(), burgerPipeline.nodes.map((node) => node.name).sort());
+  for (const [name, state] of graphStates) assert.ok(['finished', 'cached'].includes(state), `${name} is ${state}`);
+  assert.match(await page.textContent('#graph .node[data-node="surface"] .node-state'), /^(finished|cached)$/, 'the state is said in words');
+  await page.locator('#graph').screenshot({ path: join(shots, 'web-graph.png') });
 
   begin('the viewer shows the mesh');
   await page.waitForSelector('#viewer-box[data-loaded$=".glb"]', { timeout: 120_000 });
@@ -246,6 +297,21 @@ try {
     }
     return seen;
   };
+  // The canvas at 160 x 120, to compare two moments of one view.
+  const snapshot = (target, id) => target.evaluate((canvasId) => {
+    const copy = document.createElement('canvas');
+    copy.width = 160;
+    copy.height = 120;
+    copy.getContext('2d').drawImage(document.getElementById(canvasId), 0, 0, 160, 120);
+    return Array.from(copy.getContext('2d').getImageData(0, 0, 160, 120).data);
+  }, id);
+  const changedShare = (before, after) => {
+    let changedPixels = 0;
+    for (let i = 0; i < before.length; i += 4) {
+      if (Math.abs(before[i] - after[i]) + Math.abs(before[i + 1] - after[i + 1]) + Math.abs(before[i + 2] - after[i + 2]) > 24) changedPixels++;
+    }
+    return changedPixels / (before.length / 4);
+  };
   const lod0 = await pixels();
   log(`canvas: variance ${lod0.variance.toFixed(1)}, object pixels ${(lod0.objectShare * 100).toFixed(1)} %`);
   assert.ok(lod0.objectShare > 0.02, 'the model covers part of the view');
@@ -271,6 +337,7 @@ try {
     triangleCounts.push(Number(text.match(/([\d,]+) triangles/)[1].replace(/,/g, '')));
   }
   log(`LOD triangles ${triangleCounts.join(' > ')}; ${info0}`);
+  assert.ok(triangleCounts[0] <= 5000, `LOD0 keeps the overridden budget: ${triangleCounts[0]}`);
   for (let i = 1; i < triangleCounts.length; i++) assert.ok(triangleCounts[i] < triangleCounts[i - 1]);
   assert.ok((await pixels()).objectShare > 0.02, 'the coarsest level is drawn too');
   await page.check('#wireframe');
@@ -292,13 +359,53 @@ try {
   assert.equal(downloaded.length, glb.size);
   assert.ok(downloaded.equals(served), 'downloaded bytes equal the artifact');
   assert.match(await page.textContent('#curl'), /curl .*\/v1\/assets\?filename=404-hamburger\.ply/);
+  assert.match(await page.textContent('#curl'), /"overrides":\{"triangles":5000\}/);
   assert.doesNotMatch(await page.textContent('#curl'), new RegExp(key1));
+
+  begin('download all as a ZIP: every artifact, the same bytes');
+  const [zipDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-zip')]);
+  assert.equal(zipDownload.suggestedFilename(), `${burgerJob}.zip`);
+  const entries = unzip(readFileSync(await zipDownload.path()));
+  assert.deepEqual([...entries.keys()].sort(), burger.artifacts.map((a) => a.name).sort());
+  assert.ok(entries.get(glb.name).equals(served), 'the ZIP\'s GLB is the artifact\'s bytes');
+
+  begin('the atlas CLI commands');
+  const cli = await page.textContent('#atlas-cli');
+  log(`atlas: ${cli}`);
+  writeFileSync(join(shots, 'atlas-cli.txt'), cli); // web_app_test.cpp has the CLI load it
+  assert.match(cli, /^atlas run game-ready 404-hamburger\.ply -o out --set triangles=5000$/);
+
+  begin('after a reload: the source splats come from the API, the views share one camera');
+  await page.reload();
+  await page.waitForSelector('#viewer-box[data-loaded$=".glb"]', { timeout: 120_000 });
+  await page.waitForSelector('#splat-box[data-loaded="404-hamburger.ply"]', { timeout: 120_000 });
+  log('reloaded: mesh and splats loaded');
+  assert.ok((await drawn(page, 'splat-viewer')).objectShare > 0.02, 'the uploaded splats are drawn after a reload');
+  log('reloaded: the splats are drawn');
+  await page.waitForTimeout(1600); // Spark's redraws after loading are over
+  await page.locator('#viewer').scrollIntoViewIfNeeded();
+  const splatBefore = await snapshot(page, 'splat-viewer');
+  const meshBefore = await snapshot(page, 'viewer');
+  const meshCanvas = await page.locator('#viewer').boundingBox();
+  await page.mouse.move(meshCanvas.x + meshCanvas.width / 2, meshCanvas.y + meshCanvas.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(meshCanvas.x + meshCanvas.width / 2 + 120, meshCanvas.y + meshCanvas.height / 2 + 30, { steps: 3 });
+  await page.mouse.up();
+  log('dragged');
+  await page.waitForTimeout(1600);
+  const changed = changedShare(splatBefore, await snapshot(page, 'splat-viewer'));
+  const meshChanged = changedShare(meshBefore, await snapshot(page, 'viewer'));
+  log(`orbiting the mesh view changed ${(meshChanged * 100).toFixed(1)} % of it and ${(changed * 100).toFixed(1)} % of the splat view`);
+  assert.ok(meshChanged > 0.02, 'the drag orbits the mesh view');
+  assert.ok(changed > 0.02, 'orbiting the mesh view moves the splat view');
 
   begin('the prompt job succeeds');
   await other.waitForSelector('main[data-state="succeeded"], main[data-state="failed"]', { timeout: LONG });
   assert.equal(await other.getAttribute('main', 'data-state'), 'succeeded', await other.textContent('#job-error'));
-  assert.ok(await other.isVisible('text=generate:'), 'the generation is shown as a node');
-  // 404's splats (the generated-0 artifact) are drawn beside the mesh made from them.
+  assert.equal(await other.getAttribute('#graph .node[data-node^="generate:"]', 'data-state'), 'finished', 'the generation is a node of the graph');
+  // The mobile preset's meshopt-compressed GLB is shown, and 404's splats (the
+  // generated-0 artifact) beside it.
+  await other.waitForSelector('#viewer-box[data-loaded$=".glb"]', { timeout: 120_000 });
   await other.waitForSelector('#splat-box[data-loaded^="generated-0."]', { timeout: 120_000 }).catch(async (error) => {
     throw new Error(`${error.message}\nsplat view says: ${await other.textContent('#splat-box').catch(() => 'nothing')}`);
   });
@@ -327,6 +434,10 @@ try {
   begin('phone width');
   const phone = await newPage(context, { width: 390, height: 844 });
   await signIn(phone, key1);
+  await phone.click('#advanced > summary');
+  await phone.click('#all-parameters > summary');
+  const formOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(formOverflow <= 0, `the advanced settings fit the phone's width (${formOverflow} px over)`);
   await phone.goto(`${base}/jobs/${burgerJob}`);
   await phone.waitForSelector('#viewer-box[data-loaded$=".glb"]', { timeout: 120_000 });
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

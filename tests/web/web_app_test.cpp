@@ -83,6 +83,17 @@ TEST_F(WebApp, APersonSignsInRunsJobsViewsAndDownloadsTheResults) {
   EXPECT_EQ(run.exit_code, 0) << run.output << "\nserver: " << read_text(dir_ / "serve.err");
   std::printf("%s", run.output.c_str());
   EXPECT_TRUE(fs::exists(shots / "05-viewer.png"));
+
+  // The `atlas` command the app showed for the upload job is one the CLI takes: its preset
+  // and --set flags, as the shell splits them, load (`atlas pipeline show` applies them
+  // without running the pipeline) and set what the job overrode.
+  const std::string cli = read_text(shots / "atlas-cli.txt");
+  const std::string run_part = "atlas run game-ready 404-hamburger.ply -o out";
+  ASSERT_EQ(cli.rfind(run_part, 0), 0u) << cli;
+  const CommandRun shown = run_command(shell_quoted(atlas_binary()) + " pipeline show game-ready" +
+                                       cli.substr(run_part.size()) + " 2>&1");
+  EXPECT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("triangles=5000"), std::string::npos) << shown.output;
 }
 
 // The app's modules that need no browser, under node: the event-stream client (the SSE

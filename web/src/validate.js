@@ -41,3 +41,60 @@ export function formatBytes(bytes) {
   while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
+
+// A preset setting's or node parameter's value as typed (text, or a checkbox's boolean),
+// checked against its type and range from GET /v1/presets/{name}: {value} or {error}.
+// `spec` is {name, type, min?, max?, choices?}.
+export function checkOverride(spec, raw) {
+  const fail = (why) => ({ error: `${spec.name}: ${why}` });
+  const range = () => {
+    if (spec.min !== undefined && spec.max !== undefined) return `from ${spec.min} to ${spec.max}`;
+    return spec.min !== undefined ? `at least ${spec.min}` : `at most ${spec.max}`;
+  };
+  const inRange = (number) => (spec.min === undefined || number >= spec.min) && (spec.max === undefined || number <= spec.max);
+  const number = (text, integer) => {
+    const trimmed = String(text).trim();
+    if (integer ? !/^[+-]?\d+$/.test(trimmed) : trimmed === '' || !Number.isFinite(Number(trimmed))) return null;
+    return Number(trimmed);
+  };
+  switch (spec.type) {
+    case 'bool':
+      return typeof raw === 'boolean' ? { value: raw } : fail('on or off');
+    case 'integer':
+    case 'number': {
+      const value = number(raw, spec.type === 'integer');
+      if (value === null) return fail(`"${raw}" is not ${spec.type === 'integer' ? 'a whole number' : 'a number'}`);
+      return inRange(value) ? { value } : fail(`${value} is out of range (${range()})`);
+    }
+    case 'numbers': {
+      const parts = String(raw).split(',').map((part) => part.trim());
+      if (parts.length === 1 && parts[0] === '') return fail('give at least one number, e.g. "1, 0.25, 0.06"');
+      const values = [];
+      for (const part of parts) {
+        const value = number(part, false);
+        if (value === null) return fail(`"${part}" is not a number (separate numbers with commas)`);
+        if (!inRange(value)) return fail(`${value} is out of range (each ${range()})`);
+        values.push(value);
+      }
+      return { value: values };
+    }
+    default: {
+      const text = String(raw);
+      if (spec.choices && !spec.choices.includes(text)) return fail(`"${text}" is not one of ${spec.choices.join(', ')}`);
+      return { value: text };
+    }
+  }
+}
+
+// Whether a checked value is the preset's own (so it is not sent as an override).
+export function sameValue(a, b) {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => item === b[i]);
+  }
+  return a === b;
+}
+
+// A value as the person edits it: numbers lists as "1, 0.25, 0.06".
+export function valueText(value) {
+  return Array.isArray(value) ? value.join(', ') : String(value ?? '');
+}

@@ -1,11 +1,13 @@
 // The three.js viewer: orbit, zoom and reset (OrbitControls), one GLB a level of detail
 // with its triangle count and fidelity, wireframe, and the base colour texture on its own.
+// Its camera is shared with the source splats' view (splat.js), so both move together.
 // Loaded with import() when a result is shown, so the first page load stays small.
 import {
   AmbientLight, Box3, Color, DirectionalLight, PerspectiveCamera, Scene, SRGBColorSpace,
   WebGLRenderer,
 } from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
+import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { fetchBlob } from './api.js';
 import { fitCanvasToBox, frameBox } from './view.js';
@@ -67,10 +69,15 @@ export function createViewer(container, glbs, metrics) {
 
   const observer = fitCanvasToBox(canvasBox, renderer, camera, draw);
 
-  const loader = new GLTFLoader();
+  // The first level's bounds once it is framed (where the splats are placed when the
+  // reports do not say), or null when it could not be shown.
+  let framedBox;
+  const framed = new Promise((resolve) => { framedBox = resolve; });
+  // The mobile preset compresses its GLBs with meshopt.
+  const loader = new GLTFLoader().setMeshoptDecoder(MeshoptDecoder);
   const cache = new Map();
   let model = null;
-  let framed = false;
+  let isFramed = false;
   let token = 0;
 
   const applyWireframe = () => {
@@ -105,11 +112,12 @@ export function createViewer(container, glbs, metrics) {
       if (model) scene.remove(model);
       model = cache.get(artifact.name).scene;
       scene.add(model);
-      if (!framed) {
+      if (!isFramed) {
         // Frame the first level; the others share its placement, so the view stays put.
         const box = new Box3().setFromObject(model);
         frameBox(box, camera, controls);
-        framed = true;
+        framedBox(box);
+        isFramed = true;
       }
       const level = levelOf(artifact.name);
       const figures = level !== null ? metrics[level] || {} : {};
@@ -123,6 +131,7 @@ export function createViewer(container, glbs, metrics) {
       container.dataset.loaded = artifact.name;
     } catch (failure) {
       info.textContent = `Could not show ${artifact.name}: ${failure.message}`;
+      if (!isFramed) framedBox(null);
     }
   };
 
@@ -133,6 +142,9 @@ export function createViewer(container, glbs, metrics) {
   show(0);
 
   return {
+    camera,
+    controls,
+    framed,
     dispose() {
       observer.disconnect();
       controls.dispose();
