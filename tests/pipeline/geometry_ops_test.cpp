@@ -6,6 +6,7 @@
 #include <variant>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "formats/asset_io.h"
 #include "pipeline/op.h"
@@ -83,7 +84,11 @@ TEST(GeometryOps, DeclareTheSpecifiedPortsAndParams) {
        {"weld_tolerance", "min_component_area_ratio", "open_non_manifold_edges",
         "remove_interior_shells", "orient_outward", "max_hole_edges"},
        2},
-      {"transform", {"asset", "reference"}, {"asset"}, {"pivot", "height", "scale"}},
+      {"transform",
+       {"asset", "reference"},
+       {"asset", "placement"},
+       {"pivot", "height", "scale"},
+       2},
       {"reduce", {"mesh"}, {"mesh"}, {"triangles", "keep_seams"}},
       {"unwrap", {"mesh"}, {"mesh"}, {"texture_size", "gutter"}},
       {"lod_chain", {"mesh", "surface", "source", "detail"}, {"lods"}, {"ratios", "texture_size"}},
@@ -133,8 +138,8 @@ TEST_F(HamburgerGeometry, SurfaceIsExtractedCleanedReducedAndUnwrapped) {
 
 TEST_F(HamburgerGeometry, SettlePlacesTheSplatsAndTheSurfaceAlike) {
   const Params params = {{"height", 2.0}};
-  const Value surface =
-      test::output(test::run_op("transform", {{"asset", cleaned_}}, params), "asset");
+  const auto placed_surface = test::run_op("transform", {{"asset", cleaned_}}, params);
+  const Value surface = test::output(placed_surface, "asset");
   const Value splat = test::output(
       test::run_op("transform", {{"asset", splat_}, {"reference", cleaned_}}, params), "asset");
   ASSERT_NE(surface.mesh(), nullptr);
@@ -153,6 +158,15 @@ TEST_F(HamburgerGeometry, SettlePlacesTheSplatsAndTheSurfaceAlike) {
   for (std::size_t i : {std::size_t(0), splat_.splat()->size() / 2}) {
     expect_near(splat.splat()->positions[i], (splat_.splat()->positions[i] - pivot) * scale, 1e-4f);
   }
+  // The move is reported, for a viewer to put the unplaced splats where the surface is.
+  const Value placement = test::output(placed_surface, "placement");
+  const Report* moved = placement.report();
+  ASSERT_NE(moved, nullptr);
+  const auto reported = nlohmann::json::parse(moved->details_json)["placement"];
+  EXPECT_NEAR(reported["pivot"][0].get<double>(), pivot.x, 1e-5);
+  EXPECT_NEAR(reported["pivot"][1].get<double>(), pivot.y, 1e-5);
+  EXPECT_NEAR(reported["pivot"][2].get<double>(), pivot.z, 1e-5);
+  EXPECT_NEAR(reported["scale"].get<double>(), scale, 1e-5);
 }
 
 TEST(GeometryOps, TransformPivotsAndScales) {

@@ -1,6 +1,8 @@
 // The geometry ops: the surface, its clean-up, placement, reduction, unwrapping and the
 // LOD chain, each wrapping the game-ready step of the same name.
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 
 #include "geometry/auto_transform.h"
@@ -89,20 +91,28 @@ Result<Values> run_transform(const OpContext& context) {
     return node_error(
         context, std::string(*reference ? "reference" : "asset") + " has no points to place by");
   const geometry::Placement placement = chosen_placement(*bounds, context);
+  Report moved;
+  moved.metrics["scale"] = placement.scale;
+  moved.details_json =
+      nlohmann::json{{"placement",
+                      {{"pivot", {placement.pivot.x, placement.pivot.y, placement.pivot.z}},
+                       {"scale", placement.scale}}}}
+          .dump();
 
   const Value& input = **asset;
   if (const SplatCloud* cloud = input.splat()) {
     SplatCloud placed = *cloud;
     geometry::apply(placement, placed);
-    return Values{{"asset", Value(std::move(placed))}};
+    return Values{{"asset", Value(std::move(placed))}, {"placement", Value(std::move(moved))}};
   }
   LodChain levels;
   for (const Mesh* level : input.levels()) {
     levels.push_back(*level);
     geometry::apply(placement, levels.back());
   }
-  if (input.type() == ValueType::Mesh) return Values{{"asset", Value(std::move(levels[0]))}};
-  return Values{{"asset", Value(std::move(levels))}};
+  Value placed =
+      input.type() == ValueType::Mesh ? Value(std::move(levels[0])) : Value(std::move(levels));
+  return Values{{"asset", std::move(placed)}, {"placement", Value(std::move(moved))}};
 }
 
 Result<Values> run_reduce(const OpContext& context) {
@@ -242,7 +252,7 @@ void add_geometry_ops(std::vector<OpSpec>& catalogue) {
       .run = run_cleanup});
   catalogue.push_back(OpSpec{
       .name = "transform",
-      .version = 1,
+      .version = 2,
       .purpose = "Places an asset as engines expect: the pivot at its bottom centre (or centre), "
                  "optionally scaled to a height in metres.",
       .inputs = {{.name = "asset",
@@ -253,7 +263,12 @@ void add_geometry_ops(std::vector<OpSpec>& catalogue) {
                   .optional = true,
                   .doc = "place by this asset's bounds instead of the input's, so that two "
                          "assets placed by the same reference stay together"}},
-      .outputs = {{.name = "asset", .type = ValueType::Asset, .doc = "the same kind as the input"}},
+      .outputs = {{.name = "asset", .type = ValueType::Asset, .doc = "the same kind as the input"},
+                  {.name = "placement",
+                   .type = ValueType::Report,
+                   .doc = "the move, {\"placement\": {\"pivot\": [x, y, z], \"scale\": s}} in its "
+                          "details (a point p goes to (p - pivot) * scale), so a viewer can show "
+                          "the unplaced source where the asset is"}},
       .params = {choice_param("pivot", "bottom_center", {"bottom_center", "center", "keep"},
                               "the bounds' point moved to the origin; keep leaves the origin"),
                  number_param(
