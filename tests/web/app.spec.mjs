@@ -346,6 +346,9 @@ try {
   await page.uncheck('#wireframe');
   await page.check('#texture');
   await page.waitForSelector('#texture-view:visible');
+  // The coarsest level's UV layout is drawn over the shared atlas, every triangle of it.
+  assert.equal(Number(await page.getAttribute('#texture-view', 'data-uv-triangles')), triangleCounts.at(-1));
+  await page.locator('#texture-view').screenshot({ path: join(shots, 'web-uv.png') });
   await page.uncheck('#texture');
 
   begin('download the GLB: the same bytes the API serves');

@@ -1,10 +1,11 @@
 // The three.js viewer: orbit, zoom and reset (OrbitControls), one GLB a level of detail
-// with its triangle count and fidelity, wireframe, and the base colour texture on its own.
+// with its triangle count and fidelity, wireframe, and the base colour texture on its own
+// with the level's UV layout over it.
 // Its camera is shared with the source splats' view (splat.js), so both move together.
 // Loaded with import() when a result is shown, so the first page load stays small.
 import {
   AmbientLight, Box3, Color, DirectionalLight, PerspectiveCamera, Scene, SRGBColorSpace,
-  WebGLRenderer,
+  Vector2, WebGLRenderer,
 } from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
@@ -29,11 +30,42 @@ function triangles(root) {
   return Math.round(count);
 }
 
+// Draws every textured triangle's UV edges over the texture (glTF's UV origin is the
+// image's top left, as the canvas's), so the level's charts show on the atlas it shares
+// with the other levels. Returns how many triangles it drew.
+function drawUvLayout(context, model, map) {
+  const { width, height } = context.canvas;
+  map.updateMatrix();  // KHR_texture_transform, as quantised (meshopt) UVs use
+  const corner = new Vector2();
+  let drawn = 0;
+  context.strokeStyle = 'rgba(255, 255, 255, 0.55)';
+  context.lineWidth = Math.max(1, width / 1024);
+  context.beginPath();
+  model.traverse((object) => {
+    const uv = object.isMesh && [].concat(object.material)[0]?.map === map && object.geometry.attributes.uv;
+    if (!uv) return;
+    const index = object.geometry.index;
+    const count = index ? index.count : uv.count;
+    for (let i = 0; i + 2 < count; i += 3) {
+      for (let k = 0; k < 3; k++) {
+        const vertex = index ? index.getX(i + k) : i + k;
+        corner.set(uv.getX(vertex), uv.getY(vertex)).applyMatrix3(map.matrix);
+        if (k === 0) context.moveTo(corner.x * width, corner.y * height);
+        else context.lineTo(corner.x * width, corner.y * height);
+      }
+      context.closePath();
+      drawn++;
+    }
+  });
+  context.stroke();
+  return drawn;
+}
+
 export function createViewer(container, glbs, metrics) {
   const levels = glbs.filter((a) => levelOf(a.name) !== null).sort((a, b) => levelOf(a.name) - levelOf(b.name));
   const choices = levels.length ? levels : glbs;
   const canvasBox = h('div', { class: 'canvas-box' });
-  const textureView = h('canvas', { id: 'texture-view', class: 'texture-view', hidden: true, 'aria-label': 'Base colour texture' });
+  const textureView = h('canvas', { id: 'texture-view', class: 'texture-view', hidden: true, 'aria-label': 'Base colour texture with the level\'s UV layout' });
   const info = h('p', { id: 'lod-info', class: 'hint', 'aria-live': 'polite' });
   const select = h('select', { id: 'lod' }, choices.map((artifact, index) =>
     h('option', { value: index }, levelOf(artifact.name) !== null ? `LOD${levelOf(artifact.name)}` : artifact.name)));
@@ -44,7 +76,7 @@ export function createViewer(container, glbs, metrics) {
     h('div', { class: 'viewer-tools' },
       h('label', { for: 'lod' }, 'Level'), select,
       h('label', {}, wireframe, ' Wireframe'),
-      h('label', {}, texture, ' Texture'),
+      h('label', {}, texture, ' Texture and UVs'),
       reset),
     canvasBox, textureView, info);
 
@@ -87,15 +119,18 @@ export function createViewer(container, glbs, metrics) {
     draw();
   };
   const showTexture = () => {
-    let image = null;
-    model?.traverse((object) => { if (object.isMesh && !image) image = [].concat(object.material)[0]?.map?.image; });
+    let map = null;
+    model?.traverse((object) => { if (object.isMesh && !map) map = [].concat(object.material)[0]?.map ?? null; });
+    const image = map?.image;
     textureView.hidden = !texture.checked || !image;
     canvasBox.hidden = texture.checked && !!image;
     if (texture.checked && !image) info.textContent = 'This level has no base colour texture.';
     if (!image || !texture.checked) return;
     textureView.width = image.width;
     textureView.height = image.height;
-    textureView.getContext('2d').drawImage(image, 0, 0);
+    const context = textureView.getContext('2d');
+    context.drawImage(image, 0, 0);
+    textureView.dataset.uvTriangles = drawUvLayout(context, model, map);
   };
 
   const show = async (index) => {
