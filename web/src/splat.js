@@ -3,11 +3,11 @@
 // both, and the splats are placed where the pipeline placed the mesh made from them.
 // Loaded with import() only when a result has splats to show: Spark and its WebAssembly
 // are most of the app's bytes.
-import { Color, Scene, Vector3, WebGLRenderer } from 'three';
+import { Vector3 } from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { SparkRenderer, SplatMesh } from '@sparkjsdev/spark';
 import { decompress as zstdDecompress } from 'fzstd';
-import { fitCanvasToBox, frameBox } from './view.js';
+import { createCanvas, fitCanvasToBox, frameBox } from './view.js';
 import { h } from './dom.js';
 
 // 404's SPZ files wrap the SPZ stream in zstd instead of gzip (Atlas reads both); Spark
@@ -67,14 +67,11 @@ export function createSplatViewer(container, { bytes, name }, meshView, placemen
   const canvasBox = h('div', { class: 'canvas-box' });
   container.append(h('div', { class: 'viewer-tools' }, h('strong', {}, 'Source splats'), reset), canvasBox, info);
 
-  const renderer = new WebGLRenderer({ antialias: false, preserveDrawingBuffer: true });
-  renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
-  renderer.domElement.id = 'splat-viewer';
-  renderer.domElement.tabIndex = 0;
-  renderer.domElement.setAttribute('aria-label', 'Source splats: drag to orbit, wheel or pinch to zoom, arrow keys to pan');
-  canvasBox.append(renderer.domElement);
-  const scene = new Scene();
-  scene.background = new Color(0x20242c);
+  const { renderer, scene } = createCanvas(canvasBox, {
+    id: 'splat-viewer',
+    label: 'Source splats: drag to orbit, wheel or pinch to zoom, arrow keys to pan',
+    antialias: false,
+  });
   const camera = meshView.camera;
   const controls = new OrbitControls(camera, renderer.domElement);
   controls.listenToKeyEvents(renderer.domElement);

@@ -1,5 +1,20 @@
 // What the mesh and splat viewers share.
-import { Vector3 } from 'three';
+import { Color, Scene, Vector3, WebGLRenderer } from 'three';
+
+// A viewer's WebGL canvas in `canvasBox`, focusable and labelled for screen readers, and
+// its scene on the viewers' dark background. The drawing is kept (preserveDrawingBuffer)
+// so screenshots and the tests' pixel checks see it.
+export function createCanvas(canvasBox, { id, label, antialias }) {
+  const renderer = new WebGLRenderer({ antialias, preserveDrawingBuffer: true });
+  renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+  renderer.domElement.id = id;
+  renderer.domElement.tabIndex = 0;
+  renderer.domElement.setAttribute('aria-label', label);
+  canvasBox.append(renderer.domElement);
+  const scene = new Scene();
+  scene.background = new Color(0x20242c);
+  return { renderer, scene };
+}
 
 // Keeps a viewer's canvas as wide as its box, 4:3 up to 560 px high, redrawing after each
 // change. Returns the observer, to disconnect when the viewer goes.

@@ -3,15 +3,12 @@
 // with the level's UV layout over it.
 // Its camera is shared with the source splats' view (splat.js), so both move together.
 // Loaded with import() when a result is shown, so the first page load stays small.
-import {
-  AmbientLight, Box3, Color, DirectionalLight, PerspectiveCamera, Scene, SRGBColorSpace,
-  Vector2, WebGLRenderer,
-} from 'three';
+import { AmbientLight, Box3, DirectionalLight, PerspectiveCamera, SRGBColorSpace, Vector2 } from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { fetchBlob } from './api.js';
-import { fitCanvasToBox, frameBox } from './view.js';
+import { createCanvas, fitCanvasToBox, frameBox } from './view.js';
 import { h } from './dom.js';
 
 // "hamburger_lod1.glb" -> 1; the all-levels file -> null.
@@ -80,15 +77,12 @@ export function createViewer(container, glbs, metrics) {
       reset),
     canvasBox, textureView, info);
 
-  const renderer = new WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
-  renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+  const { renderer, scene } = createCanvas(canvasBox, {
+    id: 'viewer',
+    label: '3D view: drag to orbit, wheel or pinch to zoom, arrow keys to pan',
+    antialias: true,
+  });
   renderer.outputColorSpace = SRGBColorSpace;
-  renderer.domElement.id = 'viewer';
-  renderer.domElement.tabIndex = 0;
-  renderer.domElement.setAttribute('aria-label', '3D view: drag to orbit, wheel or pinch to zoom, arrow keys to pan');
-  canvasBox.append(renderer.domElement);
-  const scene = new Scene();
-  scene.background = new Color(0x20242c);
   scene.add(new AmbientLight(0xffffff, 1.2));
   const sun = new DirectionalLight(0xffffff, 2.2);
   sun.position.set(2, 4, 3);
