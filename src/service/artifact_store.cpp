@@ -207,13 +207,15 @@ Result<std::vector<Artifact>> ArtifactStore::artifacts(const std::string& job_id
   return artifacts;
 }
 
-Result<fs::path> ArtifactStore::artifact_path(const std::string& job_id,
-                                              const std::string& name) const {
+Result<std::optional<ArtifactStore::PublishedFile>> ArtifactStore::find_artifact(
+    const std::string& job_id, const std::string& name) const {
   Result<std::vector<Artifact>> listed = artifacts(job_id);
   if (!listed) return listed.error();
-  for (const Artifact& artifact : *listed)
-    if (artifact.name == name) return data_dir_ / "jobs" / job_id / name;
-  return make_error("job " + job_id + " has no artifact named '" + name + "'");
+  for (Artifact& artifact : *listed)
+    if (artifact.name == name)
+      return std::optional<PublishedFile>(
+          PublishedFile{std::move(artifact), data_dir_ / "jobs" / job_id / name});
+  return std::optional<PublishedFile>();
 }
 
 Result<fs::path> ArtifactStore::artifacts_zip(const std::string& job_id) const {

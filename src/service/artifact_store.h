@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,10 +49,14 @@ class ArtifactStore {
                                         const std::filesystem::path& outputs);
   // The published artifacts, from the manifest; empty when the job published none.
   Result<std::vector<Artifact>> artifacts(const std::string& job_id) const;
-  // The file of a published artifact; fails when `name` is not in the manifest (which
-  // also keeps "../" and other path tricks out).
-  Result<std::filesystem::path> artifact_path(const std::string& job_id,
-                                              const std::string& name) const;
+  // The published artifact named `name` with its file; nullopt when the manifest has no
+  // such name (which also keeps "../" and other path tricks out).
+  struct PublishedFile {
+    Artifact artifact;
+    std::filesystem::path path;
+  };
+  Result<std::optional<PublishedFile>> find_artifact(const std::string& job_id,
+                                                     const std::string& name) const;
   // Every published artifact in one ZIP (DATA/jobs/<job id>/.artifacts.zip, made on the
   // first call): pictures and other compressed files stored, the rest deflated. Written
   // under a temporary name and renamed, so a concurrent call never reads half a file.

@@ -1,6 +1,7 @@
 #include "service/ids.h"
 
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <random>
@@ -38,6 +39,16 @@ bool is_id(const std::string& id, const std::string& prefix) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
+}
+
+std::string lease_owner_prefix(const std::string& prefix) {
+  std::string name = prefix;
+  if (name.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    name = std::string(host) + ":" + std::to_string(getpid());
+  }
+  return name + ":" + random_id("", 3);
 }
 
 }  // namespace atlas::service

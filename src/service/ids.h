@@ -14,4 +14,9 @@ std::string random_id(const std::string& prefix, int bytes = 12);
 // before an id from a request reaches the store.
 bool is_id(const std::string& id, const std::string& prefix);
 
+// The name this process's lease holders (job workers, webhook senders) start with:
+// `prefix`, or "<host>:<pid>" when it is empty, then a random part, so that a restarted
+// process never takes its predecessor's leases for its own.
+std::string lease_owner_prefix(const std::string& prefix);
+
 }  // namespace atlas::service

@@ -1,7 +1,5 @@
 #include "service/job_worker.h"
 
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -22,13 +20,7 @@ using Json = nlohmann::json;
 
 JobWorkers::JobWorkers(JobStore& store, ArtifactStore& artifacts, WorkerOptions options)
     : store_(store), artifacts_(artifacts), options_(std::move(options)) {
-  if (options_.worker_prefix.empty()) {
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
-    options_.worker_prefix = std::string(host) + ":" + std::to_string(getpid());
-  }
-  // A restarted process gets new names: its old leases are not its own any more.
-  options_.worker_prefix += ":" + random_id("", 3);
+  options_.worker_prefix = lease_owner_prefix(options_.worker_prefix);
 }
 
 JobWorkers::~JobWorkers() { stop(); }

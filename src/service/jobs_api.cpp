@@ -299,14 +299,10 @@ HttpResponse get_artifact(const Api::Call& call) {
   const auto not_found = error_response(
       404, "not_found", "job " + call.params[0] + " has no artifact named '" + name + "'");
   if (std::get<Job>(job).state != JobState::Succeeded) return not_found;
-  auto listed = call.artifacts.artifacts(std::get<Job>(job).id);
-  if (!listed) return storage_error(listed.error());
-  const auto artifact = std::find_if(listed->begin(), listed->end(),
-                                     [&](const Artifact& a) { return a.name == name; });
-  if (artifact == listed->end()) return not_found;
-  auto path = call.artifacts.artifact_path(std::get<Job>(job).id, name);
-  if (!path) return not_found;
-  return file_response(call, *path, artifact->sha256, name);
+  auto found = call.artifacts.find_artifact(std::get<Job>(job).id, name);
+  if (!found) return storage_error(found.error());
+  if (!*found) return not_found;
+  return file_response(call, (*found)->path, (*found)->artifact.sha256, name);
 }
 
 HttpResponse get_artifacts_zip(const Api::Call& call) {

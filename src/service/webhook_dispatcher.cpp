@@ -1,7 +1,5 @@
 #include "service/webhook_dispatcher.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -48,12 +46,7 @@ WebhookDispatcher::WebhookDispatcher(JobStore& store, WebhookOptions options)
       // another; a dead sender's deliveries wait that long before going out again.
       lease_ms_(2 * options_.timeout.count() + 10'000),
       client_(std::make_unique<providers::HttpClient>()) {
-  if (options_.owner_prefix.empty()) {
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
-    options_.owner_prefix = std::string(host) + ":" + std::to_string(getpid());
-  }
-  options_.owner_prefix += ":" + random_id("", 3);
+  options_.owner_prefix = lease_owner_prefix(options_.owner_prefix);
 }
 
 WebhookDispatcher::~WebhookDispatcher() { stop(); }
