@@ -12,6 +12,7 @@
 #include "bake/splat_grid.h"
 #include "bake/texel_surface.h"
 #include "core/parallel_for.h"
+#include "core/wide_vectors.h"
 #include "render/texture_sampler.h"
 
 namespace atlas::bake {
@@ -98,17 +99,9 @@ struct Candidates {
   }
 };
 
-// Compositing is most of a splat bake's time: on x86-64 it is also built for AVX2 (twice
-// the vector width for the candidate tests) and the loader picks what the CPU runs. No
-// FMA, so every build computes the same bits.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define ATLAS_WIDE_VECTORS __attribute__((target_clones("avx2", "default")))
-#else
-#define ATLAS_WIDE_VECTORS
-#endif
-
 // Colour (premultiplied sum) and alpha the splats composite to along origin + t dir,
-// t in [0, length], front to back.
+// t in [0, length], front to back. Most of a splat bake's time, so also built for AVX2:
+// twice the vector width for the candidate tests.
 ATLAS_WIDE_VECTORS void composite(Vec3 origin, Vec3 dir, float ray_length, Candidates& candidates,
                                   const std::vector<RaySplat>& splats, std::vector<Hit>& hits,
                                   Vec3& colour, float& alpha) {

@@ -6,6 +6,8 @@
 #include <limits>
 #include <vector>
 
+#include "core/wide_vectors.h"
+
 namespace atlas::render {
 
 namespace {
@@ -31,21 +33,46 @@ std::vector<char> union_mask(const Image& a, const Image& b) {
   return mask;
 }
 
-std::vector<double> luma(const Image& image) {
-  std::vector<double> y(std::size_t(image.width) * image.height);
-  for (std::size_t p = 0; p < y.size(); ++p) {
-    const std::uint8_t* rgb = image.pixels.data() + p * 4;
-    y[p] = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
-  }
-  return y;
+double luma(const Image& image, std::size_t pixel) {
+  const std::uint8_t* rgb = image.pixels.data() + pixel * 4;
+  return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
 }
 
-// Gaussian-weighted local mean of `values`, separable; at the borders the weights are
-// renormalised over the taps inside the image. Each output is the taps summed in window
-// order and divided by the weights summed in the same order, so the result does not
-// depend on how the loops below are arranged; they run the taps over whole rows (and
-// only the few border columns one pixel at a time) so the compiler can vectorise them.
-std::vector<double> blur(const std::vector<double>& values, int width, int height) {
+// The pixels [x0, x1) x [y0, y1) of an image.
+struct Box {
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  bool empty() const { return x0 >= x1 || y0 >= y1; }
+};
+
+// The box around a mask's set pixels.
+Box bounds(const std::vector<char>& mask, int width, int height) {
+  Box box{width, height, 0, 0};
+  for (int y = 0; y < height; ++y) {
+    const char* row = mask.data() + std::size_t(y) * width;
+    for (int x = 0; x < width; ++x) {
+      if (!row[x]) continue;
+      box = {std::min(box.x0, x), std::min(box.y0, y), std::max(box.x1, x + 1), y + 1};
+    }
+  }
+  return box;
+}
+
+// `box` grown by `margin` pixels on each side, within the image.
+Box grown(const Box& box, int margin, int width, int height) {
+  return {std::max(0, box.x0 - margin), std::max(0, box.y0 - margin),
+          std::min(width, box.x1 + margin), std::min(height, box.y1 + margin)};
+}
+
+// Gaussian-weighted local mean of `values` over the pixels of `box`, separable; at the
+// image's borders the weights are renormalised over the taps inside the image. Only
+// `values` within kWindowRadius of the box are read, and the result is set only inside
+// it: SSIM is averaged over the union of the silhouettes, usually a fraction of a view.
+// Each output is the taps summed in window order and divided by the weights summed in
+// the same order, so the result does not depend on how the loops below are arranged;
+// they run the taps over whole rows (and only the few border columns one pixel at a
+// time) so the compiler can vectorise them, with AVX2 where the CPU has it.
+ATLAS_WIDE_VECTORS std::vector<double> blur(const std::vector<double>& values, int width,
+                                            int height, const Box& box) {
   constexpr int kTaps = 2 * kWindowRadius + 1;
   static const std::array<double, kTaps> weights = [] {
     std::array<double, kTaps> w{};
@@ -61,10 +88,11 @@ std::vector<double> blur(const std::vector<double>& values, int width, int heigh
     return sum;
   };
   std::vector<double> rows(values.size()), out(values.size());
-  const int interior_begin = std::min(kWindowRadius, width);
-  const int interior_end = std::max(interior_begin, width - kWindowRadius);
+  const Box row_box = grown(box, kWindowRadius, width, height);
+  const int interior_begin = std::clamp(kWindowRadius, box.x0, box.x1);
+  const int interior_end = std::clamp(width - kWindowRadius, interior_begin, box.x1);
   const double interior_weight = weight_sum(-kWindowRadius, kWindowRadius);
-  for (int y = 0; y < height; ++y) {
+  for (int y = row_box.y0; y < row_box.y1; ++y) {
     const double* in = values.data() + std::size_t(y) * width;
     double* row = rows.data() + std::size_t(y) * width;
     const auto border = [&](int x) {
@@ -74,27 +102,27 @@ std::vector<double> blur(const std::vector<double>& values, int width, int heigh
       for (int i = first; i <= last; ++i) sum += weights[i + kWindowRadius] * in[x + i];
       row[x] = sum / weight_sum(first, last);
     };
-    for (int x = 0; x < interior_begin; ++x) border(x);
+    for (int x = box.x0; x < interior_begin; ++x) border(x);
     for (int x = interior_begin; x < interior_end; ++x) row[x] = 0;
     for (int i = -kWindowRadius; i <= kWindowRadius; ++i) {
       const double w = weights[i + kWindowRadius];
       for (int x = interior_begin; x < interior_end; ++x) row[x] += w * in[x + i];
     }
     for (int x = interior_begin; x < interior_end; ++x) row[x] /= interior_weight;
-    for (int x = interior_end; x < width; ++x) border(x);
+    for (int x = interior_end; x < box.x1; ++x) border(x);
   }
-  for (int y = 0; y < height; ++y) {
+  for (int y = box.y0; y < box.y1; ++y) {
     const int first = std::max(-kWindowRadius, -y);
     const int last = std::min(kWindowRadius, height - 1 - y);
     double* out_row = out.data() + std::size_t(y) * width;
-    for (int x = 0; x < width; ++x) out_row[x] = 0;
+    for (int x = box.x0; x < box.x1; ++x) out_row[x] = 0;
     for (int i = first; i <= last; ++i) {
       const double w = weights[i + kWindowRadius];
       const double* in = rows.data() + std::size_t(y + i) * width;
-      for (int x = 0; x < width; ++x) out_row[x] += w * in[x];
+      for (int x = box.x0; x < box.x1; ++x) out_row[x] += w * in[x];
     }
     const double weight = weight_sum(first, last);
-    for (int x = 0; x < width; ++x) out_row[x] /= weight;
+    for (int x = box.x0; x < box.x1; ++x) out_row[x] /= weight;
   }
   return out;
 }
@@ -133,18 +161,26 @@ double masked_psnr(const Image& a, const Image& b) {
 
 double masked_ssim(const Image& a, const Image& b) {
   if (!comparable(a, b)) return 0;
-  const std::vector<char> mask = union_mask(a, b);
-  const std::vector<double> ya = luma(a), yb = luma(b);
-  std::vector<double> aa(ya.size()), bb(ya.size()), ab(ya.size());
-  for (std::size_t p = 0; p < ya.size(); ++p) {
-    aa[p] = ya[p] * ya[p];
-    bb[p] = yb[p] * yb[p];
-    ab[p] = ya[p] * yb[p];
-  }
   const int w = a.width, h = a.height;
-  const std::vector<double> mean_a = blur(ya, w, h), mean_b = blur(yb, w, h);
-  const std::vector<double> mean_aa = blur(aa, w, h), mean_bb = blur(bb, w, h);
-  const std::vector<double> mean_ab = blur(ab, w, h);
+  const std::vector<char> mask = union_mask(a, b);
+  const Box box = bounds(mask, w, h);
+  if (box.empty()) return 1.0;
+  // The blurs read the images' luma and its products only this near the mask.
+  const Box read = grown(box, kWindowRadius, w, h);
+  const std::size_t pixels = std::size_t(w) * h;
+  std::vector<double> ya(pixels), yb(pixels), aa(pixels), bb(pixels), ab(pixels);
+  for (int y = read.y0; y < read.y1; ++y) {
+    for (std::size_t p = std::size_t(y) * w + read.x0; p < std::size_t(y) * w + read.x1; ++p) {
+      ya[p] = luma(a, p);
+      yb[p] = luma(b, p);
+      aa[p] = ya[p] * ya[p];
+      bb[p] = yb[p] * yb[p];
+      ab[p] = ya[p] * yb[p];
+    }
+  }
+  const std::vector<double> mean_a = blur(ya, w, h, box), mean_b = blur(yb, w, h, box);
+  const std::vector<double> mean_aa = blur(aa, w, h, box), mean_bb = blur(bb, w, h, box);
+  const std::vector<double> mean_ab = blur(ab, w, h, box);
   double total = 0;
   std::size_t count = 0;
   for (std::size_t p = 0; p < mask.size(); ++p) {
@@ -156,7 +192,7 @@ double masked_ssim(const Image& a, const Image& b) {
              ((ma * ma + mb * mb + kC1) * (var_a + var_b + kC2));
     ++count;
   }
-  return count == 0 ? 1.0 : total / static_cast<double>(count);
+  return total / static_cast<double>(count);
 }
 
 }  // namespace atlas::render

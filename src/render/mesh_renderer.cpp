@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <tbb/enumerable_thread_specific.h>
+
 #include "core/parallel_for.h"
 #include "render/texture_sampler.h"
 
@@ -302,21 +304,51 @@ class RowSpans {
   std::array<Edge, 3> edges_;
 };
 
-// Visibility first, shading after: each pixel keeps the nearest triangle and its
-// weights, and only that one is shaded, so hidden surfaces (back faces are drawn too)
+// What one band of rows keeps per sample while rasterising, reused from band to band.
+struct BandSamples {
+  std::vector<float> nearest;  // 1 / depth
+  std::vector<std::uint32_t> visible;
+  std::vector<std::array<float, 2>> weights;
+};
+
+// The triangles one pixel's samples see, each once, with how many samples and the sum
+// of their weights.
+struct PixelFragments {
+  struct Fragment {
+    std::uint32_t triangle;
+    int samples;
+    float w0_sum, w1_sum;
+  };
+  std::vector<Fragment> list;
+
+  void add(std::uint32_t triangle, const std::array<float, 2>& weights) {
+    for (Fragment& fragment : list) {
+      if (fragment.triangle != triangle) continue;
+      ++fragment.samples;
+      fragment.w0_sum += weights[0];
+      fragment.w1_sum += weights[1];
+      return;
+    }
+    list.push_back({triangle, 1, weights[0], weights[1]});
+  }
+};
+
+constexpr std::uint32_t kEmpty = 0xffffffffu;
+
+// Visibility first, shading after: each sample keeps the nearest triangle and its
+// weights, and only those are shaded, so hidden surfaces (back faces are drawn too)
 // cost no texture reads. Alpha-masked triangles are shaded while rasterising, since
-// whether they cover a pixel depends on their colour.
-void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
-                    const std::vector<ScreenTriangle>& triangles, const Shader& shader,
-                    Vec3 background, Image& image) {
-  constexpr std::uint32_t kEmpty = 0xffffffffu;
-  const int y_begin = band * kBandRows;
-  const int y_end = std::min(y_begin + kBandRows, image.height);
-  const int width = image.width;
-  const std::size_t pixels = std::size_t(width) * (y_end - y_begin);
-  std::vector<float> nearest(pixels, 0.0f);  // 1 / depth
-  std::vector<std::uint32_t> visible(pixels, kEmpty);
-  std::vector<std::array<float, 2>> weights(pixels);
+// whether they cover a sample depends on their colour.
+//
+// Rows [y_begin, y_end) of the sample grid, samples_per_side² samples a pixel.
+void rasterize_samples(int y_begin, int y_end, int width,
+                       const std::vector<std::uint32_t>& triangle_ids,
+                       const std::vector<ScreenTriangle>& triangles, const Shader& shader,
+                       BandSamples& band) {
+  const std::size_t samples = std::size_t(width) * (y_end - y_begin);
+  band.nearest.assign(samples, 0.0f);
+  band.visible.assign(samples, kEmpty);
+  band.weights.resize(samples);
 
   for (const std::uint32_t id : triangle_ids) {
     const ScreenTriangle& t = triangles[id];
@@ -334,7 +366,7 @@ void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
       for (int x = row_x0; x < row_x1; ++x) {
         const float px = static_cast<float>(x) + 0.5f;
         // Barycentric weights from edge functions, normalised by the signed area so a
-        // pixel is inside for either winding.
+        // sample is inside for either winding.
         const float w0 = ((b.x - px) * (c.y - py) - (b.y - py) * (c.x - px)) * t.inverse_area;
         const float w1 = ((c.x - px) * (a.y - py) - (c.y - py) * (a.x - px)) * t.inverse_area;
         const float w2 = 1.0f - w0 - w1;
@@ -342,37 +374,75 @@ void rasterize_band(int band, const std::vector<std::uint32_t>& triangle_ids,
         const float inverse_depth =
             w0 * a.inverse_depth + w1 * b.inverse_depth + w2 * c.inverse_depth;
         const std::size_t p = std::size_t(y - y_begin) * width + x;
-        if (!(inverse_depth > nearest[p])) continue;
+        if (!(inverse_depth > band.nearest[p])) continue;
         Vec3 unused;
         if (masked && !shader.shade(t, interpolate(t, w0, w1), unused)) continue;
-        nearest[p] = inverse_depth;
-        visible[p] = id;
-        weights[p] = {w0, w1};
+        band.nearest[p] = inverse_depth;
+        band.visible[p] = id;
+        band.weights[p] = {w0, w1};
       }
     }
   }
+}
 
-  // Converted once: most pixels of a view are background.
-  const std::uint8_t background_rgb[3] = {
-      background_byte(background.x), background_byte(background.y), background_byte(background.z)};
-  for (int y = y_begin; y < y_end; ++y) {
-    for (int x = 0; x < width; ++x) {
-      const std::size_t p = std::size_t(y - y_begin) * width + x;
-      std::uint8_t* out = image.at(x, y);
-      Vec3 rgb;
-      if (visible[p] != kEmpty) {
-        const ScreenTriangle& t = triangles[visible[p]];
-        shader.shade(t, interpolate(t, weights[p][0], weights[p][1]), rgb);
-        out[0] = linear_to_srgb(rgb.x);
-        out[1] = linear_to_srgb(rgb.y);
-        out[2] = linear_to_srgb(rgb.z);
-        out[3] = 255;
-      } else {
-        out[0] = background_rgb[0];
-        out[1] = background_rgb[1];
-        out[2] = background_rgb[2];
-        out[3] = 0;
+// Output rows [row_begin, row_end) from their samples, rasterised into `band`. Like
+// multisampling, a triangle is shaded once a pixel, at the centroid of the samples it
+// covers there, which lies inside it: the texture reads and interpolation that are
+// most of the cost happen once for an inside pixel rather than once a sample. The
+// shaded 8-bit colour counts once for each sample it covers and the background for each
+// sample nothing covers, so coverage is exactly the samples' and a pixel whose colour
+// is flat gets what box-filtering every sample would give. An alpha-masked triangle
+// that its centroid discards is shaded sample by sample.
+void resolve_pixels(int row_begin, int row_end, int samples_per_side,
+                    const std::vector<ScreenTriangle>& triangles, const Shader& shader,
+                    const BandSamples& band, const std::uint8_t background[3],
+                    PixelFragments& fragments, Image& image) {
+  const int s = samples_per_side;
+  const int samples = s * s;
+  const std::size_t sample_row = std::size_t(image.width) * s;
+  for (int y = row_begin; y < row_end; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      fragments.list.clear();
+      int sum[4] = {0, 0, 0, 0};
+      for (int sy = 0; sy < s; ++sy) {
+        const std::size_t first = std::size_t((y - row_begin) * s + sy) * sample_row + x * s;
+        for (int sx = 0; sx < s; ++sx) {
+          const std::size_t p = first + sx;
+          if (band.visible[p] != kEmpty) {
+            fragments.add(band.visible[p], band.weights[p]);
+          } else {
+            for (int c = 0; c < 3; ++c) sum[c] += background[c];
+          }
+        }
       }
+      for (const PixelFragments::Fragment& fragment : fragments.list) {
+        const ScreenTriangle& t = triangles[fragment.triangle];
+        const float share = 1.0f / static_cast<float>(fragment.samples);
+        Vec3 rgb;
+        if (shader.shade(t, interpolate(t, fragment.w0_sum * share, fragment.w1_sum * share),
+                         rgb)) {
+          sum[0] += fragment.samples * linear_to_srgb(rgb.x);
+          sum[1] += fragment.samples * linear_to_srgb(rgb.y);
+          sum[2] += fragment.samples * linear_to_srgb(rgb.z);
+          sum[3] += fragment.samples * 255;
+          continue;
+        }
+        for (int sy = 0; sy < s; ++sy) {
+          const std::size_t first = std::size_t((y - row_begin) * s + sy) * sample_row + x * s;
+          for (int sx = 0; sx < s; ++sx) {
+            const std::size_t p = first + sx;
+            if (band.visible[p] != fragment.triangle) continue;
+            shader.shade(t, interpolate(t, band.weights[p][0], band.weights[p][1]), rgb);
+            sum[0] += linear_to_srgb(rgb.x);
+            sum[1] += linear_to_srgb(rgb.y);
+            sum[2] += linear_to_srgb(rgb.z);
+            sum[3] += 255;
+          }
+        }
+      }
+      std::uint8_t* out = image.at(x, y);
+      for (int c = 0; c < 4; ++c)
+        out[c] = static_cast<std::uint8_t>((sum[c] + samples / 2) / samples);
     }
   }
 }
@@ -385,50 +455,28 @@ bool primitive_usable(const Primitive& p) {
   return fits(p.normals) && fits(p.uv0) && fits(p.uv1) && fits(p.colors);
 }
 
-// Each output pixel is the mean of a factor x factor block of `image`.
-Image box_downsample(const Image& image, int factor) {
-  Image out(image.width / factor, image.height / factor, image.channels);
-  const int samples = factor * factor;
-  for (int y = 0; y < out.height; ++y) {
-    for (int x = 0; x < out.width; ++x) {
-      std::uint8_t* pixel = out.at(x, y);
-      for (int c = 0; c < image.channels; ++c) {
-        int sum = 0;
-        for (int dy = 0; dy < factor; ++dy)
-          for (int dx = 0; dx < factor; ++dx) sum += image.at(x * factor + dx, y * factor + dy)[c];
-        pixel[c] = static_cast<std::uint8_t>((sum + samples / 2) / samples);
-      }
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 Image render_mesh(const Mesh& mesh, const OrbitCamera& orbit, const Framing& framing,
                   const MeshRenderOptions& options) {
   if (!renderable_size(orbit)) return Image{};
+  // Triangles are set up and rasterised on the grid of samples, a finer image.
   const int samples =
-      std::min(options.samples_per_side, kMaxRenderSide / std::max(orbit.width, orbit.height));
-  if (samples > 1) {
-    OrbitCamera fine = orbit;
-    fine.width *= samples;
-    fine.height *= samples;
-    MeshRenderOptions one_sample = options;
-    one_sample.samples_per_side = 1;
-    return box_downsample(render_mesh(mesh, fine, framing, one_sample), samples);
-  }
+      std::clamp(options.samples_per_side, 1, kMaxRenderSide / std::max(orbit.width, orbit.height));
+  OrbitCamera fine = orbit;
+  fine.width *= samples;
+  fine.height *= samples;
   Image image(orbit.width, orbit.height, 4);
-  const CameraMatrices matrices = camera_matrices(orbit);
+  const CameraMatrices matrices = camera_matrices(fine);
   const Camera camera{matrices.view,
                       Vec3{matrices.view[8], matrices.view[9], matrices.view[10]},
                       matrices.focal_x,
                       matrices.focal_y,
-                      0.5f * static_cast<float>(orbit.width),
-                      0.5f * static_cast<float>(orbit.height),
+                      0.5f * static_cast<float>(fine.width),
+                      0.5f * static_cast<float>(fine.height),
                       matrices.near_plane,
-                      orbit.width,
-                      orbit.height};
+                      fine.width,
+                      fine.height};
 
   // Set up triangles in parallel chunks, then bin them by image band.
   struct Chunk {
@@ -456,16 +504,32 @@ Image render_mesh(const Mesh& mesh, const OrbitCamera& orbit, const Framing& fra
   std::vector<ScreenTriangle> triangles;
   for (const auto& list : per_chunk) triangles.insert(triangles.end(), list.begin(), list.end());
 
+  // Bands of kBandRows output rows.
+  const int band_samples = kBandRows * samples;
   const int bands = (orbit.height + kBandRows - 1) / kBandRows;
   std::vector<std::vector<std::uint32_t>> band_triangles(bands);
   for (std::uint32_t id = 0; id < triangles.size(); ++id) {
-    const int first = triangles[id].y0 / kBandRows, last = (triangles[id].y1 - 1) / kBandRows;
+    const int first = triangles[id].y0 / band_samples, last = (triangles[id].y1 - 1) / band_samples;
     for (int band = first; band <= last; ++band) band_triangles[band].push_back(id);
   }
 
   const Shader shader{mesh, camera, options.shading};
+  // Converted once: most pixels of a view are background.
+  const std::uint8_t background[3] = {background_byte(options.background.x),
+                                      background_byte(options.background.y),
+                                      background_byte(options.background.z)};
+  struct Scratch {
+    BandSamples band;
+    PixelFragments fragments;
+  };
+  tbb::enumerable_thread_specific<Scratch> scratches;  // one band a thread, reused
   parallel_for_index(bands, options.threads, [&](int band) {
-    rasterize_band(band, band_triangles[band], triangles, shader, options.background, image);
+    Scratch& scratch = scratches.local();
+    const int row_begin = band * kBandRows, row_end = std::min(row_begin + kBandRows, orbit.height);
+    rasterize_samples(row_begin * samples, row_end * samples, fine.width, band_triangles[band],
+                      triangles, shader, scratch.band);
+    resolve_pixels(row_begin, row_end, samples, triangles, shader, scratch.band, background,
+                   scratch.fragments, image);
   });
   return image;
 }
