@@ -242,16 +242,42 @@ void fill_background(Image& image, const std::vector<std::uint8_t>& coverage, in
 
 }  // namespace
 
+struct SplatBakeSource::Prepared {
+  Prepared(const SplatCloud& cloud, int threads)
+      : splats(prepare_splats(cloud, threads)),
+        radius(splats.empty() ? 0.0f : std::max(typical_radius(splats), 1e-6f)),
+        grid(splats, kGridRadii * radius),
+        nearest(splats, kFallbackMinAlpha) {}
+
+  std::vector<RaySplat> splats;
+  float radius;  // typical, of the clearly visible splats
+  SplatGrid grid;
+  NearestSplat nearest;
+};
+
+SplatBakeSource::SplatBakeSource(const SplatCloud& splats, int threads)
+    : prepared_(std::make_unique<const Prepared>(splats, threads)) {}
+SplatBakeSource::~SplatBakeSource() = default;
+SplatBakeSource::SplatBakeSource(SplatBakeSource&&) noexcept = default;
+SplatBakeSource& SplatBakeSource::operator=(SplatBakeSource&&) noexcept = default;
+
 Image bake_splat_colour(const Primitive& low, const SplatCloud& splats,
+                        const BakeOptions& options) {
+  if (!bakeable(low, options.texture_size)) return {};
+  return bake_splat_colour(low, SplatBakeSource(splats, options.threads), options);
+}
+
+Image bake_splat_colour(const Primitive& low, const SplatBakeSource& source,
                         const BakeOptions& options) {
   const int size = options.texture_size;
   if (!bakeable(low, size)) return {};
-  const std::vector<RaySplat> prepared = prepare_splats(splats, options.threads);
-  if (prepared.empty()) return {};
-  const float radius = std::max(typical_radius(prepared), 1e-6f);
+  const SplatBakeSource::Prepared& splats = *source.prepared_;
+  if (splats.splats.empty()) return {};
+  const std::vector<RaySplat>& prepared = splats.splats;
+  const float radius = splats.radius;
   const float outside = kOutsideRadii * radius, ray_length = outside + kInsideRadii * radius;
-  const SplatGrid grid(prepared, kGridRadii * radius);
-  const NearestSplat nearest(prepared, kFallbackMinAlpha);
+  const SplatGrid& grid = splats.grid;
+  const NearestSplat& nearest = splats.nearest;
   Image image(size, size, 4);
   std::vector<std::uint8_t> coverage(std::size_t(size) * size, 0);
   bool any = false;
@@ -303,9 +329,16 @@ Image bake_splat_colour(const Primitive& low, const SplatCloud& splats,
 }
 
 Image bake_mesh_colour(const Primitive& low, const Mesh& high, const BakeOptions& options) {
+  if (!bakeable(low, options.texture_size)) return {};
+  return bake_mesh_colour(low, MeshBakeSource(high), options);
+}
+
+Image bake_mesh_colour(const Primitive& low, const MeshBakeSource& high_source,
+                       const BakeOptions& options) {
   const int size = options.texture_size;
   if (!bakeable(low, size)) return {};
-  const MeshSurface source(high);
+  const Mesh& high = high_source.mesh();
+  const MeshSurface& source = high_source.surface();
   if (source.empty()) return {};
   const float max_distance = kSearchFraction * source.diagonal();
   Image image(size, size, 4);

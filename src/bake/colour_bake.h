@@ -4,10 +4,13 @@
 // hold): alpha 255 where the atlas is covered and in the dilated gutters; beyond them
 // alpha 0 and the mean covered colour, so mipmaps stay the object's colour.
 
+#include <memory>
+
 #include "asset/image.h"
 #include "asset/mesh.h"
 #include "asset/splat_cloud.h"
 #include "bake/bake_options.h"
+#include "bake/mesh_bake_source.h"
 
 namespace atlas::bake {
 
@@ -27,6 +30,27 @@ namespace atlas::bake {
 // texture_size is outside 1..8192.
 Image bake_splat_colour(const Primitive& low, const SplatCloud& splats, const BakeOptions& options);
 
+// Splats prepared once (laid out for compositing along rays, indexed for search) for
+// several bakes from one cloud, as a LOD chain bakes each level. Keeps no reference to
+// the cloud; read-only once made, so bakes on several threads may share one.
+class SplatBakeSource {
+ public:
+  explicit SplatBakeSource(const SplatCloud& splats, int threads = 0);
+  ~SplatBakeSource();
+  SplatBakeSource(SplatBakeSource&&) noexcept;
+  SplatBakeSource& operator=(SplatBakeSource&&) noexcept;
+
+ private:
+  friend Image bake_splat_colour(const Primitive&, const SplatBakeSource&, const BakeOptions&);
+  struct Prepared;
+  std::unique_ptr<const Prepared> prepared_;
+};
+
+// bake_splat_colour from splats prepared once. threads in `options` apply to the bake;
+// the preparation used its own.
+Image bake_splat_colour(const Primitive& low, const SplatBakeSource& splats,
+                        const BakeOptions& options);
+
 // Base colour of `low` (positions, uv0; normals, or face normals without them) from
 // `high`: each texel looks along low's normal, both ways, for the nearest point of
 // `high` within 2 % of high's bounding-box diagonal, or else takes high's closest point,
@@ -35,5 +59,9 @@ Image bake_splat_colour(const Primitive& low, const SplatCloud& splats, const Ba
 // sRGB-encoded. Empty image when low has no uv0 for every vertex or no triangle, high
 // has no usable triangle, or texture_size is outside 1..8192.
 Image bake_mesh_colour(const Primitive& low, const Mesh& high, const BakeOptions& options);
+
+// The same from `high` prepared once, for several bakes from one mesh.
+Image bake_mesh_colour(const Primitive& low, const MeshBakeSource& high,
+                       const BakeOptions& options);
 
 }  // namespace atlas::bake

@@ -30,6 +30,12 @@ Vec3 any_orthogonal(Vec3 n) {
 }  // namespace
 
 Image bake_normal_map(const Primitive& low, const Mesh& high, const BakeOptions& options) {
+  if (!bakeable(low, options.texture_size)) return {};
+  return bake_normal_map(low, MeshBakeSource(high), options);
+}
+
+Image bake_normal_map(const Primitive& low, const MeshBakeSource& high_source,
+                      const BakeOptions& options) {
   const int size = options.texture_size;
   if (!bakeable(low, size) || low.normals.size() != low.positions.size()) return {};
   Primitive with_tangents;
@@ -39,7 +45,8 @@ Image bake_normal_map(const Primitive& low, const Mesh& high, const BakeOptions&
     geometry::compute_tangents(with_tangents);
     target = &with_tangents;
   }
-  const MeshSurface source(high);
+  const Mesh& high = high_source.mesh();
+  const MeshSurface& source = high_source.surface();
   if (source.empty()) return {};
   const float max_distance = kSearchFraction * source.diagonal();
   Image image(size, size, 4);

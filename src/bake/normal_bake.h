@@ -4,6 +4,7 @@
 #include "asset/image.h"
 #include "asset/mesh.h"
 #include "bake/bake_options.h"
+#include "bake/mesh_bake_source.h"
 
 namespace atlas::bake {
 
@@ -19,5 +20,8 @@ namespace atlas::bake {
 // for every vertex or no triangle, high has no usable triangle, or texture_size is
 // outside 1..8192.
 Image bake_normal_map(const Primitive& low, const Mesh& high, const BakeOptions& options);
+
+// The same from `high` prepared once, for several bakes from one dense surface.
+Image bake_normal_map(const Primitive& low, const MeshBakeSource& high, const BakeOptions& options);
 
 }  // namespace atlas::bake

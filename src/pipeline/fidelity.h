@@ -15,7 +15,7 @@ namespace atlas::pipeline {
 // The fidelity protocol of Atlas's reports: 8 azimuths (0, 45, ... 315 degrees) at
 // elevations +15 and -15 degrees, 512 x 512, radius 2.5, 49.1 degree field of view (the
 // framing 404's validator uses), white background. Meshes are rendered unlit with
-// kMeshSamplesPerSide² samples a pixel, box-filtered, as splat renders are smooth.
+// kMeshSamplesPerSide² samples a pixel (multisampled), as splat renders are smooth.
 inline constexpr int kMeshSamplesPerSide = 2;
 std::vector<render::OrbitCamera> fidelity_cameras(int size = 512);
 

@@ -298,17 +298,18 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   std::vector<Level> levels(1);
   levels[0].reduced = std::move(lod0);
   levels[0].unwrap = *unwrap;
+  // Prepared once: LOD0 and any level with an atlas of its own bake from them.
+  const PreparedBakeSources prepared_sources(bake_sources, options.threads);
   levels[0].colour = clock.run(
-      "bake_color", [&] { return bake_colour(levels[0].reduced.mesh, bake_sources, lod0_bake); });
-  levels[0].normal = clock.run("bake_normals", [&] {
-    return bake::bake_normal_map(levels[0].reduced.mesh, *bake_sources.detail, lod0_bake);
-  });
+      "bake_color", [&] { return prepared_sources.colour(levels[0].reduced.mesh, lod0_bake); });
+  levels[0].normal = clock.run(
+      "bake_normals", [&] { return prepared_sources.normals(levels[0].reduced.mesh, lod0_bake); });
   if (levels[0].colour.empty() || levels[0].normal.empty())
     return make_error(input.string() + ": baking produced no texture");
 
   // LOD chain: each level shares LOD0's atlas when keeping LOD0's seams costs little,
   // else gets its own (lod_chain.h).
-  const OwnAtlasSources own_atlas{&lod0_surface, bake_sources, options.texture_size};
+  const OwnAtlasSources own_atlas{&lod0_surface, &prepared_sources, options.texture_size};
   Status chain = clock.run("lod_chain", [&]() -> Status {
     // The levels only read LOD0, so they are made side by side: simplification and
     // parts of unwrapping are serial, and the other level keeps the second core busy.

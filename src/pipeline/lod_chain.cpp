@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "bake/normal_bake.h"
-
 namespace atlas::pipeline {
 
 Result<LodLevel> reduce_lod_level(const Primitive& lod0, double ratio,
@@ -27,8 +25,8 @@ Result<LodLevel> reduce_lod_level(const Primitive& lod0, double ratio,
   if (!stats) return with_context("UV unwrap", stats.error());
   level.unwrap = *stats;
   const bake::BakeOptions settings = bake_options(size, threads);
-  level.colour = bake_colour(level.reduced.mesh, own_atlas->bake, settings);
-  level.normal = bake::bake_normal_map(level.reduced.mesh, *own_atlas->bake.detail, settings);
+  level.colour = own_atlas->bake->colour(level.reduced.mesh, settings);
+  level.normal = own_atlas->bake->normals(level.reduced.mesh, settings);
   if (level.colour.empty() || level.normal.empty()) return make_error("baking produced no texture");
   return level;
 }

@@ -36,8 +36,9 @@ struct LodLevel {
 // caller.
 struct OwnAtlasSources {
   const Primitive* lod0_surface = nullptr;  // LOD0 before unwrapping, reduced freely
-  BakeSources bake;                         // colour from cloud or source_mesh, normals from detail
-  int lod0_texture_size = 1024;             // the level's atlas is level_texture_size(this, ratio)
+  const PreparedBakeSources* bake =
+      nullptr;                   // colour from cloud or source_mesh, normals from detail
+  int lod0_texture_size = 1024;  // the level's atlas is level_texture_size(this, ratio)
 };
 
 // `lod0` (unwrapped) reduced to `ratio` of its triangles, at least one. The level keeps

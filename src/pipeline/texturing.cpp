@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "bake/colour_bake.h"
+#include "bake/normal_bake.h"
 #include "geometry/tangents.h"
 
 namespace atlas::pipeline {
@@ -61,6 +62,30 @@ Image bake_colour(const Primitive& level, const BakeSources& sources,
                   const bake::BakeOptions& options) {
   return sources.cloud ? bake::bake_splat_colour(level, *sources.cloud, options)
                        : bake::bake_mesh_colour(level, *sources.source_mesh, options);
+}
+
+PreparedBakeSources::PreparedBakeSources(const BakeSources& sources, int threads)
+    : sources_(sources), threads_(threads) {}
+
+const bake::MeshBakeSource& PreparedBakeSources::mesh_source(const Mesh& mesh) const {
+  // A mesh input is both the colour source and the detail: one structure serves both.
+  if (&mesh == sources_.source_mesh) {
+    tbb::collaborative_call_once(source_mesh_once_, [&] { source_mesh_.emplace(mesh); });
+    return *source_mesh_;
+  }
+  tbb::collaborative_call_once(detail_once_, [&] { detail_.emplace(mesh); });
+  return *detail_;
+}
+
+Image PreparedBakeSources::colour(const Primitive& level, const bake::BakeOptions& options) const {
+  if (!sources_.cloud)
+    return bake::bake_mesh_colour(level, mesh_source(*sources_.source_mesh), options);
+  tbb::collaborative_call_once(splats_once_, [&] { splats_.emplace(*sources_.cloud, threads_); });
+  return bake::bake_splat_colour(level, *splats_, options);
+}
+
+Image PreparedBakeSources::normals(const Primitive& level, const bake::BakeOptions& options) const {
+  return bake::bake_normal_map(level, mesh_source(*sources_.detail), options);
 }
 
 int level_texture_size(int lod0_size, double ratio) {

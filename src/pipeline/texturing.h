@@ -3,13 +3,18 @@
 // pipeline ops share (unwrapping, baking, the baked material), so both make the same
 // asset from the same inputs.
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <tbb/collaborative_call_once.h>
 
 #include "asset/image.h"
 #include "asset/mesh.h"
 #include "asset/splat_cloud.h"
 #include "bake/bake_options.h"
+#include "bake/colour_bake.h"
+#include "bake/mesh_bake_source.h"
 #include "core/result.h"
 #include "geometry/uv_atlas.h"
 
@@ -61,6 +66,30 @@ bake::BakeOptions bake_options(int texture_size, int threads);
 // covers nothing (see bake/colour_bake.h).
 Image bake_colour(const Primitive& level, const BakeSources& sources,
                   const bake::BakeOptions& options);
+
+// BakeSources prepared for baking, each source once and only when a bake first needs
+// it (bake::SplatBakeSource, bake::MeshBakeSource), so every level of a chain bakes from
+// the same search structures. Bakes may run on several threads at once; one that needs
+// a source being prepared helps prepare it rather than blocking a worker. The sources
+// must outlive it.
+class PreparedBakeSources {
+ public:
+  PreparedBakeSources(const BakeSources& sources, int threads);
+
+  // As bake_colour(level, sources, options).
+  Image colour(const Primitive& level, const bake::BakeOptions& options) const;
+  // bake::bake_normal_map from sources.detail (which must be set).
+  Image normals(const Primitive& level, const bake::BakeOptions& options) const;
+
+ private:
+  const bake::MeshBakeSource& mesh_source(const Mesh& mesh) const;
+
+  BakeSources sources_;
+  int threads_;
+  mutable tbb::collaborative_once_flag splats_once_, source_mesh_once_, detail_once_;
+  mutable std::optional<bake::SplatBakeSource> splats_;
+  mutable std::optional<bake::MeshBakeSource> source_mesh_, detail_;
+};
 
 // The power of two nearest to lod0_size * sqrt(ratio), at least 64: a level with
 // `ratio` of LOD0's triangles keeps LOD0's texels per triangle edge.

@@ -40,10 +40,12 @@ enum class Shading {
 struct MeshRenderOptions {
   Vec3 background{1, 1, 1};
   Shading shading = Shading::Lit;
-  // Anti-aliasing: the image is rendered with samples_per_side² samples a pixel and
-  // box-filtered, colour (8-bit values over the background) and alpha (coverage)
-  // averaged. 1 (or less) is one sample at the pixel centre: alpha is 0 or 255. Reduced
-  // as needed to keep the sampled image within kMaxRenderSide.
+  // Anti-aliasing: visibility is decided at samples_per_side² samples a pixel, and each
+  // triangle a pixel's samples see is shaded once, at the centroid of those samples
+  // (multisampling). Colour (8-bit values over the background) and alpha (coverage) are
+  // averaged over the samples, so an edge blends by the share of samples covered. 1 (or
+  // less) is one sample at the pixel centre: alpha is 0 or 255. Reduced as needed to
+  // keep the sampled image within kMaxRenderSide.
   int samples_per_side = 1;
   int threads = 0;  // 0: all hardware threads
 };

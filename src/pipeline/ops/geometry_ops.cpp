@@ -174,10 +174,12 @@ Result<Values> run_lod_chain(const OpContext& context) {
     return node_error(context,
                       "surface, source and detail go together: connect all three to let levels "
                       "have their own atlas, or none to have every level share LOD0's");
+  std::optional<PreparedBakeSources> bake_sources;
   std::optional<OwnAtlasSources> own_atlas;
   if (connected == 3) {
-    own_atlas = OwnAtlasSources{&(*surface)->primitives[0],
-                                BakeSources{(*source)->splat(), (*source)->mesh(), *detail}, *size};
+    bake_sources.emplace(BakeSources{(*source)->splat(), (*source)->mesh(), *detail},
+                         context.threads);
+    own_atlas = OwnAtlasSources{&(*surface)->primitives[0], &*bake_sources, *size};
   }
 
   const Mesh& finest = **lod0;
