@@ -63,16 +63,14 @@ Box grown(const Box& box, int margin, int width, int height) {
           std::min(width, box.x1 + margin), std::min(height, box.y1 + margin)};
 }
 
-// Gaussian-weighted local mean of `values` over the pixels of `box`, separable; at the
-// image's borders the weights are renormalised over the taps inside the image. Only
-// `values` within kWindowRadius of the box are read, and the result is set only inside
-// it: SSIM is averaged over the union of the silhouettes, usually a fraction of a view.
-// Each output is the taps summed in window order and divided by the weights summed in
-// the same order, so the result does not depend on how the loops below are arranged;
-// they run the taps over whole rows (and only the few border columns one pixel at a
-// time) so the compiler can vectorise them, with AVX2 where the CPU has it.
+// Gaussian-weighted local mean of `values`, separable; at the borders the weights are
+// renormalised over the taps inside the image. Each output is the taps summed in window
+// order and divided by the weights summed in the same order, so the result does not
+// depend on how the loops below are arranged; they run the taps over whole rows (and
+// only the few border columns one pixel at a time) so the compiler can vectorise them,
+// with AVX2 where the CPU has it.
 ATLAS_WIDE_VECTORS std::vector<double> blur(const std::vector<double>& values, int width,
-                                            int height, const Box& box) {
+                                            int height) {
   constexpr int kTaps = 2 * kWindowRadius + 1;
   static const std::array<double, kTaps> weights = [] {
     std::array<double, kTaps> w{};
@@ -88,11 +86,10 @@ ATLAS_WIDE_VECTORS std::vector<double> blur(const std::vector<double>& values, i
     return sum;
   };
   std::vector<double> rows(values.size()), out(values.size());
-  const Box row_box = grown(box, kWindowRadius, width, height);
-  const int interior_begin = std::clamp(kWindowRadius, box.x0, box.x1);
-  const int interior_end = std::clamp(width - kWindowRadius, interior_begin, box.x1);
+  const int interior_begin = std::min(kWindowRadius, width);
+  const int interior_end = std::max(interior_begin, width - kWindowRadius);
   const double interior_weight = weight_sum(-kWindowRadius, kWindowRadius);
-  for (int y = row_box.y0; y < row_box.y1; ++y) {
+  for (int y = 0; y < height; ++y) {
     const double* in = values.data() + std::size_t(y) * width;
     double* row = rows.data() + std::size_t(y) * width;
     const auto border = [&](int x) {
@@ -102,27 +99,27 @@ ATLAS_WIDE_VECTORS std::vector<double> blur(const std::vector<double>& values, i
       for (int i = first; i <= last; ++i) sum += weights[i + kWindowRadius] * in[x + i];
       row[x] = sum / weight_sum(first, last);
     };
-    for (int x = box.x0; x < interior_begin; ++x) border(x);
+    for (int x = 0; x < interior_begin; ++x) border(x);
     for (int x = interior_begin; x < interior_end; ++x) row[x] = 0;
     for (int i = -kWindowRadius; i <= kWindowRadius; ++i) {
       const double w = weights[i + kWindowRadius];
       for (int x = interior_begin; x < interior_end; ++x) row[x] += w * in[x + i];
     }
     for (int x = interior_begin; x < interior_end; ++x) row[x] /= interior_weight;
-    for (int x = interior_end; x < box.x1; ++x) border(x);
+    for (int x = interior_end; x < width; ++x) border(x);
   }
-  for (int y = box.y0; y < box.y1; ++y) {
+  for (int y = 0; y < height; ++y) {
     const int first = std::max(-kWindowRadius, -y);
     const int last = std::min(kWindowRadius, height - 1 - y);
     double* out_row = out.data() + std::size_t(y) * width;
-    for (int x = box.x0; x < box.x1; ++x) out_row[x] = 0;
+    for (int x = 0; x < width; ++x) out_row[x] = 0;
     for (int i = first; i <= last; ++i) {
       const double w = weights[i + kWindowRadius];
       const double* in = rows.data() + std::size_t(y + i) * width;
-      for (int x = box.x0; x < box.x1; ++x) out_row[x] += w * in[x];
+      for (int x = 0; x < width; ++x) out_row[x] += w * in[x];
     }
     const double weight = weight_sum(first, last);
-    for (int x = box.x0; x < box.x1; ++x) out_row[x] /= weight;
+    for (int x = 0; x < width; ++x) out_row[x] /= weight;
   }
   return out;
 }
@@ -161,36 +158,44 @@ double masked_psnr(const Image& a, const Image& b) {
 
 double masked_ssim(const Image& a, const Image& b) {
   if (!comparable(a, b)) return 0;
-  const int w = a.width, h = a.height;
   const std::vector<char> mask = union_mask(a, b);
-  const Box box = bounds(mask, w, h);
+  const Box box = bounds(mask, a.width, a.height);
   if (box.empty()) return 1.0;
-  // The blurs read the images' luma and its products only this near the mask.
-  const Box read = grown(box, kWindowRadius, w, h);
+  // SSIM is averaged over the mask, usually a fraction of a view, and the window reaches
+  // kWindowRadius pixels, so the blurs run on the mask's box grown by that much. Within
+  // the box, the taps inside the grown box are exactly those inside the image, so the
+  // means there are the whole image's.
+  const Box region = grown(box, kWindowRadius, a.width, a.height);
+  const int w = region.x1 - region.x0, h = region.y1 - region.y0;
   const std::size_t pixels = std::size_t(w) * h;
   std::vector<double> ya(pixels), yb(pixels), aa(pixels), bb(pixels), ab(pixels);
-  for (int y = read.y0; y < read.y1; ++y) {
-    for (std::size_t p = std::size_t(y) * w + read.x0; p < std::size_t(y) * w + read.x1; ++p) {
-      ya[p] = luma(a, p);
-      yb[p] = luma(b, p);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const std::size_t p = std::size_t(y) * w + x;
+      const std::size_t pixel = std::size_t(region.y0 + y) * a.width + region.x0 + x;
+      ya[p] = luma(a, pixel);
+      yb[p] = luma(b, pixel);
       aa[p] = ya[p] * ya[p];
       bb[p] = yb[p] * yb[p];
       ab[p] = ya[p] * yb[p];
     }
   }
-  const std::vector<double> mean_a = blur(ya, w, h, box), mean_b = blur(yb, w, h, box);
-  const std::vector<double> mean_aa = blur(aa, w, h, box), mean_bb = blur(bb, w, h, box);
-  const std::vector<double> mean_ab = blur(ab, w, h, box);
+  const std::vector<double> mean_a = blur(ya, w, h), mean_b = blur(yb, w, h);
+  const std::vector<double> mean_aa = blur(aa, w, h), mean_bb = blur(bb, w, h);
+  const std::vector<double> mean_ab = blur(ab, w, h);
   double total = 0;
   std::size_t count = 0;
-  for (std::size_t p = 0; p < mask.size(); ++p) {
-    if (!mask[p]) continue;
-    const double ma = mean_a[p], mb = mean_b[p];
-    const double var_a = mean_aa[p] - ma * ma, var_b = mean_bb[p] - mb * mb;
-    const double covariance = mean_ab[p] - ma * mb;
-    total += ((2 * ma * mb + kC1) * (2 * covariance + kC2)) /
-             ((ma * ma + mb * mb + kC1) * (var_a + var_b + kC2));
-    ++count;
+  for (int y = box.y0; y < box.y1; ++y) {
+    for (int x = box.x0; x < box.x1; ++x) {
+      if (!mask[std::size_t(y) * a.width + x]) continue;
+      const std::size_t p = std::size_t(y - region.y0) * w + (x - region.x0);
+      const double ma = mean_a[p], mb = mean_b[p];
+      const double var_a = mean_aa[p] - ma * ma, var_b = mean_bb[p] - mb * mb;
+      const double covariance = mean_ab[p] - ma * mb;
+      total += ((2 * ma * mb + kC1) * (2 * covariance + kC2)) /
+               ((ma * ma + mb * mb + kC1) * (var_a + var_b + kC2));
+      ++count;
+    }
   }
   return total / static_cast<double>(count);
 }

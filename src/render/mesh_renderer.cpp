@@ -9,6 +9,7 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include "core/parallel_for.h"
+#include "core/wide_vectors.h"
 #include "render/texture_sampler.h"
 
 namespace atlas::render {
@@ -308,7 +309,7 @@ class RowSpans {
 struct BandSamples {
   std::vector<float> nearest;  // 1 / depth
   std::vector<std::uint32_t> visible;
-  std::vector<std::array<float, 2>> weights;
+  std::vector<float> w0, w1;  // barycentric weights of the first two corners
 };
 
 // The triangles one pixel's samples see, each once, with how many samples and the sum
@@ -321,19 +322,98 @@ struct PixelFragments {
   };
   std::vector<Fragment> list;
 
-  void add(std::uint32_t triangle, const std::array<float, 2>& weights) {
+  void add(std::uint32_t triangle, float w0, float w1) {
     for (Fragment& fragment : list) {
       if (fragment.triangle != triangle) continue;
       ++fragment.samples;
-      fragment.w0_sum += weights[0];
-      fragment.w1_sum += weights[1];
+      fragment.w0_sum += w0;
+      fragment.w1_sum += w1;
       return;
     }
-    list.push_back({triangle, 1, weights[0], weights[1]});
+    list.push_back({triangle, 1, w0, w1});
   }
 };
 
 constexpr std::uint32_t kEmpty = 0xffffffffu;
+
+// What deciding coverage and depth reads of a triangle, copied out of it.
+struct CoverageSetup {
+  float ax, ay, bx, by, cx, cy;     // screen positions
+  float a_depth, b_depth, c_depth;  // 1 / depth at the corners
+  float inverse_area;
+
+  explicit CoverageSetup(const ScreenTriangle& t)
+      : ax(t.vertices[0].x),
+        ay(t.vertices[0].y),
+        bx(t.vertices[1].x),
+        by(t.vertices[1].y),
+        cx(t.vertices[2].x),
+        cy(t.vertices[2].y),
+        a_depth(t.vertices[0].inverse_depth),
+        b_depth(t.vertices[1].inverse_depth),
+        c_depth(t.vertices[2].inverse_depth),
+        inverse_area(t.inverse_area) {}
+};
+
+// Where a triangle covers the sample at (px, py), and how near it is there: barycentric
+// weights from edge functions, normalised by the signed area so a sample is inside for
+// either winding, and 1 / depth.
+struct SampleTest {
+  float w0, w1, inverse_depth;
+  bool inside;
+};
+
+inline SampleTest test_sample(const CoverageSetup& t, float px, float py) {
+  const float w0 = ((t.bx - px) * (t.cy - py) - (t.by - py) * (t.cx - px)) * t.inverse_area;
+  const float w1 = ((t.cx - px) * (t.ay - py) - (t.cy - py) * (t.ax - px)) * t.inverse_area;
+  const float w2 = 1.0f - w0 - w1;
+  const float inverse_depth = w0 * t.a_depth + w1 * t.b_depth + w2 * t.c_depth;
+  return {w0, w1, inverse_depth, w0 >= 0 && w1 >= 0 && w2 >= 0};
+}
+
+// Rasterises an opaque triangle's rows [y0, y1) of the band starting at row y_begin,
+// columns [x0, x1) narrowed row by row. The depth test and its stores are written
+// without branches, on a copy of the triangle's setup, so each row's loop runs in
+// vectors (AVX2 where the CPU has it).
+ATLAS_WIDE_VECTORS void rasterize_opaque(const CoverageSetup t, const RowSpans& spans,
+                                         std::uint32_t id, int x0, int x1, int y0, int y1,
+                                         int y_begin, int width, BandSamples& band) {
+  for (int y = y0; y < y1; ++y) {
+    const float py = static_cast<float>(y) + 0.5f;
+    int row_x0 = x0, row_x1 = x1;
+    spans.narrow(py, row_x0, row_x1);
+    const std::size_t row = std::size_t(y - y_begin) * width;
+    float* nearest = band.nearest.data() + row;
+    std::uint32_t* visible = band.visible.data() + row;
+    float* w0s = band.w0.data() + row;
+    float* w1s = band.w1.data() + row;
+    for (int x = row_x0; x < row_x1; ++x) {
+      const SampleTest sample = test_sample(t, static_cast<float>(x) + 0.5f, py);
+      const bool nearer = sample.inside & (sample.inverse_depth > nearest[x]);
+      nearest[x] = nearer ? sample.inverse_depth : nearest[x];
+      visible[x] = nearer ? id : visible[x];
+      w0s[x] = nearer ? sample.w0 : w0s[x];
+      w1s[x] = nearer ? sample.w1 : w1s[x];
+    }
+  }
+}
+
+// The same for an alpha-masked triangle, whose colour decides whether it covers.
+void rasterize_masked_span(const ScreenTriangle& t, std::uint32_t id, const Shader& shader, int x0,
+                           int x1, float py, std::size_t row, BandSamples& band) {
+  const CoverageSetup coverage(t);
+  for (int x = x0; x < x1; ++x) {
+    const SampleTest sample = test_sample(coverage, static_cast<float>(x) + 0.5f, py);
+    const std::size_t p = row + x;
+    if (!sample.inside || !(sample.inverse_depth > band.nearest[p])) continue;
+    Vec3 unused;
+    if (!shader.shade(t, interpolate(t, sample.w0, sample.w1), unused)) continue;
+    band.nearest[p] = sample.inverse_depth;
+    band.visible[p] = id;
+    band.w0[p] = sample.w0;
+    band.w1[p] = sample.w1;
+  }
+}
 
 // Visibility first, shading after: each sample keeps the nearest triangle and its
 // weights, and only those are shaded, so hidden surfaces (back faces are drawn too)
@@ -348,7 +428,8 @@ void rasterize_samples(int y_begin, int y_end, int width,
   const std::size_t samples = std::size_t(width) * (y_end - y_begin);
   band.nearest.assign(samples, 0.0f);
   band.visible.assign(samples, kEmpty);
-  band.weights.resize(samples);
+  band.w0.resize(samples);
+  band.w1.resize(samples);
 
   for (const std::uint32_t id : triangle_ids) {
     const ScreenTriangle& t = triangles[id];
@@ -359,28 +440,16 @@ void rasterize_samples(int y_begin, int y_end, int width,
     const int x1 = static_cast<int>(std::clamp(std::floor(max_x - 0.5f) + 1, 0.0f, float(width)));
     const int y0 = std::max(t.y0, y_begin), y1 = std::min(t.y1, y_end);
     const RowSpans spans(t);
+    if (!masked) {
+      rasterize_opaque(CoverageSetup(t), spans, id, x0, x1, y0, y1, y_begin, width, band);
+      continue;
+    }
     for (int y = y0; y < y1; ++y) {
       const float py = static_cast<float>(y) + 0.5f;
       int row_x0 = x0, row_x1 = x1;
       spans.narrow(py, row_x0, row_x1);
-      for (int x = row_x0; x < row_x1; ++x) {
-        const float px = static_cast<float>(x) + 0.5f;
-        // Barycentric weights from edge functions, normalised by the signed area so a
-        // sample is inside for either winding.
-        const float w0 = ((b.x - px) * (c.y - py) - (b.y - py) * (c.x - px)) * t.inverse_area;
-        const float w1 = ((c.x - px) * (a.y - py) - (c.y - py) * (a.x - px)) * t.inverse_area;
-        const float w2 = 1.0f - w0 - w1;
-        if (w0 < 0 || w1 < 0 || w2 < 0) continue;
-        const float inverse_depth =
-            w0 * a.inverse_depth + w1 * b.inverse_depth + w2 * c.inverse_depth;
-        const std::size_t p = std::size_t(y - y_begin) * width + x;
-        if (!(inverse_depth > band.nearest[p])) continue;
-        Vec3 unused;
-        if (masked && !shader.shade(t, interpolate(t, w0, w1), unused)) continue;
-        band.nearest[p] = inverse_depth;
-        band.visible[p] = id;
-        band.weights[p] = {w0, w1};
-      }
+      rasterize_masked_span(t, id, shader, row_x0, row_x1, py, std::size_t(y - y_begin) * width,
+                            band);
     }
   }
 }
@@ -409,7 +478,7 @@ void resolve_pixels(int row_begin, int row_end, int samples_per_side,
         for (int sx = 0; sx < s; ++sx) {
           const std::size_t p = first + sx;
           if (band.visible[p] != kEmpty) {
-            fragments.add(band.visible[p], band.weights[p]);
+            fragments.add(band.visible[p], band.w0[p], band.w1[p]);
           } else {
             for (int c = 0; c < 3; ++c) sum[c] += background[c];
           }
@@ -432,7 +501,7 @@ void resolve_pixels(int row_begin, int row_end, int samples_per_side,
           for (int sx = 0; sx < s; ++sx) {
             const std::size_t p = first + sx;
             if (band.visible[p] != fragment.triangle) continue;
-            shader.shade(t, interpolate(t, band.weights[p][0], band.weights[p][1]), rgb);
+            shader.shade(t, interpolate(t, band.w0[p], band.w1[p]), rgb);
             sum[0] += linear_to_srgb(rgb.x);
             sum[1] += linear_to_srgb(rgb.y);
             sum[2] += linear_to_srgb(rgb.z);
