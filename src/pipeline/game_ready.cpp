@@ -222,6 +222,28 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
     return chosen;
   });
 
+  // The source's fidelity renders are drawn in the background from here on, while the
+  // levels are made, filling the cores the serial parts of those steps leave idle; the
+  // fidelity step waits for them. Views are framed by the source's own bounds, which
+  // settling a splat input on its surface (a move and a scale) does not change, so the
+  // renders read a copy of the cloud as it is now.
+  const std::vector<render::OrbitCamera> cameras = fidelity_cameras(options.fidelity_size);
+  std::optional<SplatCloud> placed_cloud;
+  if (cloud) placed_cloud = *cloud;
+  std::vector<Image> reference;
+  tbb::task_group source_renders;
+  // Waits on every way out, as a task_group must not be destroyed with work pending.
+  const struct WaitOnExit {
+    tbb::task_group& group;
+    ~WaitOnExit() { group.wait(); }
+  } wait_on_exit{source_renders};
+  source_renders.run([&] {
+    const SourceAsset asset = placed_cloud ? SourceAsset{&*placed_cloud} : SourceAsset{source_mesh};
+    const Bounds bounds = placed_cloud ? placed_cloud->bounds() : source_mesh->bounds();
+    reference = render_source(asset, cameras, render::fit_framing(bounds));
+    placed_cloud.reset();
+  });
+
   // Surface: extracted from splats, or the input mesh as one surface.
   geometry::SurfaceStats surface_stats;
   Result<Primitive> surface = clock.run("surface", [&]() -> Result<Primitive> {
@@ -261,24 +283,9 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
     });
   }
 
-  // The source's fidelity renders need only the placed source, so they are drawn in the
-  // background while the levels are made, filling the cores the serial parts of those
-  // steps leave idle; the fidelity step waits for them.
-  const std::vector<render::OrbitCamera> cameras = fidelity_cameras(options.fidelity_size);
+  // The levels are rendered in the settled frame, framed alike.
   const render::Framing framing =
       render::fit_framing(cloud ? cloud->bounds() : source_mesh->bounds());
-  std::vector<Image> reference;
-  tbb::task_group source_renders;
-  // Waits on every way out, as a task_group must not be destroyed with work pending.
-  const struct WaitOnExit {
-    tbb::task_group& group;
-    ~WaitOnExit() { group.wait(); }
-  } wait_on_exit{source_renders};
-  source_renders.run([&] {
-    reference =
-        render_source(cloud ? SourceAsset{cloud} : SourceAsset{source_mesh}, cameras, framing);
-  });
-
   geometry::SimplifyResult lod0 =
       clock.run("reduce", [&] { return geometry::simplify(dense, options.triangles); });
 
