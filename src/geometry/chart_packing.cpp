@@ -521,19 +521,20 @@ class AtlasBitmap {
       if (!possible) continue;
       int x = 0;
       while (x + f.width <= size_) {
-        bool clear = true;
-        for (std::size_t i = 0; i < f.spans.size(); ++i) {
-          const std::size_t k = (hint + i) % f.spans.size();
+        // The span that blocked last is checked first: it usually blocks again. Every
+        // position skipped overlaps the blocking run, so the order changes no result.
+        std::size_t k = hint, checked = 0;
+        for (; checked < f.spans.size(); ++checked) {
           const Span& s = f.spans[k];
           const int hit = bits_.next_set(y + s.row, x + s.left);
           if (hit <= x + s.right) {
             x = bits_.next_clear(y + s.row, hit) - s.left;
             hint = k;
-            clear = false;
             break;
           }
+          if (++k == f.spans.size()) k = 0;
         }
-        if (clear) {
+        if (checked == f.spans.size()) {
           out_x = x;
           out_y = y;
           return true;
