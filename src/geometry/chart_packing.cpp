@@ -113,12 +113,51 @@ class Bitmap {
   // First set (or clear) bit at or after x in row y; words * 64 when there is none.
   int next_set(int y, int x) const { return next(y, x, 0); }
   int next_clear(int y, int x) const { return next(y, x, ~std::uint64_t{0}); }
+  // Last set bit in [left, right] of row y; left - 1 when there is none.
+  int last_set(int y, int left, int right) const {
+    const std::uint64_t* r = row(y);
+    const int first = left >> 6;
+    int w = right >> 6;
+    std::uint64_t bits = r[w] & (~std::uint64_t{0} >> (63 - (right & 63)));
+    for (;;) {
+      if (w == first) bits &= ~std::uint64_t{0} << (left & 63);
+      if (bits != 0) return w * 64 + 63 - std::countl_zero(bits);
+      if (w == first) return left - 1;
+      bits = r[--w];
+    }
+  }
   int padded_width() const { return words_ * 64; }
+  // Sets bit x of `fits` when texels [x + left, x + left + length - 1] of row y are all
+  // clear (texels past the padded width count as set).
+  void fit_positions(int y, int left, int length, std::vector<std::uint64_t>& fits) const {
+    const std::uint64_t* r = row(y);
+    fits.resize(static_cast<std::size_t>(words_));
+    for (int w = 0; w < words_; ++w) fits[w] = ~r[w];
+    // Bit p says whether `run` texels from p are clear; each pass doubles the run.
+    for (int run = 1; run < length;) {
+      const int step = std::min(run, length - run);
+      shift_down(fits, step, true);
+      run += step;
+    }
+    shift_down(fits, left, false);
+  }
 
  private:
   std::uint64_t* row(int y) { return bits_.data() + static_cast<std::size_t>(y) * words_; }
   const std::uint64_t* row(int y) const {
     return bits_.data() + static_cast<std::size_t>(y) * words_;
+  }
+  // bits[p] = bits[p + shift], and-ed with the old bits[p] when `keep` is set; zeros
+  // come in past the end. In place: each word reads only itself and later words.
+  static void shift_down(std::vector<std::uint64_t>& bits, int shift, bool keep) {
+    const std::size_t n = bits.size(), q = static_cast<std::size_t>(shift) >> 6;
+    const int b = shift & 63;
+    for (std::size_t w = 0; w < n; ++w) {
+      const std::uint64_t lo = w + q < n ? bits[w + q] : 0;
+      const std::uint64_t hi = w + q + 1 < n ? bits[w + q + 1] : 0;
+      const std::uint64_t moved = b == 0 ? lo : (lo >> b) | (hi << (64 - b));
+      bits[w] = keep ? bits[w] & moved : moved;
+    }
   }
   int next(int y, int x, std::uint64_t flip) const {
     if (x >= words_ * 64) return words_ * 64;
@@ -503,12 +542,18 @@ class AtlasBitmap {
   }
 
   // The lowest, then leftmost, position where the footprint touches no reserved texel,
-  // considering only positions whose top is at most max_top.
-  bool find(const Footprint& f, int max_top, int& out_x, int& out_y) const {
+  // considering only positions whose top is at most max_top. Searches of other turns
+  // may lower max_top meanwhile, and it is read again for every row.
+  bool find(const Footprint& f, const std::atomic<int>& max_top, int& out_x, int& out_y) const {
     if (f.spans.empty()) return false;
     std::size_t hint = 0;
     int short_row = f.widest_row;
-    for (int y = 0; y + f.height <= std::min(max_top, size_); ++y) {
+    // Only positions where the longest span fits in its row are checked further.
+    const Span& key = *std::max_element(f.spans.begin(), f.spans.end(), [](Span a, Span b) {
+      return a.right - a.left < b.right - b.left;
+    });
+    std::vector<std::uint64_t> fits;
+    for (int y = 0; y + f.height <= std::min(max_top.load(std::memory_order_relaxed), size_); ++y) {
       // Rows without a free run as long as the footprint's row need no scan.
       if (longest_[y + short_row] < f.widest[short_row]) continue;
       bool possible = true;
@@ -519,16 +564,19 @@ class AtlasBitmap {
         }
       }
       if (!possible) continue;
-      int x = 0;
+      bits_.fit_positions(y + key.row, key.left, key.right - key.left + 1, fits);
+      int x = next_fit(fits, 0);
       while (x + f.width <= size_) {
-        // The span that blocked last is checked first: it usually blocks again. Every
-        // position skipped overlaps the blocking run, so the order changes no result.
+        // The span that blocked last is checked first: it usually blocks again. A
+        // blocked span moves on past the run holding its last reserved texel, all at
+        // once: every position skipped still covers a reserved texel, so neither this
+        // nor the order of the checks changes the result.
         std::size_t k = hint, checked = 0;
         for (; checked < f.spans.size(); ++checked) {
           const Span& s = f.spans[k];
-          const int hit = bits_.next_set(y + s.row, x + s.left);
-          if (hit <= x + s.right) {
-            x = bits_.next_clear(y + s.row, hit) - s.left;
+          const int hit = bits_.last_set(y + s.row, x + s.left, x + s.right);
+          if (hit >= x + s.left) {
+            x = next_fit(fits, bits_.next_clear(y + s.row, hit) - s.left);
             hint = k;
             break;
           }
@@ -558,6 +606,18 @@ class AtlasBitmap {
   }
 
  private:
+  // The first position at or after x whose bit is set in fits; past the atlas when none.
+  int next_fit(const std::vector<std::uint64_t>& fits, int x) const {
+    std::size_t w = static_cast<std::size_t>(x) >> 6;
+    if (w >= fits.size()) return bits_.padded_width();
+    std::uint64_t bits = fits[w] & (~std::uint64_t{0} << (x & 63));
+    while (bits == 0) {
+      if (++w == fits.size()) return bits_.padded_width();
+      bits = fits[w];
+    }
+    return static_cast<int>(w * 64) + std::countr_zero(bits);
+  }
+
   int longest_run(int y) const {
     int longest = 0;
     for (int x = bits_.next_clear(y, 0); x < size_;) {
@@ -611,7 +671,7 @@ Probe probe(const std::vector<Piece>& pieces, double total_area, double scale,
       const Footprint& f = turns[turn];
       int x, y;
       tops[turn] = options.size + 1;
-      if (!atlas.find(f, bound.load(), x, y)) return;
+      if (!atlas.find(f, bound, x, y)) return;
       tops[turn] = y + f.height;
       found[turn] = {turn, x, y, f.width, f.height};
       int current = bound.load();
