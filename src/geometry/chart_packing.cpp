@@ -30,9 +30,12 @@ double cross(UvPoint o, UvPoint a, UvPoint b) {
   return (a.u - o.u) * (b.v - o.v) - (a.v - o.v) * (b.u - o.u);
 }
 
-std::vector<UvPoint> convex_hull(std::vector<UvPoint> points) {
-  std::sort(points.begin(), points.end(),
-            [](UvPoint a, UvPoint b) { return a.u < b.u || (a.u == b.u && a.v < b.v); });
+// The order the convex hull takes points in: by u, then v.
+bool hull_order(UvPoint a, UvPoint b) { return a.u < b.u || (a.u == b.u && a.v < b.v); }
+
+// Andrew's monotone chain over points already in hull_order (repeated points change
+// nothing).
+std::vector<UvPoint> convex_hull_of_sorted(const std::vector<UvPoint>& points) {
   if (points.size() < 3) return points;
   std::vector<UvPoint> hull(2 * points.size());
   std::size_t k = 0;
@@ -46,6 +49,11 @@ std::vector<UvPoint> convex_hull(std::vector<UvPoint> points) {
   }
   hull.resize(k - 1);
   return hull;
+}
+
+std::vector<UvPoint> convex_hull(std::vector<UvPoint> points) {
+  std::sort(points.begin(), points.end(), hull_order);
+  return convex_hull_of_sorted(points);
 }
 
 // Turns the chart so its minimum-area bounding rectangle is axis-aligned with the long
@@ -222,21 +230,6 @@ Footprint footprint_of(const Bitmap& bitmap) {
   return f;
 }
 
-// Where texel (x, y) of a width x height bitmap goes under `turn` quarter turns
-// counter-clockwise.
-std::array<int, 2> turn_texel(int turn, int x, int y, int width, int height) {
-  switch (turn) {
-    case 1:
-      return {height - 1 - y, x};
-    case 2:
-      return {width - 1 - x, height - 1 - y};
-    case 3:
-      return {y, width - 1 - x};
-    default:
-      return {x, y};
-  }
-}
-
 UvPoint turn_point(int turn, UvPoint p, int width, int height) {
   switch (turn) {
     case 1:
@@ -284,8 +277,7 @@ Piece whole_chart(const PackingChart& chart, std::size_t index) {
   return piece;
 }
 
-double hull_area(std::vector<UvPoint> points) {
-  const std::vector<UvPoint> hull = convex_hull(std::move(points));
+double polygon_area(const std::vector<UvPoint>& hull) {
   double area = 0;
   for (std::size_t k = 1; k + 1 < hull.size(); ++k) area += cross(hull[0], hull[k], hull[k + 1]);
   return 0.5 * area;
@@ -371,7 +363,7 @@ std::vector<Piece> split_by_side(const Piece& piece, const std::vector<std::uint
 // Texels a piece wastes at `scale`: its convex hull beyond its own area, the atlas space
 // other pieces can rarely use.
 double hull_waste(const Piece& piece, double scale) {
-  return (hull_area(piece.uv) - piece.area) * scale * scale;
+  return (polygon_area(convex_hull(piece.uv)) - piece.area) * scale * scale;
 }
 
 struct Cut {
@@ -403,6 +395,12 @@ Cut best_cut(const Piece& piece, const std::vector<InnerEdge>& edges, double sca
     // An interior vertex has as many interior edges as face corners.
     for (std::size_t v = 0; v < border.size(); ++v) border[v] = inner_count[v] < corner_count[v];
   }
+  // The vertices in hull order once, so each side's hull points come out sorted.
+  std::vector<std::uint32_t> in_hull_order(piece.uv.size());
+  std::iota(in_hull_order.begin(), in_hull_order.end(), 0u);
+  std::sort(in_hull_order.begin(), in_hull_order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return hull_order(piece.uv[a], piece.uv[b]); });
+  std::vector<std::uint8_t> sides_of(piece.uv.size());  // bit s: a corner on side s
   std::vector<std::uint8_t> on_cut(piece.uv.size(), 0);
   Cut best;
   std::vector<std::uint32_t> order(m);
@@ -431,20 +429,24 @@ Cut best_cut(const Piece& piece, const std::vector<InnerEdge>& edges, double sca
         on_cut[e.p] = on_cut[e.q] = 1;
       }
       double side_area[2] = {0, 0};
-      points[0].clear();
-      points[1].clear();
+      std::fill(sides_of.begin(), sides_of.end(), 0);
       for (std::size_t t = 0; t < m; ++t) {
         side_area[side[t]] += area[t];
-        for (int k = 0; k < 3; ++k) {
-          const std::uint32_t v = piece.corners[3 * t + k];
-          if (border[v] || on_cut[v]) points[side[t]].push_back(piece.uv[v]);
+        for (int k = 0; k < 3; ++k) sides_of[piece.corners[3 * t + k]] |= 1 << side[t];
+      }
+      points[0].clear();
+      points[1].clear();
+      for (std::uint32_t v : in_hull_order) {
+        if (!border[v] && !on_cut[v]) continue;
+        for (int s = 0; s < 2; ++s) {
+          if (sides_of[v] >> s & 1) points[s].push_back(piece.uv[v]);
         }
       }
       for (const InnerEdge& e : edges) on_cut[e.p] = on_cut[e.q] = 0;
-      const double waste =
-          (hull_area(points[0]) - side_area[0] + hull_area(points[1]) - side_area[1]) * scale *
-              scale +
-          2.0 * gutter * cut_length * scale;
+      const double waste = (polygon_area(convex_hull_of_sorted(points[0])) - side_area[0] +
+                            polygon_area(convex_hull_of_sorted(points[1])) - side_area[1]) *
+                               scale * scale +
+                           2.0 * gutter * cut_length * scale;
       if (waste < best.waste) {
         best.waste = waste;
         best.side = std::move(side);
@@ -508,15 +510,20 @@ std::array<Footprint, 4> footprints(const Piece& chart, double scale) {
   }
   std::array<Footprint, 4> result;
   result[0] = footprint_of(bitmap);
-  for (int turn = 1; turn < 4; ++turn) {
-    Bitmap turned(turn == 2 ? width : height, turn == 2 ? height : width);
-    for (const Span& s : result[0].spans) {
-      for (int x = s.left; x <= s.right; ++x) {
-        const auto [tx, ty] = turn_texel(turn, x, s.row, width, height);
-        turned.set(tx, ty);
-      }
+  // A quarter turn counter-clockwise moves texel (x, y) to (height - 1 - y, x).
+  Bitmap quarter(height, width);
+  for (const Span& s : result[0].spans) {
+    for (int x = s.left; x <= s.right; ++x) quarter.set(height - 1 - s.row, x);
+  }
+  result[1] = footprint_of(quarter);
+  // The other two are half turns of these, which take spans to spans.
+  for (int turn = 2; turn < 4; ++turn) {
+    const Footprint& from = result[turn - 2];
+    Bitmap half(from.width, from.height);
+    for (const Span& s : from.spans) {
+      half.set_range(from.height - 1 - s.row, from.width - 1 - s.right, from.width - 1 - s.left);
     }
-    result[turn] = footprint_of(turned);
+    result[turn] = footprint_of(half);
   }
   return result;
 }
