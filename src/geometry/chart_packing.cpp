@@ -30,9 +30,12 @@ double cross(UvPoint o, UvPoint a, UvPoint b) {
   return (a.u - o.u) * (b.v - o.v) - (a.v - o.v) * (b.u - o.u);
 }
 
-std::vector<UvPoint> convex_hull(std::vector<UvPoint> points) {
-  std::sort(points.begin(), points.end(),
-            [](UvPoint a, UvPoint b) { return a.u < b.u || (a.u == b.u && a.v < b.v); });
+// The order the convex hull takes points in: by u, then v.
+bool hull_order(UvPoint a, UvPoint b) { return a.u < b.u || (a.u == b.u && a.v < b.v); }
+
+// Andrew's monotone chain over points already in hull_order (repeated points change
+// nothing).
+std::vector<UvPoint> convex_hull_of_sorted(const std::vector<UvPoint>& points) {
   if (points.size() < 3) return points;
   std::vector<UvPoint> hull(2 * points.size());
   std::size_t k = 0;
@@ -46,6 +49,11 @@ std::vector<UvPoint> convex_hull(std::vector<UvPoint> points) {
   }
   hull.resize(k - 1);
   return hull;
+}
+
+std::vector<UvPoint> convex_hull(std::vector<UvPoint> points) {
+  std::sort(points.begin(), points.end(), hull_order);
+  return convex_hull_of_sorted(points);
 }
 
 // Turns the chart so its minimum-area bounding rectangle is axis-aligned with the long
@@ -113,12 +121,51 @@ class Bitmap {
   // First set (or clear) bit at or after x in row y; words * 64 when there is none.
   int next_set(int y, int x) const { return next(y, x, 0); }
   int next_clear(int y, int x) const { return next(y, x, ~std::uint64_t{0}); }
+  // Last set bit in [left, right] of row y; left - 1 when there is none.
+  int last_set(int y, int left, int right) const {
+    const std::uint64_t* r = row(y);
+    const int first = left >> 6;
+    int w = right >> 6;
+    std::uint64_t bits = r[w] & (~std::uint64_t{0} >> (63 - (right & 63)));
+    for (;;) {
+      if (w == first) bits &= ~std::uint64_t{0} << (left & 63);
+      if (bits != 0) return w * 64 + 63 - std::countl_zero(bits);
+      if (w == first) return left - 1;
+      bits = r[--w];
+    }
+  }
   int padded_width() const { return words_ * 64; }
+  // Sets bit x of `fits` when texels [x + left, x + left + length - 1] of row y are all
+  // clear (texels past the padded width count as set).
+  void fit_positions(int y, int left, int length, std::vector<std::uint64_t>& fits) const {
+    const std::uint64_t* r = row(y);
+    fits.resize(static_cast<std::size_t>(words_));
+    for (int w = 0; w < words_; ++w) fits[w] = ~r[w];
+    // Bit p says whether `run` texels from p are clear; each pass doubles the run.
+    for (int run = 1; run < length;) {
+      const int step = std::min(run, length - run);
+      shift_down(fits, step, true);
+      run += step;
+    }
+    shift_down(fits, left, false);
+  }
 
  private:
   std::uint64_t* row(int y) { return bits_.data() + static_cast<std::size_t>(y) * words_; }
   const std::uint64_t* row(int y) const {
     return bits_.data() + static_cast<std::size_t>(y) * words_;
+  }
+  // bits[p] = bits[p + shift], and-ed with the old bits[p] when `keep` is set; zeros
+  // come in past the end. In place: each word reads only itself and later words.
+  static void shift_down(std::vector<std::uint64_t>& bits, int shift, bool keep) {
+    const std::size_t n = bits.size(), q = static_cast<std::size_t>(shift) >> 6;
+    const int b = shift & 63;
+    for (std::size_t w = 0; w < n; ++w) {
+      const std::uint64_t lo = w + q < n ? bits[w + q] : 0;
+      const std::uint64_t hi = w + q + 1 < n ? bits[w + q + 1] : 0;
+      const std::uint64_t moved = b == 0 ? lo : (lo >> b) | (hi << (64 - b));
+      bits[w] = keep ? bits[w] & moved : moved;
+    }
   }
   int next(int y, int x, std::uint64_t flip) const {
     if (x >= words_ * 64) return words_ * 64;
@@ -183,21 +230,6 @@ Footprint footprint_of(const Bitmap& bitmap) {
   return f;
 }
 
-// Where texel (x, y) of a width x height bitmap goes under `turn` quarter turns
-// counter-clockwise.
-std::array<int, 2> turn_texel(int turn, int x, int y, int width, int height) {
-  switch (turn) {
-    case 1:
-      return {height - 1 - y, x};
-    case 2:
-      return {width - 1 - x, height - 1 - y};
-    case 3:
-      return {y, width - 1 - x};
-    default:
-      return {x, y};
-  }
-}
-
 UvPoint turn_point(int turn, UvPoint p, int width, int height) {
   switch (turn) {
     case 1:
@@ -245,8 +277,7 @@ Piece whole_chart(const PackingChart& chart, std::size_t index) {
   return piece;
 }
 
-double hull_area(std::vector<UvPoint> points) {
-  const std::vector<UvPoint> hull = convex_hull(std::move(points));
+double polygon_area(const std::vector<UvPoint>& hull) {
   double area = 0;
   for (std::size_t k = 1; k + 1 < hull.size(); ++k) area += cross(hull[0], hull[k], hull[k + 1]);
   return 0.5 * area;
@@ -332,7 +363,7 @@ std::vector<Piece> split_by_side(const Piece& piece, const std::vector<std::uint
 // Texels a piece wastes at `scale`: its convex hull beyond its own area, the atlas space
 // other pieces can rarely use.
 double hull_waste(const Piece& piece, double scale) {
-  return (hull_area(piece.uv) - piece.area) * scale * scale;
+  return (polygon_area(convex_hull(piece.uv)) - piece.area) * scale * scale;
 }
 
 struct Cut {
@@ -364,6 +395,12 @@ Cut best_cut(const Piece& piece, const std::vector<InnerEdge>& edges, double sca
     // An interior vertex has as many interior edges as face corners.
     for (std::size_t v = 0; v < border.size(); ++v) border[v] = inner_count[v] < corner_count[v];
   }
+  // The vertices in hull order once, so each side's hull points come out sorted.
+  std::vector<std::uint32_t> in_hull_order(piece.uv.size());
+  std::iota(in_hull_order.begin(), in_hull_order.end(), 0u);
+  std::sort(in_hull_order.begin(), in_hull_order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return hull_order(piece.uv[a], piece.uv[b]); });
+  std::vector<std::uint8_t> sides_of(piece.uv.size());  // bit s: a corner on side s
   std::vector<std::uint8_t> on_cut(piece.uv.size(), 0);
   Cut best;
   std::vector<std::uint32_t> order(m);
@@ -392,20 +429,24 @@ Cut best_cut(const Piece& piece, const std::vector<InnerEdge>& edges, double sca
         on_cut[e.p] = on_cut[e.q] = 1;
       }
       double side_area[2] = {0, 0};
-      points[0].clear();
-      points[1].clear();
+      std::fill(sides_of.begin(), sides_of.end(), 0);
       for (std::size_t t = 0; t < m; ++t) {
         side_area[side[t]] += area[t];
-        for (int k = 0; k < 3; ++k) {
-          const std::uint32_t v = piece.corners[3 * t + k];
-          if (border[v] || on_cut[v]) points[side[t]].push_back(piece.uv[v]);
+        for (int k = 0; k < 3; ++k) sides_of[piece.corners[3 * t + k]] |= 1 << side[t];
+      }
+      points[0].clear();
+      points[1].clear();
+      for (std::uint32_t v : in_hull_order) {
+        if (!border[v] && !on_cut[v]) continue;
+        for (int s = 0; s < 2; ++s) {
+          if (sides_of[v] >> s & 1) points[s].push_back(piece.uv[v]);
         }
       }
       for (const InnerEdge& e : edges) on_cut[e.p] = on_cut[e.q] = 0;
-      const double waste =
-          (hull_area(points[0]) - side_area[0] + hull_area(points[1]) - side_area[1]) * scale *
-              scale +
-          2.0 * gutter * cut_length * scale;
+      const double waste = (polygon_area(convex_hull_of_sorted(points[0])) - side_area[0] +
+                            polygon_area(convex_hull_of_sorted(points[1])) - side_area[1]) *
+                               scale * scale +
+                           2.0 * gutter * cut_length * scale;
       if (waste < best.waste) {
         best.waste = waste;
         best.side = std::move(side);
@@ -469,15 +510,20 @@ std::array<Footprint, 4> footprints(const Piece& chart, double scale) {
   }
   std::array<Footprint, 4> result;
   result[0] = footprint_of(bitmap);
-  for (int turn = 1; turn < 4; ++turn) {
-    Bitmap turned(turn == 2 ? width : height, turn == 2 ? height : width);
-    for (const Span& s : result[0].spans) {
-      for (int x = s.left; x <= s.right; ++x) {
-        const auto [tx, ty] = turn_texel(turn, x, s.row, width, height);
-        turned.set(tx, ty);
-      }
+  // A quarter turn counter-clockwise moves texel (x, y) to (height - 1 - y, x).
+  Bitmap quarter(height, width);
+  for (const Span& s : result[0].spans) {
+    for (int x = s.left; x <= s.right; ++x) quarter.set(height - 1 - s.row, x);
+  }
+  result[1] = footprint_of(quarter);
+  // The other two are half turns of these, which take spans to spans.
+  for (int turn = 2; turn < 4; ++turn) {
+    const Footprint& from = result[turn - 2];
+    Bitmap half(from.width, from.height);
+    for (const Span& s : from.spans) {
+      half.set_range(from.height - 1 - s.row, from.width - 1 - s.right, from.width - 1 - s.left);
     }
-    result[turn] = footprint_of(turned);
+    result[turn] = footprint_of(half);
   }
   return result;
 }
@@ -503,12 +549,18 @@ class AtlasBitmap {
   }
 
   // The lowest, then leftmost, position where the footprint touches no reserved texel,
-  // considering only positions whose top is at most max_top.
-  bool find(const Footprint& f, int max_top, int& out_x, int& out_y) const {
+  // considering only positions whose top is at most max_top. Searches of other turns
+  // may lower max_top meanwhile, and it is read again for every row.
+  bool find(const Footprint& f, const std::atomic<int>& max_top, int& out_x, int& out_y) const {
     if (f.spans.empty()) return false;
     std::size_t hint = 0;
     int short_row = f.widest_row;
-    for (int y = 0; y + f.height <= std::min(max_top, size_); ++y) {
+    // Only positions where the longest span fits in its row are checked further.
+    const Span& key = *std::max_element(f.spans.begin(), f.spans.end(), [](Span a, Span b) {
+      return a.right - a.left < b.right - b.left;
+    });
+    std::vector<std::uint64_t> fits;
+    for (int y = 0; y + f.height <= std::min(max_top.load(std::memory_order_relaxed), size_); ++y) {
       // Rows without a free run as long as the footprint's row need no scan.
       if (longest_[y + short_row] < f.widest[short_row]) continue;
       bool possible = true;
@@ -519,21 +571,25 @@ class AtlasBitmap {
         }
       }
       if (!possible) continue;
-      int x = 0;
+      bits_.fit_positions(y + key.row, key.left, key.right - key.left + 1, fits);
+      int x = next_fit(fits, 0);
       while (x + f.width <= size_) {
-        bool clear = true;
-        for (std::size_t i = 0; i < f.spans.size(); ++i) {
-          const std::size_t k = (hint + i) % f.spans.size();
+        // The span that blocked last is checked first: it usually blocks again. A
+        // blocked span moves on past the run holding its last reserved texel, all at
+        // once: every position skipped still covers a reserved texel, so neither this
+        // nor the order of the checks changes the result.
+        std::size_t k = hint, checked = 0;
+        for (; checked < f.spans.size(); ++checked) {
           const Span& s = f.spans[k];
-          const int hit = bits_.next_set(y + s.row, x + s.left);
-          if (hit <= x + s.right) {
-            x = bits_.next_clear(y + s.row, hit) - s.left;
+          const int hit = bits_.last_set(y + s.row, x + s.left, x + s.right);
+          if (hit >= x + s.left) {
+            x = next_fit(fits, bits_.next_clear(y + s.row, hit) - s.left);
             hint = k;
-            clear = false;
             break;
           }
+          if (++k == f.spans.size()) k = 0;
         }
-        if (clear) {
+        if (checked == f.spans.size()) {
           out_x = x;
           out_y = y;
           return true;
@@ -557,6 +613,18 @@ class AtlasBitmap {
   }
 
  private:
+  // The first position at or after x whose bit is set in fits; past the atlas when none.
+  int next_fit(const std::vector<std::uint64_t>& fits, int x) const {
+    std::size_t w = static_cast<std::size_t>(x) >> 6;
+    if (w >= fits.size()) return bits_.padded_width();
+    std::uint64_t bits = fits[w] & (~std::uint64_t{0} << (x & 63));
+    while (bits == 0) {
+      if (++w == fits.size()) return bits_.padded_width();
+      bits = fits[w];
+    }
+    return static_cast<int>(w * 64) + std::countr_zero(bits);
+  }
+
   int longest_run(int y) const {
     int longest = 0;
     for (int x = bits_.next_clear(y, 0); x < size_;) {
@@ -610,7 +678,7 @@ Probe probe(const std::vector<Piece>& pieces, double total_area, double scale,
       const Footprint& f = turns[turn];
       int x, y;
       tops[turn] = options.size + 1;
-      if (!atlas.find(f, bound.load(), x, y)) return;
+      if (!atlas.find(f, bound, x, y)) return;
       tops[turn] = y + f.height;
       found[turn] = {turn, x, y, f.width, f.height};
       int current = bound.load();

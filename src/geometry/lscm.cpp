@@ -198,26 +198,40 @@ bool self_intersects(const BorderEdges& border, const std::vector<UvPoint>& uv) 
                       1e-300;
   const auto cols = static_cast<std::size_t>((max_u - min_u) / cell) + 1;
   const auto rows = static_cast<std::size_t>((max_v - min_v) / cell) + 1;
-  std::vector<std::vector<std::uint32_t>> grid(cols * rows);
   auto col = [&](double u) {
     return std::min(cols - 1, static_cast<std::size_t>(std::max(0.0, (u - min_u) / cell)));
   };
   auto row = [&](double v) {
     return std::min(rows - 1, static_cast<std::size_t>(std::max(0.0, (v - min_v) / cell)));
   };
-  for (std::uint32_t i = 0; i < border.size(); ++i) {
+  // Cell ranges per edge, then the cells' edge lists in one array (counted, then filled
+  // in edge order): one allocation instead of one per cell, on every ARAP step.
+  std::vector<std::array<std::size_t, 4>> ranges(border.size());
+  std::vector<std::uint32_t> cell_start(cols * rows + 1, 0);
+  for (std::size_t i = 0; i < border.size(); ++i) {
     const UvPoint a = uv[border[i][0]], b = uv[border[i][1]];
-    const std::size_t x0 = col(std::min(a.u, b.u)), x1 = col(std::max(a.u, b.u));
-    const std::size_t y0 = row(std::min(a.v, b.v)), y1 = row(std::max(a.v, b.v));
+    ranges[i] = {col(std::min(a.u, b.u)), col(std::max(a.u, b.u)), row(std::min(a.v, b.v)),
+                 row(std::max(a.v, b.v))};
+    for (std::size_t y = ranges[i][2]; y <= ranges[i][3]; ++y) {
+      for (std::size_t x = ranges[i][0]; x <= ranges[i][1]; ++x) ++cell_start[y * cols + x + 1];
+    }
+  }
+  for (std::size_t c = 1; c < cell_start.size(); ++c) cell_start[c] += cell_start[c - 1];
+  std::vector<std::uint32_t> cell_end(cell_start.begin(), cell_start.end() - 1);
+  std::vector<std::uint32_t> entries(cell_start.back());
+  for (std::uint32_t i = 0; i < border.size(); ++i) {
+    const auto& [x0, x1, y0, y1] = ranges[i];
     for (std::size_t y = y0; y <= y1; ++y) {
       for (std::size_t x = x0; x <= x1; ++x) {
-        for (std::uint32_t j : grid[y * cols + x]) {
-          if (edges_meet(border[i], border[j], uv)) return true;
+        const std::size_t c = y * cols + x;
+        // Each edge is tested against the earlier edges of its cells.
+        for (std::uint32_t e = cell_start[c]; e < cell_end[c]; ++e) {
+          if (edges_meet(border[i], border[entries[e]], uv)) return true;
         }
       }
     }
     for (std::size_t y = y0; y <= y1; ++y) {
-      for (std::size_t x = x0; x <= x1; ++x) grid[y * cols + x].push_back(i);
+      for (std::size_t x = x0; x <= x1; ++x) entries[cell_end[y * cols + x]++] = i;
     }
   }
   return false;
@@ -285,16 +299,25 @@ std::vector<UvPoint> solve_tutte(const std::vector<Vec3>& points,
   return uv;
 }
 
-// Local/global ARAP iterations from `uv`, each step shortened as needed for valid() to
-// hold; stops when even a short step fails. Returns the last valid iterate.
-template <typename Valid>
-std::vector<UvPoint> refine_arap(const std::vector<std::uint32_t>& corners,
-                                 const std::vector<LocalTriangle>& local, std::vector<UvPoint> uv,
-                                 int iterations, Valid&& valid) {
-  const std::size_t n = uv.size();
-  if (iterations <= 0 || n < 3) return uv;
-  // cot[3t+k]: the cotangent of the angle at corner k, the weight of the opposite edge.
-  std::vector<double> cot(corners.size());
+// The global step of ARAP: the cotangent Laplacian with one vertex pinned, which
+// depends only on the chart's 3D shape, so one factorisation serves every refinement of
+// the chart.
+struct ArapSystem {
+  std::vector<double> cot;  // cot[3t+k]: the weight of the edge opposite corner k
+  std::uint32_t pinned = 0;
+  // The pinned vertex's neighbours see it through the Laplacian's dropped column:
+  // (unknown, cotangent weight) in the order the right-hand side sums them.
+  std::vector<std::pair<int, double>> pinned_links;
+  Eigen::SimplicialLDLT<SparseMatrix> solver;
+  bool factorised = false;
+
+  int unknown(std::uint32_t v) const { return static_cast<int>(v < pinned ? v : v - 1); }
+};
+
+void build_arap_system(const std::vector<std::uint32_t>& corners,
+                       const std::vector<LocalTriangle>& local, std::size_t n, ArapSystem& system) {
+  std::vector<double>& cot = system.cot;
+  cot.resize(corners.size());
   for (std::size_t t = 0; t < local.size(); ++t) {
     const LocalTriangle& lt = local[t];
     for (int k = 0; k < 3; ++k) {
@@ -304,8 +327,7 @@ std::vector<UvPoint> refine_arap(const std::vector<std::uint32_t>& corners,
       cot[3 * t + k] = (ex1 * ex2 + ey1 * ey2) / std::abs(ex1 * ey2 - ey1 * ex2);
     }
   }
-  const std::uint32_t pinned = corners[0];
-  auto unknown = [pinned](std::uint32_t v) { return static_cast<int>(v < pinned ? v : v - 1); };
+  const std::uint32_t pinned = system.pinned = corners[0];
   std::vector<Triplet> triplets;
   triplets.reserve(corners.size() * 4);
   for (std::size_t t = 0; t < local.size(); ++t) {
@@ -314,21 +336,80 @@ std::vector<UvPoint> refine_arap(const std::vector<std::uint32_t>& corners,
       const double w = cot[3 * t + k];
       for (auto [p, q] : {std::pair{a, b}, std::pair{b, a}}) {
         if (p == pinned) continue;
-        triplets.emplace_back(unknown(p), unknown(p), w);
-        if (q != pinned) triplets.emplace_back(unknown(p), unknown(q), -w);
+        triplets.emplace_back(system.unknown(p), system.unknown(p), w);
+        if (q != pinned) triplets.emplace_back(system.unknown(p), system.unknown(q), -w);
+      }
+      if (a == pinned && b != pinned) {
+        system.pinned_links.push_back({system.unknown(b), w});
+      } else if (b == pinned && a != pinned) {
+        system.pinned_links.push_back({system.unknown(a), w});
       }
     }
   }
   const auto size = static_cast<Eigen::Index>(n - 1);
   SparseMatrix laplacian(size, size);
   laplacian.setFromTriplets(triplets.begin(), triplets.end());
-  Eigen::SimplicialLDLT<SparseMatrix> solver(laplacian);
-  if (solver.info() != Eigen::Success) return uv;
+  system.solver.compute(laplacian);
+  system.factorised = system.solver.info() == Eigen::Success;
+}
+
+// Solves the factorised system for the u and v right-hand sides together (`b` and the
+// result hold one (u, v) pair a row), reading the factor once instead of once a column.
+// Each column sees the operations Eigen's own solve does, in the same order (zero
+// entries skipped going down as it does), so the result is the same to the bit.
+void solve_pairs(const Eigen::SimplicialLDLT<SparseMatrix>& solver,
+                 const std::vector<std::array<double, 2>>& b,
+                 std::vector<std::array<double, 2>>& x) {
+  const auto& l = solver.matrixL().nestedExpression();  // unit lower triangle, by column
+  const auto& p = solver.permutationP().indices();
+  const auto& p_inverse = solver.permutationPinv().indices();
+  const auto& d = solver.vectorD();
+  const Eigen::Index n = l.cols();
+  std::vector<std::array<double, 2>> y(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) y[p[i]] = b[i];
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const std::array<double, 2> t = y[i];
+    for (SparseMatrix::InnerIterator it(l, i); it; ++it) {
+      if (it.index() <= i) continue;
+      for (int c = 0; c < 2; ++c) {
+        if (t[c] != 0) y[it.index()][c] -= t[c] * it.value();
+      }
+    }
+  }
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double inverse = 1.0 / d[i];
+    y[i] = {inverse * y[i][0], inverse * y[i][1]};
+  }
+  for (Eigen::Index i = n; i-- > 0;) {
+    std::array<double, 2> t = y[i];
+    for (SparseMatrix::InnerIterator it(l, i); it; ++it) {
+      if (it.index() <= i) continue;
+      t[0] -= it.value() * y[it.index()][0];
+      t[1] -= it.value() * y[it.index()][1];
+    }
+    y[i] = t;
+  }
+  x.resize(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) x[p_inverse[i]] = y[i];
+}
+
+// Local/global ARAP iterations from `uv`, each step shortened as needed for valid() to
+// hold; stops when even a short step fails. Returns the last valid iterate.
+template <typename Valid>
+std::vector<UvPoint> refine_arap(const std::vector<std::uint32_t>& corners,
+                                 const std::vector<LocalTriangle>& local, const ArapSystem& system,
+                                 std::vector<UvPoint> uv, int iterations, Valid&& valid) {
+  const std::size_t n = uv.size();
+  if (iterations <= 0 || n < 3 || !system.factorised) return uv;
+  const std::vector<double>& cot = system.cot;
+  const std::uint32_t pinned = system.pinned;
+  auto unknown = [&system](std::uint32_t v) { return system.unknown(v); };
+  const auto size = static_cast<Eigen::Index>(n - 1);
 
   std::vector<UvPoint> best = uv;
-  Eigen::MatrixXd rhs(size, 2);
+  std::vector<std::array<double, 2>> rhs(size), x;
   for (int iteration = 0; iteration < iterations; ++iteration) {
-    rhs.setZero();
+    std::fill(rhs.begin(), rhs.end(), std::array<double, 2>{0, 0});
     for (std::size_t t = 0; t < local.size(); ++t) {
       const LocalTriangle& lt = local[t];
       double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
@@ -353,33 +434,27 @@ std::vector<UvPoint> refine_arap(const std::vector<std::uint32_t>& corners,
         const double ru = w * (c * dx - s * dy), rv = w * (s * dx + c * dy);
         const std::uint32_t a = corners[3 * t + i], b = corners[3 * t + j];
         if (a != pinned) {
-          rhs(unknown(a), 0) += ru;
-          rhs(unknown(a), 1) += rv;
+          rhs[unknown(a)][0] += ru;
+          rhs[unknown(a)][1] += rv;
         }
         if (b != pinned) {
-          rhs(unknown(b), 0) -= ru;
-          rhs(unknown(b), 1) -= rv;
+          rhs[unknown(b)][0] -= ru;
+          rhs[unknown(b)][1] -= rv;
         }
       }
     }
-    // The pinned vertex's neighbours see it through the Laplacian's dropped column.
-    for (std::size_t t = 0; t < local.size(); ++t) {
-      for (int k = 0; k < 3; ++k) {
-        const std::uint32_t a = corners[3 * t + (k + 1) % 3], b = corners[3 * t + (k + 2) % 3];
-        const double w = cot[3 * t + k];
-        if (a == pinned && b != pinned) {
-          rhs(unknown(b), 0) += w * uv[pinned].u;
-          rhs(unknown(b), 1) += w * uv[pinned].v;
-        } else if (b == pinned && a != pinned) {
-          rhs(unknown(a), 0) += w * uv[pinned].u;
-          rhs(unknown(a), 1) += w * uv[pinned].v;
-        }
-      }
+    for (const auto& [row, w] : system.pinned_links) {
+      rhs[row][0] += w * uv[pinned].u;
+      rhs[row][1] += w * uv[pinned].v;
     }
-    const Eigen::MatrixXd x = solver.solve(rhs);
-    if (solver.info() != Eigen::Success || !x.allFinite()) break;
+    solve_pairs(system.solver, rhs, x);
+    if (!std::all_of(x.begin(), x.end(), [](const std::array<double, 2>& p) {
+          return std::isfinite(p[0]) && std::isfinite(p[1]);
+        })) {
+      break;
+    }
     for (std::uint32_t v = 0; v < n; ++v) {
-      if (v != pinned) uv[v] = {x(unknown(v), 0), x(unknown(v), 1)};
+      if (v != pinned) uv[v] = {x[unknown(v)][0], x[unknown(v)][1]};
     }
     // A step that folds the chart is shortened until it does not.
     bool moved = valid(uv);
@@ -417,6 +492,16 @@ std::vector<UvPoint> parametrise_chart(const std::vector<Vec3>& points,
     return !any_flipped(corners, uv) && !self_intersects(border, uv);
   };
   auto anything = [](const std::vector<UvPoint>&) { return true; };
+  // Factorised on the first refinement, shared by the others.
+  ArapSystem arap;
+  bool arap_built = false;
+  auto refine = [&](const std::vector<UvPoint>& start, int iterations, auto&& keep_valid) {
+    if (!arap_built && iterations > 0 && start.size() >= 3) {
+      build_arap_system(corners, local, start.size(), arap);
+      arap_built = true;
+    }
+    return refine_arap(corners, local, arap, start, iterations, keep_valid);
+  };
   // Candidates, in order: the conformal map's ARAP refinement (kept valid at every step)
   // and the conformal map itself, or when that folds a free ARAP run from it (ARAP often
   // unfolds what LSCM folded); then the same from Tutte's embedding. The least stretched
@@ -442,16 +527,16 @@ std::vector<UvPoint> parametrise_chart(const std::vector<Vec3>& points,
       for (UvPoint& p : uv) p.v = -p.v;
     }
     if (valid(uv)) {
-      if (consider(refine_arap(corners, local, uv, arap_iterations, valid))) return best;
+      if (consider(refine(uv, arap_iterations, valid))) return best;
       if (consider(uv)) return best;
-    } else if (consider(refine_arap(corners, local, uv, 2 * arap_iterations, anything))) {
+    } else if (consider(refine(uv, 2 * arap_iterations, anything))) {
       return best;
     }
   }
   std::vector<UvPoint> tutte = solve_tutte(points, corners, border);
   if (!tutte.empty() && valid(tutte)) {
-    if (consider(refine_arap(corners, local, tutte, 3 * arap_iterations, anything))) return best;
-    consider(refine_arap(corners, local, tutte, 3 * arap_iterations, valid));
+    if (consider(refine(tutte, 3 * arap_iterations, anything))) return best;
+    consider(refine(tutte, 3 * arap_iterations, valid));
   }
   if (best.empty()) return uv.empty() ? tutte : uv;
   return best;
