@@ -1,6 +1,6 @@
 #pragma once
-// exp(x) for the Gaussian evaluations of surface extraction, several times faster than
-// std::exp and vectorisable: 2^(x log2 e) split into an integer power of two (the float's
+// exp(x) for Gaussian evaluations (surface extraction, splat rendering), several times faster
+// than std::exp and vectorisable: 2^(x log2 e) split into an integer power of two (the float's
 // exponent bits) and 2^f, |f| <= 1/2, by its degree-5 Taylor polynomial (relative error
 // below 4e-6). Arguments are clamped to [-80, 80]: below, about 2^-115 rather than 0, which no
 // caller minds.
@@ -8,7 +8,7 @@
 #include <bit>
 #include <cstdint>
 
-namespace atlas::geometry {
+namespace atlas {
 
 inline float fast_exp(float x) {
   // Plain comparisons and the 1.5 * 2^23 rounding trick compile to a few instructions
@@ -28,4 +28,4 @@ inline float fast_exp(float x) {
   return p * std::bit_cast<float>(exponent);
 }
 
-}  // namespace atlas::geometry
+}  // namespace atlas
