@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "geometry/fast_exp.h"
+#include "core/fast_exp.h"
 
 namespace atlas::geometry {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "geometry/fast_exp.h"
+#include "core/fast_exp.h"
 
 namespace atlas::geometry {
 namespace {
