@@ -368,32 +368,44 @@ inline SampleTest test_sample(const CoverageSetup& t, float px, float py) {
   const float w1 = ((t.cx - px) * (t.ay - py) - (t.cy - py) * (t.ax - px)) * t.inverse_area;
   const float w2 = 1.0f - w0 - w1;
   const float inverse_depth = w0 * t.a_depth + w1 * t.b_depth + w2 * t.c_depth;
-  return {w0, w1, inverse_depth, w0 >= 0 && w1 >= 0 && w2 >= 0};
+  const bool inside = (w0 >= 0) & (w1 >= 0) & (w2 >= 0);
+  return {w0, w1, inverse_depth, inside};
 }
 
+// Samples an opaque triangle's row is tested in at once: a fixed count the compiler
+// turns into one AVX2 vector (two SSE ones), as most rows of a triangle are shorter than
+// a loop of variable length needs to vectorise. The band's arrays have kLanes - 1
+// samples of padding, which the masked-off lanes past a row's end may read and write
+// back unchanged.
+constexpr int kLanes = 8;
+
 // Rasterises an opaque triangle's rows [y0, y1) of the band starting at row y_begin,
-// columns [x0, x1) narrowed row by row. The depth test and its stores are written
-// without branches, on a copy of the triangle's setup, so each row's loop runs in
-// vectors (AVX2 where the CPU has it).
+// columns [x0, x1), narrowed row by row where the box is wider than two groups of
+// lanes. The depth test and its stores are written without branches, on a copy of the
+// triangle's setup, so each group of lanes runs in vectors (AVX2 where the CPU has it).
 ATLAS_WIDE_VECTORS void rasterize_opaque(const CoverageSetup t, const RowSpans& spans,
                                          std::uint32_t id, int x0, int x1, int y0, int y1,
                                          int y_begin, int width, BandSamples& band) {
+  const bool narrow = x1 - x0 > 2 * kLanes;
   for (int y = y0; y < y1; ++y) {
     const float py = static_cast<float>(y) + 0.5f;
     int row_x0 = x0, row_x1 = x1;
-    spans.narrow(py, row_x0, row_x1);
+    if (narrow) spans.narrow(py, row_x0, row_x1);
     const std::size_t row = std::size_t(y - y_begin) * width;
     float* nearest = band.nearest.data() + row;
     std::uint32_t* visible = band.visible.data() + row;
     float* w0s = band.w0.data() + row;
     float* w1s = band.w1.data() + row;
-    for (int x = row_x0; x < row_x1; ++x) {
-      const SampleTest sample = test_sample(t, static_cast<float>(x) + 0.5f, py);
-      const bool nearer = sample.inside & (sample.inverse_depth > nearest[x]);
-      nearest[x] = nearer ? sample.inverse_depth : nearest[x];
-      visible[x] = nearer ? id : visible[x];
-      w0s[x] = nearer ? sample.w0 : w0s[x];
-      w1s[x] = nearer ? sample.w1 : w1s[x];
+    for (int first = row_x0; first < row_x1; first += kLanes) {
+      for (int lane = 0; lane < kLanes; ++lane) {
+        const int x = first + lane;
+        const SampleTest sample = test_sample(t, static_cast<float>(x) + 0.5f, py);
+        const bool nearer = (x < row_x1) & sample.inside & (sample.inverse_depth > nearest[x]);
+        nearest[x] = nearer ? sample.inverse_depth : nearest[x];
+        visible[x] = nearer ? id : visible[x];
+        w0s[x] = nearer ? sample.w0 : w0s[x];
+        w1s[x] = nearer ? sample.w1 : w1s[x];
+      }
     }
   }
 }
@@ -425,7 +437,7 @@ void rasterize_samples(int y_begin, int y_end, int width,
                        const std::vector<std::uint32_t>& triangle_ids,
                        const std::vector<ScreenTriangle>& triangles, const Shader& shader,
                        BandSamples& band) {
-  const std::size_t samples = std::size_t(width) * (y_end - y_begin);
+  const std::size_t samples = std::size_t(width) * (y_end - y_begin) + kLanes - 1;
   band.nearest.assign(samples, 0.0f);
   band.visible.assign(samples, kEmpty);
   band.w0.resize(samples);
