@@ -481,8 +481,20 @@ void resolve_pixels(int row_begin, int row_end, int samples_per_side,
   const int s = samples_per_side;
   const int samples = s * s;
   const std::size_t sample_row = std::size_t(image.width) * s;
+  // Most pixels of a view show only the background.
+  const std::uint8_t background_pixel[4] = {background[0], background[1], background[2], 0};
   for (int y = row_begin; y < row_end; ++y) {
     for (int x = 0; x < image.width; ++x) {
+      std::uint8_t* out = image.at(x, y);
+      bool empty = true;
+      for (int sy = 0; sy < s && empty; ++sy) {
+        const std::size_t first = std::size_t((y - row_begin) * s + sy) * sample_row + x * s;
+        for (int sx = 0; sx < s; ++sx) empty &= band.visible[first + sx] == kEmpty;
+      }
+      if (empty) {
+        std::copy(background_pixel, background_pixel + 4, out);
+        continue;
+      }
       fragments.list.clear();
       int sum[4] = {0, 0, 0, 0};
       for (int sy = 0; sy < s; ++sy) {
@@ -521,7 +533,6 @@ void resolve_pixels(int row_begin, int row_end, int samples_per_side,
           }
         }
       }
-      std::uint8_t* out = image.at(x, y);
       for (int c = 0; c < 4; ++c)
         out[c] = static_cast<std::uint8_t>((sum[c] + samples / 2) / samples);
     }
