@@ -161,6 +161,14 @@ struct Level : LodLevel {
   std::vector<MeshImage> maps;  // colour and normal, encoded in the chosen format
 };
 
+// Waits for a task group's work when it goes out of scope, on every way out of a
+// function: a task_group must not be destroyed with work pending, and the work reads
+// the function's locals.
+struct WaitOnExit {
+  tbb::task_group& group;
+  ~WaitOnExit() { group.wait(); }
+};
+
 }  // namespace
 
 Status validate(const GameReadyOptions& options) {
@@ -232,11 +240,7 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   if (cloud) placed_cloud = *cloud;
   std::vector<Image> reference;
   tbb::task_group source_renders;
-  // Waits on every way out, as a task_group must not be destroyed with work pending.
-  const struct WaitOnExit {
-    tbb::task_group& group;
-    ~WaitOnExit() { group.wait(); }
-  } wait_on_exit{source_renders};
+  const WaitOnExit wait_for_renders{source_renders};
   source_renders.run([&] {
     const SourceAsset asset = placed_cloud ? SourceAsset{&*placed_cloud} : SourceAsset{source_mesh};
     const Bounds bounds = placed_cloud ? placed_cloud->bounds() : source_mesh->bounds();
@@ -286,6 +290,18 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   // The levels are rendered in the settled frame, framed alike.
   const render::Framing framing =
       render::fit_framing(cloud ? cloud->bounds() : source_mesh->bounds());
+
+  // The bakes' sources (colour from what the source shows, normals from the dense
+  // surface) are prepared in the background while LOD0 is reduced, a serial step, and
+  // unwrapped. LOD0 and any level with an atlas of its own bake from them.
+  Mesh dense_mesh;
+  if (cloud) dense_mesh.primitives.push_back(dense);
+  const BakeSources bake_sources{cloud, source_mesh, source_mesh ? source_mesh : &dense_mesh};
+  const PreparedBakeSources prepared_sources(bake_sources, options.threads);
+  tbb::task_group preparation;
+  const WaitOnExit wait_for_preparation{preparation};
+  preparation.run([&] { prepared_sources.prepare(); });
+
   geometry::SimplifyResult lod0 =
       clock.run("reduce", [&] { return geometry::simplify(dense, options.triangles); });
 
@@ -297,16 +313,11 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   });
   if (!unwrap) return with_context(input.string() + ": UV unwrap", unwrap.error());
 
-  // Bake: colour from what the source shows, normals from the dense surface.
-  Mesh dense_mesh;
-  if (cloud) dense_mesh.primitives.push_back(dense);
-  const BakeSources bake_sources{cloud, source_mesh, source_mesh ? source_mesh : &dense_mesh};
+  // Bake.
   const bake::BakeOptions lod0_bake = bake_options(options.texture_size, options.threads);
   std::vector<Level> levels(1);
   levels[0].reduced = std::move(lod0);
   levels[0].unwrap = *unwrap;
-  // Prepared once: LOD0 and any level with an atlas of its own bake from them.
-  const PreparedBakeSources prepared_sources(bake_sources, options.threads);
   levels[0].colour = clock.run(
       "bake_color", [&] { return prepared_sources.colour(levels[0].reduced.mesh, lod0_bake); });
   levels[0].normal = clock.run(

@@ -77,11 +77,24 @@ const bake::MeshBakeSource& PreparedBakeSources::mesh_source(const Mesh& mesh) c
   return *detail_;
 }
 
+const bake::SplatBakeSource& PreparedBakeSources::splat_source() const {
+  tbb::collaborative_call_once(splats_once_, [&] { splats_.emplace(*sources_.cloud, threads_); });
+  return *splats_;
+}
+
+void PreparedBakeSources::prepare() const {
+  if (sources_.cloud) {
+    splat_source();
+  } else if (sources_.source_mesh) {
+    mesh_source(*sources_.source_mesh);
+  }
+  if (sources_.detail) mesh_source(*sources_.detail);
+}
+
 Image PreparedBakeSources::colour(const Primitive& level, const bake::BakeOptions& options) const {
   if (!sources_.cloud)
     return bake::bake_mesh_colour(level, mesh_source(*sources_.source_mesh), options);
-  tbb::collaborative_call_once(splats_once_, [&] { splats_.emplace(*sources_.cloud, threads_); });
-  return bake::bake_splat_colour(level, *splats_, options);
+  return bake::bake_splat_colour(level, splat_source(), options);
 }
 
 Image PreparedBakeSources::normals(const Primitive& level, const bake::BakeOptions& options) const {

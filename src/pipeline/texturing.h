@@ -80,8 +80,12 @@ class PreparedBakeSources {
   Image colour(const Primitive& level, const bake::BakeOptions& options) const;
   // bake::bake_normal_map from sources.detail (which must be set).
   Image normals(const Primitive& level, const bake::BakeOptions& options) const;
+  // Prepares every source now, as the first bake would: to do it in the background
+  // ahead of the bakes. The sources must hold their final contents.
+  void prepare() const;
 
  private:
+  const bake::SplatBakeSource& splat_source() const;
   const bake::MeshBakeSource& mesh_source(const Mesh& mesh) const;
 
   BakeSources sources_;
