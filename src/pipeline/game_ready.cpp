@@ -316,6 +316,8 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   // Bake.
   const bake::BakeOptions lod0_bake = bake_options(options.texture_size, options.threads);
   std::vector<Level> levels(1);
+  // Never reallocated, as LOD0's maps are encoded in the background from their place.
+  levels.reserve(options.lod_ratios.size());
   levels[0].reduced = std::move(lod0);
   levels[0].unwrap = *unwrap;
   levels[0].colour = clock.run(
@@ -324,6 +326,14 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
       "bake_normals", [&] { return prepared_sources.normals(levels[0].reduced.mesh, lod0_bake); });
   if (levels[0].colour.empty() || levels[0].normal.empty())
     return make_error(input.string() + ": baking produced no texture");
+
+  // Each map is encoded on its own (PNG and JPEG encoders are single-threaded), LOD0's
+  // in the background while the other levels are made.
+  std::vector<MeshImage> lod0_maps(2);
+  tbb::task_group lod0_encoding;
+  const WaitOnExit wait_for_encoding{lod0_encoding};
+  lod0_encoding.run([&] { lod0_maps[0] = texture_image("base_color", levels[0].colour, options); });
+  lod0_encoding.run([&] { lod0_maps[1] = texture_image("normal", levels[0].normal, options); });
 
   // LOD chain: each level shares LOD0's atlas when keeping LOD0's seams costs little,
   // else gets its own (lod_chain.h).
@@ -349,16 +359,17 @@ Result<GameReadyResult> run_game_ready(const std::filesystem::path& input,
   // holds only the textures it uses.
   const std::string stem = input.stem().string().empty() ? "asset" : input.stem().string();
   clock.run("encode_textures", [&] {
-    // Each map is encoded on its own (PNG and JPEG encoders are single-threaded).
     for (Level& level : levels) {
       if (level.unwrap) level.maps.resize(2);
     }
-    tbb::parallel_for(std::size_t(0), 2 * levels.size(), [&](std::size_t task) {
+    tbb::parallel_for(std::size_t(2), 2 * levels.size(), [&](std::size_t task) {
       Level& level = levels[task / 2];
       if (!level.unwrap) return;
       level.maps[task % 2] = task % 2 == 0 ? texture_image("base_color", level.colour, options)
                                            : texture_image("normal", level.normal, options);
     });
+    lod0_encoding.wait();
+    levels[0].maps = std::move(lod0_maps);
   });
   // The level whose atlas and maps level i samples: itself, or LOD0 when it shares.
   const auto atlas_owner = [&](std::size_t i) -> const Level& {
