@@ -59,19 +59,20 @@ struct Ray {
   Vec3 inverse;  // 1 / direction, zero components replaced by a huge finite value
 };
 
-// Entry parameter of the ray into the box, or infinity when it misses [t_min, t_max].
+// The part [near, far] of [t_min, t_max] where the ray is inside the box; false when
+// there is none.
 template <typename Node>
-[[gnu::always_inline]] inline float enter_box(const Ray& ray, const Node& b, float t_min,
-                                              float t_max) {
+[[gnu::always_inline]] inline bool clip_to_box(const Ray& ray, const Node& b, float t_min,
+                                               float t_max, float& near, float& far) {
   const float x0 = (b.min[0] - ray.origin.x) * ray.inverse.x;
   const float x1 = (b.max[0] - ray.origin.x) * ray.inverse.x;
   const float y0 = (b.min[1] - ray.origin.y) * ray.inverse.y;
   const float y1 = (b.max[1] - ray.origin.y) * ray.inverse.y;
   const float z0 = (b.min[2] - ray.origin.z) * ray.inverse.z;
   const float z1 = (b.max[2] - ray.origin.z) * ray.inverse.z;
-  const float near = std::max({std::min(x0, x1), std::min(y0, y1), std::min(z0, z1), t_min});
-  const float far = std::min({std::max(x0, x1), std::max(y0, y1), std::max(z0, z1), t_max});
-  return near <= far ? near : std::numeric_limits<float>::infinity();
+  near = std::max({std::min(x0, x1), std::min(y0, y1), std::min(z0, z1), t_min});
+  far = std::min({std::max(x0, x1), std::max(y0, y1), std::max(z0, z1), t_max});
+  return near <= far;
 }
 
 float safe_inverse(float d) { return d != 0 ? 1.0f / d : std::copysign(1e30f, d); }
@@ -281,11 +282,12 @@ RayHit cast(const Node* nodes, const Triangle* triangles, Vec3 origin, Vec3 dire
                 {safe_inverse(direction.x), safe_inverse(direction.y), safe_inverse(direction.z)}};
   // The part of the line still worth searching, and how near a box's part of it comes.
   float lo = t_min, hi = t_max;
+  // Infinity when the box misses [lo, hi]. One clip gives both ends of the box's part
+  // of the line: its distance to t = 0 is the entry either way along the line.
   auto key = [&](const Node& box) {
-    const float near = enter_box(ray, box, lo, hi);
-    if (!kNearestToOrigin || !std::isfinite(near)) return near;
-    if (near >= 0) return near;
-    const float far = -enter_box(Ray{origin, ray.inverse * -1.0f}, box, -hi, -lo);
+    float near, far;
+    if (!clip_to_box(ray, box, lo, hi, near, far)) return std::numeric_limits<float>::infinity();
+    if (!kNearestToOrigin || near >= 0) return near;
     return far <= 0 ? -far : 0.0f;
   };
   std::array<std::uint32_t, kStackSize> stack;
