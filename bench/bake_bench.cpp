@@ -3,8 +3,9 @@
 // extracted, unwrapped LOD0: 36,300 triangles in six charts, 57 % of the atlas
 // covered), a TRELLIS mesh's colour onto its own atlas, and a normal map from a dense
 // shell (586k triangles, the extracted surface's stand-in) onto the coarse one; plus
-// the BVH build and the texel rasterisation. process_cpu_ms counts every thread, so
-// it shows the cost when other work shares the machine and inflates wall times.
+// the BVH build, its line search alone and the texel rasterisation. process_cpu_ms
+// counts every thread, so it shows the cost when other work shares the machine and
+// inflates wall times.
 //
 //   atlas_bake_bench --benchmark_filter=SplatColour
 #include <benchmark/benchmark.h>
@@ -18,6 +19,7 @@
 
 #include "../tests/bake/bake_test_surfaces.h"
 #include "bake/colour_bake.h"
+#include "bake/mesh_surface.h"
 #include "bake/normal_bake.h"
 #include "bake/texel_surface.h"
 #include "formats/asset_io.h"
@@ -138,6 +140,27 @@ void BM_BvhBuildDenseShell(benchmark::State& state) {
   state.counters["triangles"] = double(dense.triangle_count());
 }
 
+// The normal bake's search alone, on one thread: a line through every covered texel of
+// the coarse shell along its normal into the dense shell's BVH, as far as the bake looks.
+void BM_BvhNearestOnLineDenseShell(benchmark::State& state) {
+  const Shells* shells = hamburger_shells(state);
+  if (!shells) return;
+  const Primitive& dense = shells->high.primitives[0];
+  static const geometry::TriangleBvh bvh(dense.positions, dense.indices);
+  static const bake::TexelSurface texels = bake::rasterize_texels(shells->low, kTextureSize);
+  Bounds bounds;
+  for (const Vec3& p : dense.positions) bounds.extend(p);
+  const float max_distance = bake::kSearchFraction * length(bounds.size());
+  std::int64_t hits = 0;
+  run(state, [&] {
+    for (const bake::TexelSample& texel : texels.texels) {
+      if (texel.triangle < 0) continue;
+      hits += bvh.nearest_on_line(texel.position, texel.normal, max_distance).hit;
+    }
+  });
+  state.counters["hits"] = double(hits) / double(std::max<std::int64_t>(1, state.iterations()));
+}
+
 void BM_RasterizeTexelsShell(benchmark::State& state) {
   const Shells* shells = hamburger_shells(state);
   if (!shells) return;
@@ -160,4 +183,5 @@ BENCHMARK(BM_BakeSplatColourRobocop)->Apply(timed_in_wall_clock);
 BENCHMARK(BM_BakeMeshColourTrellis)->Apply(timed_in_wall_clock);
 BENCHMARK(BM_BakeNormalMapHamburgerShells)->Apply(timed_in_wall_clock);
 BENCHMARK(BM_BvhBuildDenseShell)->Apply(timed_in_wall_clock);
+BENCHMARK(BM_BvhNearestOnLineDenseShell)->Apply(timed_in_wall_clock);
 BENCHMARK(BM_RasterizeTexelsShell)->Apply(timed_in_wall_clock);
