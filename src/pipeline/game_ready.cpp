@@ -11,7 +11,6 @@
 #include <variant>
 
 #include "asset/statistics.h"
-#include "bake/normal_bake.h"
 #include "core/file_io.h"
 #include "core/resource_usage.h"
 #include "core/sha256.h"
