@@ -1,5 +1,6 @@
 #include "pipeline/fidelity.h"
 
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -44,11 +45,14 @@ std::vector<Image> render_source(const SourceAsset& source,
                                  const std::vector<render::OrbitCamera>& cameras,
                                  const render::Framing& framing) {
   std::vector<Image> images(cameras.size());
+  // Each view renders on one thread, start to end, so a thread's scratch serves one
+  // view at a time.
+  tbb::enumerable_thread_specific<render::SplatRenderScratch> scratches;
   tbb::parallel_for(std::size_t(0), cameras.size(), [&](std::size_t i) {
     if (const SplatCloud* const* cloud = std::get_if<const SplatCloud*>(&source)) {
       render::SplatRenderOptions options;
       options.threads = 1;
-      images[i] = render::render_splats(**cloud, cameras[i], framing, options);
+      images[i] = render::render_splats(**cloud, cameras[i], framing, options, scratches.local());
     } else {
       images[i] = render_unlit(*std::get<const Mesh*>(source), cameras[i], framing);
     }

@@ -217,10 +217,10 @@ struct TileBins {
   int tiles_x = 0, tiles_y = 0;
   std::vector<std::size_t> offsets;
   std::vector<std::uint32_t> order;
+  std::vector<std::size_t> cursor;  // scratch of bin_by_tile
 };
 
-TileBins bin_by_tile(const std::vector<ScreenSplat>& sorted, int width, int height) {
-  TileBins bins;
+void bin_by_tile(const std::vector<ScreenSplat>& sorted, int width, int height, TileBins& bins) {
   bins.tiles_x = (width + kTileSize - 1) / kTileSize;
   bins.tiles_y = (height + kTileSize - 1) / kTileSize;
   const auto tile_range = [](const ScreenSplat& s, int& tx0, int& tx1, int& ty0, int& ty1) {
@@ -229,30 +229,29 @@ TileBins bin_by_tile(const std::vector<ScreenSplat>& sorted, int width, int heig
     ty0 = s.y0 / kTileSize;
     ty1 = (s.y1 - 1) / kTileSize + 1;
   };
-  std::vector<std::size_t> counts(std::size_t(bins.tiles_x) * bins.tiles_y + 1, 0);
+  // Counted into offsets[t + 1], then summed up in place.
+  const std::size_t tiles = std::size_t(bins.tiles_x) * bins.tiles_y;
+  bins.offsets.assign(tiles + 1, 0);
   for (const ScreenSplat& s : sorted) {
     int tx0, tx1, ty0, ty1;
     tile_range(s, tx0, tx1, ty0, ty1);
     for (int ty = ty0; ty < ty1; ++ty) {
-      for (int tx = tx0; tx < tx1; ++tx) ++counts[std::size_t(ty) * bins.tiles_x + tx];
+      for (int tx = tx0; tx < tx1; ++tx) ++bins.offsets[std::size_t(ty) * bins.tiles_x + tx + 1];
     }
   }
-  bins.offsets.assign(counts.size(), 0);
-  for (std::size_t t = 0; t + 1 < counts.size(); ++t)
-    bins.offsets[t + 1] = bins.offsets[t] + counts[t];
+  for (std::size_t t = 0; t < tiles; ++t) bins.offsets[t + 1] += bins.offsets[t];
   bins.order.resize(bins.offsets.back());
   // Filling in depth order keeps every tile's list sorted front to back, which is the
   // reference's per-tile depth sort without sorting each tile again.
-  std::vector<std::size_t> cursor(bins.offsets.begin(), bins.offsets.end() - 1);
+  bins.cursor.assign(bins.offsets.begin(), bins.offsets.end() - 1);
   for (std::uint32_t i = 0; i < sorted.size(); ++i) {
     int tx0, tx1, ty0, ty1;
     tile_range(sorted[i], tx0, tx1, ty0, ty1);
     for (int ty = ty0; ty < ty1; ++ty) {
       for (int tx = tx0; tx < tx1; ++tx)
-        bins.order[cursor[std::size_t(ty) * bins.tiles_x + tx]++] = i;
+        bins.order[bins.cursor[std::size_t(ty) * bins.tiles_x + tx]++] = i;
     }
   }
-  return bins;
 }
 
 std::uint8_t to_byte(float value) {
@@ -366,18 +365,40 @@ ATLAS_WIDE_VECTORS void composite_tile(int tile, const TileBins& bins,
 
 }  // namespace
 
+struct SplatRenderScratch::Buffers {
+  std::vector<ScreenSplat> projected, sorted;
+  std::vector<std::uint64_t> keys, order;
+  std::vector<char> visible;
+  TileBins bins;
+};
+
+SplatRenderScratch::SplatRenderScratch() : buffers_(std::make_unique<Buffers>()) {}
+SplatRenderScratch::~SplatRenderScratch() = default;
+SplatRenderScratch::SplatRenderScratch(SplatRenderScratch&&) noexcept = default;
+SplatRenderScratch& SplatRenderScratch::operator=(SplatRenderScratch&&) noexcept = default;
+
 Image render_splats(const SplatCloud& cloud, const OrbitCamera& camera, const Framing& framing,
                     const SplatRenderOptions& options) {
+  SplatRenderScratch scratch;
+  return render_splats(cloud, camera, framing, options, scratch);
+}
+
+Image render_splats(const SplatCloud& cloud, const OrbitCamera& camera, const Framing& framing,
+                    const SplatRenderOptions& options, SplatRenderScratch& scratch) {
   if (!renderable_size(camera)) return Image{};
   Image image(camera.width, camera.height, 4);
   const Projector projector = make_projector(camera);
   const std::size_t count = cloud.consistent() ? cloud.size() : 0;
+  SplatRenderScratch::Buffers& buffers = *scratch.buffers_;
 
   // Preprocess in parallel chunks; a splat's depth key is kept beside its index so one
-  // sort orders everything front to back.
-  std::vector<ScreenSplat> projected(count);
-  std::vector<std::uint64_t> keys(count);
-  std::vector<char> visible(count, 0);
+  // sort orders everything front to back. Only visible splats' entries are read.
+  std::vector<ScreenSplat>& projected = buffers.projected;
+  std::vector<std::uint64_t>& keys = buffers.keys;
+  std::vector<char>& visible = buffers.visible;
+  projected.resize(count);
+  keys.resize(count);
+  visible.assign(count, 0);
   constexpr std::size_t kChunk = 4096;
   const int chunks = static_cast<int>((count + kChunk - 1) / kChunk);
   parallel_for_index(chunks, options.threads, [&](int chunk) {
@@ -390,18 +411,19 @@ Image render_splats(const SplatCloud& cloud, const OrbitCamera& camera, const Fr
       keys[i] = (std::uint64_t{std::bit_cast<std::uint32_t>(depth)} << 32) | i;
     }
   });
-  std::vector<std::uint64_t> order;
-  order.reserve(count);
+  std::vector<std::uint64_t>& order = buffers.order;
+  order.clear();
   for (std::size_t i = 0; i < count; ++i) {
     if (visible[i]) order.push_back(keys[i]);
   }
   std::sort(order.begin(), order.end());
-  std::vector<ScreenSplat> sorted(order.size());
+  std::vector<ScreenSplat>& sorted = buffers.sorted;
+  sorted.resize(order.size());
   for (std::size_t i = 0; i < order.size(); ++i) sorted[i] = projected[order[i] & 0xffffffffu];
 
-  const TileBins bins = bin_by_tile(sorted, camera.width, camera.height);
-  parallel_for_index(bins.tiles_x * bins.tiles_y, options.threads, [&](int tile) {
-    composite_tile(tile, bins, sorted, options.background, image);
+  bin_by_tile(sorted, camera.width, camera.height, buffers.bins);
+  parallel_for_index(buffers.bins.tiles_x * buffers.bins.tiles_y, options.threads, [&](int tile) {
+    composite_tile(tile, buffers.bins, sorted, options.background, image);
   });
   return image;
 }

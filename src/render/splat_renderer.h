@@ -19,6 +19,8 @@
 //   is not added), as the reference does.
 // Colours are the SH values written straight to 8 bits (no transfer curve), as 3DGS does.
 
+#include <memory>
+
 #include "asset/image.h"
 #include "asset/splat_cloud.h"
 #include "render/camera.h"
@@ -37,5 +39,26 @@ struct SplatRenderOptions {
 // or with a side above kMaxRenderSide gives an empty image.
 Image render_splats(const SplatCloud& cloud, const OrbitCamera& camera, const Framing& framing,
                     const SplatRenderOptions& options = {});
+
+// The working memory of render_splats, kept from one render to the next: a series of
+// views (the fidelity protocol's 16) then reuses it instead of faulting in fresh pages
+// for each. One render at a time may use it.
+class SplatRenderScratch {
+ public:
+  SplatRenderScratch();
+  ~SplatRenderScratch();
+  SplatRenderScratch(SplatRenderScratch&&) noexcept;
+  SplatRenderScratch& operator=(SplatRenderScratch&&) noexcept;
+
+ private:
+  friend Image render_splats(const SplatCloud&, const OrbitCamera&, const Framing&,
+                             const SplatRenderOptions&, SplatRenderScratch&);
+  struct Buffers;
+  std::unique_ptr<Buffers> buffers_;
+};
+
+// render_splats working in `scratch`; the same image.
+Image render_splats(const SplatCloud& cloud, const OrbitCamera& camera, const Framing& framing,
+                    const SplatRenderOptions& options, SplatRenderScratch& scratch);
 
 }  // namespace atlas::render
