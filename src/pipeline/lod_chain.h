@@ -36,8 +36,8 @@ struct LodLevel {
 // caller.
 struct OwnAtlasSources {
   const Primitive* lod0_surface = nullptr;  // LOD0 before unwrapping, reduced freely
-  const PreparedBakeSources* bake =
-      nullptr;                   // colour from cloud or source_mesh, normals from detail
+  // Colour from the cloud or the source mesh, normals from the detail surface.
+  const PreparedBakeSources* bake = nullptr;
   int lod0_texture_size = 1024;  // the level's atlas is level_texture_size(this, ratio)
 };
 

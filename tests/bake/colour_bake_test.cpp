@@ -275,6 +275,23 @@ TEST(SplatColourBake, SameResultOnAnyNumberOfThreads) {
             bake_splat_colour(shell, *hamburger, many).pixels);
 }
 
+TEST(SplatColourBake, OnePreparedSourceServesSeveralBakesAsTheCloudWould) {
+  Result<SplatCloud> hamburger = load_splats(test::testdata("splats/404-hamburger.ply"));
+  ASSERT_TRUE(hamburger.ok()) << hamburger.error().message;
+  const SplatBakeSource source(*hamburger, 2);
+  // Two levels of different detail and atlas size, as a LOD chain bakes them.
+  for (const auto& [detail, size] : {std::pair{14, 128}, std::pair{8, 64}}) {
+    const Primitive shell = test::star_surface(*hamburger, detail);
+    const Image direct = bake_splat_colour(shell, *hamburger, options(size));
+    ASSERT_EQ(direct.width, size);
+    EXPECT_EQ(bake_splat_colour(shell, source, options(size)).pixels, direct.pixels);
+  }
+  // A cloud with no splat that can show prepares to a source that bakes nothing.
+  SplatCloud faint;
+  add_layer(faint, 0, 0.001f, quadrant_colour);
+  EXPECT_TRUE(bake_splat_colour(quad(-0.4f, 0.4f, 0), SplatBakeSource(faint), options(16)).empty());
+}
+
 TEST(SplatColourBake, HostileInputGivesAnEmptyImage) {
   SplatCloud cloud;
   add_layer(cloud, 0, 0.9f, quadrant_colour);
@@ -362,6 +379,18 @@ TEST(MeshColourBake, OwnAtlasReproducesTheSourceTexture) {
   const double psnr = 10 * std::log10(255.0 * 255.0 / (squared / (3.0 * double(count))));
   std::printf("trellis own atlas: PSNR %.2f dB over %zu texels\n", psnr, count);
   EXPECT_GT(psnr, 40);
+}
+
+TEST(MeshColourBake, OnePreparedSourceServesSeveralBakesAsTheMeshWould) {
+  Result<Mesh> trellis = load_mesh(test::testdata("meshes/trellis-sample.glb"));
+  ASSERT_TRUE(trellis.ok()) << trellis.error().message;
+  const MeshBakeSource source(*trellis);
+  for (const int size : {64, 128}) {
+    const Image direct = bake_mesh_colour(trellis->primitives.at(0), *trellis, options(size));
+    ASSERT_EQ(direct.width, size);
+    EXPECT_EQ(bake_mesh_colour(trellis->primitives.at(0), source, options(size)).pixels,
+              direct.pixels);
+  }
 }
 
 TEST(MeshColourBake, FactorTextureTransformAndVertexColoursMultiply) {

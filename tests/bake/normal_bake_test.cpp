@@ -70,6 +70,19 @@ TEST(NormalBake, FlatLowOverBumpyHighTiltsWithTheBumps) {
   }
 }
 
+TEST(NormalBake, OnePreparedSourceServesSeveralBakesAsTheMeshWould) {
+  Mesh high;
+  high.primitives.push_back(grid(256, true, true));
+  const MeshBakeSource source(high);
+  for (const int cells : {1, 4}) {
+    Primitive low = grid(cells, false, true);
+    geometry::compute_tangents(low);
+    const Image direct = bake_normal_map(low, high, options(64));
+    ASSERT_EQ(direct.width, 64);
+    EXPECT_EQ(bake_normal_map(low, source, options(64)).pixels, direct.pixels);
+  }
+}
+
 TEST(NormalBake, FaceNormalsWhenTheSourceHasNone) {
   Primitive low = grid(1, false, true);
   Mesh high;

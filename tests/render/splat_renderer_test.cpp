@@ -259,6 +259,26 @@ TEST(SplatRenderer, ThreadCountDoesNotChangeTheImage) {
   EXPECT_EQ(a.pixels, b.pixels);
 }
 
+TEST(SplatRenderer, AScratchKeptAcrossViewsGivesTheSameImages) {
+  Result<SplatCloud> hamburger = load_splats(test::testdata("splats/404-hamburger.ply"));
+  ASSERT_TRUE(hamburger.ok()) << hamburger.error().message;
+  const Framing framing = fit_framing(hamburger->bounds());
+  SplatRenderOptions options;
+  options.threads = 1;
+  SplatRenderScratch scratch;
+  // Larger, then smaller: entries left over from the previous view must not show.
+  OrbitCamera camera;
+  for (const auto& [azimuth, size] : {std::pair{0.0f, 256}, std::pair{135.0f, 96}}) {
+    camera.azimuth_degrees = azimuth;
+    camera.width = camera.height = size;
+    EXPECT_EQ(render_splats(*hamburger, camera, framing, options, scratch).pixels,
+              render_splats(*hamburger, camera, framing, options).pixels);
+  }
+  // An empty cloud after a full one renders as background only.
+  EXPECT_EQ(render_splats(SplatCloud{}, camera, framing, options, scratch).pixels,
+            render_splats(SplatCloud{}, camera, framing, options).pixels);
+}
+
 TEST(SplatRenderer, HostileInputsRenderSafely) {
   SplatRenderOptions options = black_background();
   // Empty cloud, inconsistent arrays, non-finite values and degenerate scales.
