@@ -14,7 +14,9 @@
 //   for the unit direction from the camera eye to the framed splat, clamped below at 0;
 //   opacity is sigmoid(opacity_logit);
 // - per pixel, splats nearest first (by camera depth of their centre): alpha =
-//   min(0.99, opacity * exp(-d^T conic d / 2)), skipped below 1/255; compositing stops
+//   min(0.99, opacity * exp(-d^T conic d / 2)) (exp to a relative 4e-6, core/fast_exp.h,
+//   which moves a few 8-bit values by 1), skipped below 1/255 or when the exponent is not
+//   a number (a degenerate conic); compositing stops
 //   for a pixel at the splat that would take its transmittance below 1e-4 (that splat
 //   is not added), as the reference does.
 // Colours are the SH values written straight to 8 bits (no transfer curve), as 3DGS does.
