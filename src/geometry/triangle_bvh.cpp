@@ -6,8 +6,6 @@
 #include <array>
 #include <atomic>
 #include <cmath>
-#include <cstddef>
-#include <cstring>
 #include <limits>
 
 namespace atlas::geometry {
@@ -75,52 +73,6 @@ template <typename Node>
   near = std::max({std::min(x0, x1), std::min(y0, y1), std::min(z0, z1), t_min});
   far = std::min({std::max(x0, x1), std::max(y0, y1), std::max(z0, z1), t_max});
   return near <= far;
-}
-
-using Float4 = float __attribute__((vector_size(16)));
-
-// The ray spread over lanes as the sibling slab test below reads a box's corners.
-struct LaneRay {
-  Float4 origin_low, inverse_low;    // x y z x, for min x, min y, min z, max x
-  Float4 origin_high, inverse_high;  // z x y z, for min z, max x, max y, max z
-};
-
-// clip_to_box for the two siblings nodes[0] and nodes[1] at once, lane 0 the first and
-// lane 2 the second. The slabs are the same products; min and max run in another
-// order, which gives the same values as long as none is NaN (up to the sign of zero,
-// which only ever meets comparisons), so the inverse must be finite.
-template <typename Node>
-[[gnu::always_inline]] inline void clip_siblings(const LaneRay& ray, const Node* nodes, float t_min,
-                                                 float t_max, Float4& near, Float4& far) {
-  static_assert(offsetof(Node, max) == offsetof(Node, min) + 3 * sizeof(float));
-  Float4 low[2], high[2];
-  for (int i = 0; i < 2; ++i) {
-    const char* box = reinterpret_cast<const char*>(&nodes[i]) + offsetof(Node, min);
-    std::memcpy(&low[i], box, sizeof(Float4));
-    std::memcpy(&high[i], box + 2 * sizeof(float), sizeof(Float4));
-  }
-  Float4 enter[2], leave[2];
-  for (int i = 0; i < 2; ++i) {
-    const Float4 t0 = (low[i] - ray.origin_low) * ray.inverse_low;      // x0 y0 z0 x1
-    const Float4 t1z = (high[i] - ray.origin_high) * ray.inverse_high;  // z0 x1 y1 z1
-    const Float4 t1 = __builtin_shufflevector(t1z, t1z, 1, 2, 3, 0);    // x1 y1 z1 z0
-    enter[i] = t0 < t1 ? t0 : t1;
-    leave[i] = t0 < t1 ? t1 : t0;
-  }
-  // Lanes x y of both, then z: one max (min) over the axes for both boxes.
-  const Float4 enter_xy = __builtin_shufflevector(enter[0], enter[1], 0, 1, 4, 5);
-  const Float4 enter_z = __builtin_shufflevector(enter[0], enter[1], 2, 2, 6, 6);
-  const Float4 leave_xy = __builtin_shufflevector(leave[0], leave[1], 0, 1, 4, 5);
-  const Float4 leave_z = __builtin_shufflevector(leave[0], leave[1], 2, 2, 6, 6);
-  Float4 e = enter_xy > enter_z ? enter_xy : enter_z;
-  Float4 l = leave_xy < leave_z ? leave_xy : leave_z;
-  const Float4 e_swapped = __builtin_shufflevector(e, e, 1, 0, 3, 2);
-  const Float4 l_swapped = __builtin_shufflevector(l, l, 1, 0, 3, 2);
-  e = e > e_swapped ? e : e_swapped;
-  l = l < l_swapped ? l : l_swapped;
-  const Float4 lo = Float4{} + t_min, hi = Float4{} + t_max;
-  near = e > lo ? e : lo;
-  far = l < hi ? l : hi;
 }
 
 float safe_inverse(float d) { return d != 0 ? 1.0f / d : std::copysign(1e30f, d); }
@@ -338,28 +290,6 @@ RayHit cast(const Node* nodes, const Triangle* triangles, Vec3 origin, Vec3 dire
     if (!kNearestToOrigin || near >= 0) return near;
     return far <= 0 ? -far : 0.0f;
   };
-  // Both children's keys from one vector slab test, when no slab can be NaN (an
-  // infinite inverse, from a denormal direction component, makes 0 * inf ones).
-  const bool lanes =
-      std::isfinite(ray.inverse.x) && std::isfinite(ray.inverse.y) && std::isfinite(ray.inverse.z);
-  const LaneRay lane_ray{{origin.x, origin.y, origin.z, origin.x},
-                         {ray.inverse.x, ray.inverse.y, ray.inverse.z, ray.inverse.x},
-                         {origin.z, origin.x, origin.y, origin.z},
-                         {ray.inverse.z, ray.inverse.x, ray.inverse.y, ray.inverse.z}};
-  auto sibling_keys = [&](const Node* pair, float& left, float& right) {
-    if (!lanes) {
-      left = key(pair[0]), right = key(pair[1]);
-      return;
-    }
-    Float4 near, far;
-    clip_siblings(lane_ray, pair, lo, hi, near, far);
-    const Float4 zero{};
-    // The distance of [near, far] to 0: near, -far or 0, whichever is largest.
-    const Float4 behind = near > -far ? near : -far;
-    const Float4 distance = kNearestToOrigin ? (behind > zero ? behind : zero) : near;
-    const Float4 k = near <= far ? distance : zero + std::numeric_limits<float>::infinity();
-    left = k[0], right = k[2];
-  };
   std::array<std::uint32_t, kStackSize> stack;
   int top = 0;
   std::uint32_t node = 0;
@@ -393,8 +323,8 @@ RayHit cast(const Node* nodes, const Triangle* triangles, Vec3 origin, Vec3 dire
         best.v = std::clamp(v, 0.0f, 1.0f - best.u);
       }
     } else {
-      float left, right;
-      sibling_keys(nodes + n.first, left, right);
+      const float left = key(nodes[n.first]);
+      const float right = key(nodes[n.first + 1]);
       const bool hit_left = std::isfinite(left), hit_right = std::isfinite(right);
       if (hit_left && hit_right) {
         const bool left_first = left <= right;
