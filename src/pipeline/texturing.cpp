@@ -60,8 +60,7 @@ bake::BakeOptions bake_options(int texture_size, int threads) {
 
 Image bake_colour(const Primitive& level, const BakeSources& sources,
                   const bake::BakeOptions& options) {
-  return sources.cloud ? bake::bake_splat_colour(level, *sources.cloud, options)
-                       : bake::bake_mesh_colour(level, *sources.source_mesh, options);
+  return PreparedBakeSources(sources, options.threads).colour(level, options);
 }
 
 PreparedBakeSources::PreparedBakeSources(const BakeSources& sources, int threads)
